@@ -1,0 +1,168 @@
+"""The application factory: config → extensions → blueprints → errors → CLI → sockets."""
+import importlib
+import os
+
+from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import CONFIGS
+from app.extensions import api, bcrypt, cors, db, jwt, limiter, mail, migrate, socketio
+
+DOMAINS = (
+    "auth", "users", "students", "teachers", "classes", "questions", "quizzes", "attempts",
+    "grading", "analytics", "exports", "notifications", "realtime",
+)
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    config_name = config_name or os.environ.get("APP_ENV") or "development"
+    config_class = CONFIGS[config_name]
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_class)
+    app.config.update(overrides or {})
+    if hasattr(config_class, "validate"):
+        config_class.validate(app.config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_class.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    _ensure_sqlite_folder(app)
+
+    from app.common.logs import configure_logging
+    configure_logging(app.config["LOG_LEVEL"])
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    from app.errors import register_error_handlers
+    register_error_handlers(app)
+    _register_request_hooks(app)
+    _register_cli(app)
+    _init_sockets(app)
+    _wrap_wsgi(app)
+    return app
+
+
+def _ensure_sqlite_folder(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and ":memory:" not in uri:
+        os.makedirs(os.path.dirname(uri.removeprefix("sqlite:///")) or ".", exist_ok=True)
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
+                     render_as_batch=True, compare_type=True)
+    bcrypt.init_app(app)
+    mail.init_app(app)
+    cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+                  expose_headers=["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining",
+                                  "X-RateLimit-Reset", "Retry-After", "Content-Disposition"])
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    limiter.init_app(app)
+    jwt.init_app(app)
+    from app.auth import tokens
+    tokens.register_jwt_callbacks(jwt)
+    app.config["API_SPEC_OPTIONS"] = {**app.config["API_SPEC_OPTIONS"], "security": [{"bearerAuth": []}]}
+    api.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.common.health import blp as health_blp
+    api.register_blueprint(health_blp)
+    for domain in DOMAINS:
+        module = _optional_module(f"app.{domain}.routes")
+        if module is not None:
+            api.register_blueprint(module.blp)
+
+
+def _optional_module(name: str):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name in (name, name.rsplit(".", 1)[0]):
+            return None
+        raise
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from app.common.db import commit, rollback
+    from app.common.logs import assign_request_id
+    from app.errors import handle_unexpected
+
+    app.before_request(assign_request_id)
+
+    @app.after_request
+    def finish_unit_of_work(response):
+        # The request boundary commits once; an error response rolls back.
+        if response.status_code < 400:
+            try:
+                commit()
+            except Exception as exc:  # never a 2xx for work that was not committed
+                response = handle_unexpected(exc)
+        else:
+            rollback()
+        return _add_standard_headers(response)
+
+
+def _add_standard_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.path.startswith("/api"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    if "request_id" in g:
+        response.headers["X-Request-ID"] = g.request_id
+    return response
+
+
+def _register_cli(app: Flask) -> None:
+    from app import cli
+    cli.register(app)
+    for domain in DOMAINS:
+        module = _optional_module(f"app.{domain}.cli")
+        if module is not None:
+            module.register(app)
+
+
+def _init_sockets(app: Flask) -> None:
+    socketio.init_app(
+        app,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _detect_async_mode(),
+        message_queue=app.config["REDIS_URL"] if app.config.get("SOCKETIO_USE_REDIS", True) else None,
+        cors_allowed_origins=app.config["CORS_ORIGINS"] if app.config["CORS_ORIGINS"] != ["*"] else "*",
+    )
+    module = _optional_module("app.realtime.namespaces")
+    if module is not None:
+        module.register(socketio)
+    for domain in DOMAINS:
+        listeners = _optional_module(f"app.{domain}.listeners")
+        if listeners is not None:
+            listeners.connect()
+
+
+def _detect_async_mode() -> str:
+    try:
+        from gevent import monkey
+        if monkey.is_module_patched("socket"):
+            return "gevent"
+    except ImportError:
+        pass
+    return "threading"
+
+
+class _TrailingSlash:
+    """`/api/x/` answers like `/api/x` (no redirect, so POST bodies survive)."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if len(path) > 1 and path.endswith("/") and path.startswith("/api/") and path != "/api/docs/":
+            environ["PATH_INFO"] = path.rstrip("/")
+        return self.wsgi_app(environ, start_response)
+
+
+def _wrap_wsgi(app: Flask) -> None:
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    app.wsgi_app = _TrailingSlash(app.wsgi_app)

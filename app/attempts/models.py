@@ -1,0 +1,166 @@
+"""Attempts, the answers inside them, violations, and the history kept on reset.
+
+No foreign key here cascades a delete: a student's work outlives any edit to the
+quiz, the question bank or the people involved.
+"""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.common.clock import utcnow
+from app.common.db import JSONType, UTCDateTime, new_id
+from app.extensions import db
+
+ATTEMPT_STATUSES = ("in_progress", "submitted", "graded", "auto_submitted")
+AUTO_SUBMIT_REASONS = ("time_expired", "violations")
+VIOLATION_TYPES = (
+    "tab_switch", "fullscreen_exit", "copy_attempt", "paste_attempt",
+    "right_click", "focus_lost", "multiple_windows",
+)
+SEVERITIES = ("low", "medium", "high")
+
+
+class QuizAttempt(db.Model):
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        UniqueConstraint("quiz_id", "student_id", "attempt_number", name="uq_quiz_attempts_unique_attempt"),
+        Index("ix_quiz_attempts_reset", "is_reset", "reset_by"),
+        Index("ix_quiz_attempts_status_deadline", "status", "deadline_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    quiz_id: Mapped[str] = mapped_column(ForeignKey("quizzes.id"), index=True)
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.id"), index=True)
+    attempt_number: Mapped[int] = mapped_column(Integer, default=1)
+    # Set to "<quiz_id>:<student_id>" while in progress and cleared on submit: the
+    # unique index makes two simultaneous starts unable to both succeed.
+    in_progress_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # min(started_at + time limit, quiz end date), fixed at start.
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(
+        Enum(*ATTEMPT_STATUSES, name="attempt_status"), default="in_progress", index=True
+    )
+    auto_submit_reason: Mapped[str | None] = mapped_column(Enum(*AUTO_SUBMIT_REASONS, name="auto_submit_reason"))
+
+    score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    total_marks: Mapped[int | None] = mapped_column(Integer)
+    percentage: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+
+    total_violations: Mapped[int] = mapped_column(Integer, default=0)
+    auto_submitted_due_to_violations: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # The order this attempt shows: question ids, and per question the original
+    # option indexes in display order. Decided once at start.
+    question_order: Mapped[list] = mapped_column(JSONType)
+    option_order: Mapped[dict | None] = mapped_column(JSONType)
+    # Live-monitoring progress, updated by each save.
+    current_question_index: Mapped[int | None] = mapped_column(Integer)
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(Text)
+
+    is_reset: Mapped[bool] = mapped_column(Boolean, default=False)
+    reset_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reset_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reset_reason: Mapped[str | None] = mapped_column(Text)
+    original_max_attempts: Mapped[int | None] = mapped_column(Integer)
+    additional_attempts_granted: Mapped[int] = mapped_column(Integer, default=0)
+
+    answers: Mapped[list["StudentAnswer"]] = relationship(back_populates="attempt")
+    violations: Mapped[list["Violation"]] = relationship(back_populates="attempt")
+    quiz: Mapped["Quiz"] = relationship()  # noqa: F821
+    student: Mapped["Student"] = relationship()  # noqa: F821
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status == "in_progress"
+
+    @staticmethod
+    def in_progress_key_for(quiz_id: str, student_id: str) -> str:
+        return f"{quiz_id}:{student_id}"
+
+
+class StudentAnswer(db.Model):
+    __tablename__ = "student_answers"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "question_id", name="uq_student_answers_attempt_question"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("quiz_attempts.id"), index=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answer_option: Mapped[int | None] = mapped_column(Integer)
+
+    is_correct: Mapped[bool | None] = mapped_column(Boolean)
+    marks_awarded: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    feedback: Mapped[str | None] = mapped_column(Text)
+    graded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    is_final: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
+    question: Mapped["Question"] = relationship()  # noqa: F821
+
+
+class Violation(db.Model):
+    __tablename__ = "violations"
+    __table_args__ = (
+        # A retried report carries the same client_event_id and is counted once.
+        UniqueConstraint("attempt_id", "client_event_id", name="uq_violations_attempt_client_event"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("quiz_attempts.id"), index=True)
+    violation_type: Mapped[str] = mapped_column(Enum(*VIOLATION_TYPES, name="violation_type"), index=True)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    question_index: Mapped[int | None] = mapped_column(Integer)
+    severity: Mapped[str | None] = mapped_column(Enum(*SEVERITIES, name="violation_severity"))
+    # The column keeps the seed's name; `metadata` is reserved on declarative models.
+    details: Mapped[dict | None] = mapped_column("metadata", JSONType)
+    client_event_id: Mapped[str | None] = mapped_column(String(64))
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="violations")
+
+
+class AttemptHistory(db.Model):
+    __tablename__ = "attempt_history"
+    __table_args__ = (Index("ix_attempt_history_quiz_student", "quiz_id", "student_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    attempt_id: Mapped[str | None] = mapped_column(ForeignKey("quiz_attempts.id"), index=True)
+    quiz_id: Mapped[str] = mapped_column(ForeignKey("quizzes.id"))
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
+    attempt_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(Enum(*ATTEMPT_STATUSES, name="attempt_history_status"), index=True)
+    score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    total_marks: Mapped[int | None] = mapped_column(Integer)
+    percentage: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    total_violations: Mapped[int] = mapped_column(Integer, default=0)
+    auto_submitted_due_to_violations: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    reset_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reset_reason: Mapped[str | None] = mapped_column(Text)

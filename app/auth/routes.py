@@ -1,0 +1,140 @@
+"""/api/auth: login, refresh, logout, claim, password reset, change password, me."""
+from flask import current_app, request
+from flask_jwt_extended import current_user, get_jwt, jwt_required
+from flask_smorest import Blueprint
+
+from app.auth import schemas, services
+from app.common.schemas import MessageSchema
+from app.errors import Unauthorized
+from app.extensions import limiter
+from app.users.schemas import MeSchema
+from app.users.services import load_profile
+
+blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Authentication")
+
+
+def _per_ip_limit() -> str:
+    return current_app.config["RATELIMIT_AUTH_PER_IP"]
+
+
+def _per_account_limit() -> str:
+    return current_app.config["RATELIMIT_AUTH_PER_ACCOUNT"]
+
+
+def _account_key(*fields):
+    """Rate-limit key: the account named in the body, so one school's NAT address
+    is not one bucket, while guessing at one account is slowed down."""
+
+    def key() -> str:
+        body = request.get_json(silent=True) or {}
+        value = next((body.get(f) for f in fields if isinstance(body.get(f), str)), "")
+        return f"account:{request.endpoint}:{value.strip().lower()[:255]}"
+
+    return key
+
+
+def _failed(response) -> bool:
+    return response.status_code in (401, 422)
+
+
+def account_limited(*fields, failures_only=True):
+    deduct = _failed if failures_only else None
+    per_account = limiter.limit(_per_account_limit, key_func=_account_key(*fields), deduct_when=deduct)
+    per_ip = limiter.limit(_per_ip_limit)
+    return lambda view: per_ip(per_account(view))
+
+
+@blp.route("/login", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(schemas.LoginSchema)
+@blp.response(200, schemas.LoginResponseSchema)
+@account_limited("email_or_reg_no")
+def login(body):
+    return services.login(body["email_or_reg_no"], body["password"])
+
+
+@blp.route("/refresh", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(schemas.RefreshSchema, required=False)
+@blp.response(200, schemas.TokenPairSchema)
+@limiter.limit(_per_ip_limit)
+def refresh(body):
+    raw = (body or {}).get("refresh_token") or _bearer_token()
+    if not raw:
+        raise Unauthorized("A refresh token is required", error_code="TOKEN_MISSING")
+    return services.refresh(raw)
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+@blp.route("/logout", methods=["POST"])
+@blp.arguments(schemas.LogoutSchema, required=False)
+@blp.response(200, MessageSchema)
+@jwt_required()
+def logout(body):
+    services.logout(current_user, get_jwt(), (body or {}).get("refresh_token"))
+    return {"message": "Logged out successfully"}
+
+
+@blp.route("/claim-account", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(schemas.ClaimSchema)
+@blp.response(200, schemas.ClaimResponseSchema)
+@account_limited("registration_number")
+def claim_account(body):
+    user = services.claim_account(body["registration_number"], body["password"], body.get("claim_code"))
+    return {"message": "Account claimed successfully", "user": user}
+
+
+@blp.route("/forgot-password", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(schemas.ForgotPasswordSchema)
+@blp.response(200, schemas.ForgotPasswordResponseSchema)
+@account_limited("email", failures_only=False)
+def forgot_password(body):
+    code = services.request_password_reset(body["email"])
+    response = {"message": "If the account exists, a reset code has been sent to its e-mail"}
+    if code and current_app.config["ECHO_RESET_CODE"]:
+        response["token"] = code
+    return response
+
+
+@blp.route("/verify-reset-code", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(schemas.VerifyCodeSchema)
+@blp.response(200, schemas.VerifyCodeResponseSchema)
+@account_limited("email")
+def verify_reset_code(body):
+    reset_token = services.verify_reset_code(body["email"], body["code"])
+    return {"message": "Code verified successfully", "reset_token": reset_token}
+
+
+@blp.route("/reset-password", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(schemas.ResetPasswordSchema)
+@blp.response(200, MessageSchema)
+@account_limited("email", "reset_token")
+def reset_password(body):
+    services.reset_password(reset_token=body.get("reset_token"), email=body.get("email"),
+                            code=body.get("code"), new_password=body["new_password"])
+    return {"message": "Password reset successfully"}
+
+
+@blp.route("/change-password", methods=["POST"])
+@blp.arguments(schemas.ChangePasswordSchema)
+@blp.response(200, schemas.ChangePasswordResponseSchema)
+@jwt_required()
+def change_password(body):
+    pair = services.change_password(current_user, body["current_password"], body["new_password"])
+    return {"message": "Password changed successfully", **pair}
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, MeSchema)
+@jwt_required()
+def me():
+    return load_profile(current_user)

@@ -1,0 +1,163 @@
+"""Issuing, rotating and checking tokens.
+
+Every request loads its user in one query that also checks the access-token
+blocklist: a role change, deactivation or logout takes effect on the next request.
+"""
+import uuid
+from datetime import timedelta
+
+from flask import current_app, g
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from sqlalchemy import exists, select, update
+
+from app.auth.models import RefreshToken, TokenBlocklist
+from app.common.clock import utcnow
+from app.errors import Unauthorized, error_response
+from app.extensions import db
+from app.users.models import User
+
+
+def issue_token_pair(user: User, family_id: str | None = None) -> dict:
+    """A fresh access + refresh token; the refresh token is stored in its family."""
+    claims = {"ver": user.token_version, "role": user.role}
+    access = create_access_token(identity=user.id, additional_claims=claims)
+    refresh = create_refresh_token(identity=user.id, additional_claims=claims)
+    db.session.add(RefreshToken(
+        user_id=user.id, jti=decode_token(refresh)["jti"], family_id=family_id or str(uuid.uuid4()),
+        expires_at=utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
+    ))
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+    }
+
+
+def decode_refresh_token(raw: str) -> dict:
+    try:
+        claims = decode_token(raw)
+    except Exception as exc:  # any decoding failure is the same 401 to the caller
+        raise Unauthorized("The refresh token is invalid or expired", error_code="TOKEN_INVALID") from exc
+    if claims.get("type") != "refresh":
+        raise Unauthorized("A refresh token is required", error_code="TOKEN_INVALID")
+    return claims
+
+
+def rotate_refresh_token(raw: str) -> tuple[User, dict]:
+    """Spend a refresh token once. Presenting a spent one revokes its whole family."""
+    claims = decode_refresh_token(raw)
+    now = utcnow()
+    stored = db.session.scalar(select(RefreshToken).where(RefreshToken.jti == claims["jti"]))
+    if stored is None or stored.expires_at <= now:
+        raise Unauthorized("The refresh token is invalid or expired", error_code="TOKEN_INVALID")
+    spent = db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == stored.id, RefreshToken.is_revoked.is_(False))
+        .values(is_revoked=True, revoked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if spent != 1:
+        revoke_family(stored.family_id, now)
+        # Commit the family revocation even though the request fails.
+        db.session.commit()
+        raise Unauthorized("The refresh token was already used; please log in again",
+                           error_code="TOKEN_REUSED")
+    user = db.session.get(User, stored.user_id)
+    if user is None or not user.is_active or claims.get("ver") != user.token_version:
+        raise Unauthorized("The refresh token has been revoked", error_code="TOKEN_REVOKED")
+    pair = issue_token_pair(user, family_id=stored.family_id)
+    stored.replaced_by = decode_token(pair["refresh_token"])["jti"]
+    return user, pair
+
+
+def revoke_family(family_id: str, now) -> None:
+    db.session.execute(
+        update(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.is_revoked.is_(False))
+        .values(is_revoked=True, revoked_at=now).execution_options(synchronize_session=False)
+    )
+
+
+def revoke_refresh_token(raw: str, user_id: str) -> None:
+    try:
+        claims = decode_token(raw, allow_expired=True)
+    except Exception:
+        return
+    if claims.get("sub") != user_id:
+        return
+    db.session.execute(
+        update(RefreshToken).where(RefreshToken.jti == claims.get("jti"), RefreshToken.is_revoked.is_(False))
+        .values(is_revoked=True, revoked_at=utcnow()).execution_options(synchronize_session=False)
+    )
+
+
+def revoke_all_tokens(user: User) -> None:
+    """Kill every token of a user: access tokens by version, refresh tokens in the table."""
+    user.token_version = (user.token_version or 0) + 1
+    db.session.execute(
+        update(RefreshToken).where(RefreshToken.user_id == user.id, RefreshToken.is_revoked.is_(False))
+        .values(is_revoked=True, revoked_at=utcnow()).execution_options(synchronize_session=False)
+    )
+
+
+def block_access_token(jwt_payload: dict) -> None:
+    from datetime import datetime, timezone
+
+    expires = datetime.fromtimestamp(jwt_payload["exp"], timezone.utc).replace(tzinfo=None)
+    db.session.add(TokenBlocklist(jti=jwt_payload["jti"], user_id=jwt_payload.get("sub"),
+                                  token_type=jwt_payload.get("type", "access"), expires_at=expires))
+
+
+def _load_user_unless_blocked(jwt_payload: dict):
+    """One query: the user, and whether this token's jti is on the blocklist."""
+    blocked = exists().where(TokenBlocklist.jti == jwt_payload["jti"])
+    row = db.session.execute(
+        select(User, blocked.label("blocked")).where(User.id == jwt_payload["sub"])
+    ).first()
+    return row
+
+
+def register_jwt_callbacks(jwt) -> None:
+    @jwt.token_in_blocklist_loader
+    def token_revoked(_header, payload):
+        if payload.get("purpose"):  # a password-reset token is not an access token
+            return True
+        row = _load_user_unless_blocked(payload)
+        if row is None:
+            return True
+        user, blocked = row
+        g.jwt_user = user
+        return bool(blocked) or not user.is_active or payload.get("ver") != user.token_version
+
+    @jwt.user_lookup_loader
+    def load_user(_header, payload):
+        user = g.pop("jwt_user", None)
+        return user if user is not None and user.id == payload["sub"] else db.session.get(User, payload["sub"])
+
+    @jwt.user_lookup_error_loader
+    def user_missing(_header, _payload):
+        return error_response(401, "The user of this token no longer exists", error_code="TOKEN_REVOKED")
+
+    @jwt.revoked_token_loader
+    def revoked(_header, _payload):
+        return error_response(401, "The token has been revoked", error_code="TOKEN_REVOKED")
+
+    @jwt.expired_token_loader
+    def expired(_header, _payload):
+        return error_response(401, "The token has expired", error_code="TOKEN_EXPIRED")
+
+    @jwt.invalid_token_loader
+    def invalid(reason):
+        return error_response(401, "The token is invalid", error_code="TOKEN_INVALID")
+
+    @jwt.unauthorized_loader
+    def missing(reason):
+        return error_response(401, "A bearer token is required", error_code="TOKEN_MISSING")
+
+    @jwt.needs_fresh_token_loader
+    def not_fresh(_header, _payload):
+        return error_response(401, "A fresh token is required", error_code="TOKEN_NOT_FRESH")
+
+
+def reset_token_expiry() -> timedelta:
+    return timedelta(minutes=current_app.config["RESET_TOKEN_TTL_MINUTES"])

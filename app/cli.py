@@ -1,0 +1,57 @@
+"""Operator commands: `flask create-admin`, `flask seed-demo`."""
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from app.auth.passwords import check_password_policy, hash_password
+from app.common.audit import record_audit
+from app.common.db import commit
+from app.errors import DomainError
+from app.extensions import db
+from app.users.models import User
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo)
+
+
+@click.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", default="Administrator", show_default=True)
+def create_admin(email: str, password: str, name: str) -> None:
+    """Create an administrator account (or reset the password of an existing one)."""
+    try:
+        check_password_policy(password)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.message}: {exc.details}") from exc
+    email = email.strip().lower()
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None and user.role != "admin":
+        raise click.ClickException(f"{email} exists and is not an admin")
+    if user is None:
+        user = User(email=email, name=name, role="admin", is_active=True, is_email_verified=True)
+        db.session.add(user)
+    user.password_hash = hash_password(password)
+    db.session.flush()
+    record_audit(None, "admin_created", "user", user.id, new={"email": email})
+    commit()
+    click.echo(f"Admin ready: {email}")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def seed_demo(if_empty: bool) -> None:
+    """Fill the database with a small realistic school and print the demo logins."""
+    from app.demo import DEMO_LOGINS, seed_school
+
+    if if_empty and db.session.scalar(select(User.id).limit(1)):
+        click.echo("Database already has data; demo seed skipped.")
+    else:
+        seed_school()
+        commit()
+        click.echo("Demo school created.")
+    click.echo("Demo logins (e-mail or registration number / password):")
+    for role, login, password in DEMO_LOGINS:
+        click.echo(f"  {role:<8} {login:<28} {password}")

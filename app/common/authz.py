@@ -1,0 +1,173 @@
+"""Who may see what: role checks and every object-level visibility rule, in one module.
+
+Rules (CONTRACT "Auth"):
+- admin: everything;
+- teacher: the classes assigned to them, the students of those classes, their own
+  questions and quizzes, and the attempts at those quizzes;
+- student: their own profile, the published quizzes of their class, their own
+  attempts.
+An object the caller may not see is "not found" (404), never "forbidden".
+"""
+from functools import wraps
+
+from flask_jwt_extended import current_user, verify_jwt_in_request
+from sqlalchemy import and_, exists, false, select, true
+
+from app.attempts.models import QuizAttempt
+from app.classes.models import SchoolClass, TeacherClass
+from app.errors import Forbidden, NotFound
+from app.extensions import db
+from app.questions.models import Question
+from app.quizzes.models import Quiz, QuizClass
+from app.users.models import Student, Teacher, User
+
+
+def role_required(*roles: str):
+    """Require a valid access token and, when roles are given, one of those roles."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            verify_jwt_in_request()
+            if roles and current_user.role not in roles:
+                raise Forbidden("Your role does not allow this action")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def current_actor() -> User:
+    return current_user
+
+
+# --- classes -----------------------------------------------------------------
+
+def teacher_class_ids(actor: User):
+    return select(TeacherClass.class_id).where(TeacherClass.teacher_id == actor.id)
+
+
+def visible_classes_clause(actor: User):
+    if actor.is_admin:
+        return true()
+    if actor.is_teacher:
+        return SchoolClass.id.in_(teacher_class_ids(actor))
+    return SchoolClass.id == (actor.student.class_id if actor.student else None)
+
+
+def get_visible_class(class_id: str, actor: User) -> SchoolClass:
+    found = db.session.scalar(select(SchoolClass).where(SchoolClass.id == class_id, visible_classes_clause(actor)))
+    if found is None:
+        raise NotFound("Class not found")
+    return found
+
+
+def can_manage_class(actor: User, class_id: str | None) -> bool:
+    if actor.is_admin:
+        return True
+    if not actor.is_teacher or class_id is None:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        TeacherClass.teacher_id == actor.id, TeacherClass.class_id == class_id))))
+
+
+# --- students and teachers ----------------------------------------------------
+
+def visible_students_clause(actor: User):
+    if actor.is_admin:
+        return true()
+    if actor.is_teacher:
+        return Student.class_id.in_(teacher_class_ids(actor))
+    return Student.id == actor.id
+
+
+def get_visible_student(student_id: str, actor: User) -> Student:
+    found = db.session.scalar(select(Student).where(Student.id == student_id, visible_students_clause(actor)))
+    if found is None:
+        raise NotFound("Student not found")
+    return found
+
+
+def get_visible_teacher(teacher_id: str, actor: User) -> Teacher:
+    if not (actor.is_admin or actor.id == teacher_id):
+        raise NotFound("Teacher not found")
+    found = db.session.get(Teacher, teacher_id)
+    if found is None:
+        raise NotFound("Teacher not found")
+    return found
+
+
+# --- questions and quizzes ----------------------------------------------------
+
+def visible_questions_clause(actor: User):
+    if actor.is_admin:
+        return true()
+    if actor.is_teacher:
+        return Question.created_by == actor.id
+    return false()
+
+
+def get_visible_question(question_id: str, actor: User) -> Question:
+    found = db.session.scalar(select(Question).where(Question.id == question_id, visible_questions_clause(actor)))
+    if found is None:
+        raise NotFound("Question not found")
+    return found
+
+
+def visible_quizzes_clause(actor: User):
+    if actor.is_admin:
+        return true()
+    if actor.is_teacher:
+        return Quiz.created_by == actor.id
+    class_id = actor.student.class_id if actor.student else None
+    if class_id is None:
+        return false()
+    return and_(
+        Quiz.status == "published",
+        exists().where(QuizClass.quiz_id == Quiz.id, QuizClass.class_id == class_id),
+    )
+
+
+def get_visible_quiz(quiz_id: str, actor: User, *, for_update: bool = False) -> Quiz:
+    stmt = select(Quiz).where(Quiz.id == quiz_id, visible_quizzes_clause(actor))
+    if for_update:
+        stmt = stmt.with_for_update()
+    found = db.session.scalar(stmt)
+    if found is None:
+        raise NotFound("Quiz not found")
+    return found
+
+
+def get_managed_quiz(quiz_id: str, actor: User) -> Quiz:
+    """A quiz the actor may change: its teacher's, or any for an admin."""
+    if actor.is_student:
+        raise NotFound("Quiz not found")
+    return get_visible_quiz(quiz_id, actor)
+
+
+# --- attempts ------------------------------------------------------------------
+
+def visible_attempts_clause(actor: User):
+    if actor.is_admin:
+        return true()
+    if actor.is_teacher:
+        return QuizAttempt.quiz_id.in_(select(Quiz.id).where(Quiz.created_by == actor.id))
+    return QuizAttempt.student_id == actor.id
+
+
+def get_visible_attempt(attempt_id: str, actor: User, *, for_update: bool = False) -> QuizAttempt:
+    stmt = select(QuizAttempt).where(QuizAttempt.id == attempt_id, visible_attempts_clause(actor))
+    if for_update:
+        stmt = stmt.with_for_update()
+    found = db.session.scalar(stmt)
+    if found is None:
+        raise NotFound("Attempt not found")
+    return found
+
+
+def get_own_attempt(attempt_id: str, actor: User, *, for_update: bool = False) -> QuizAttempt:
+    """An attempt the actor is taking: only its student may write to it."""
+    if not actor.is_student:
+        raise NotFound("Attempt not found")
+    return get_visible_attempt(attempt_id, actor, for_update=for_update)

@@ -1,0 +1,61 @@
+"""Domain events: the one obvious place other modules hook into.
+
+Services call `publish(signal, **payload)` inside the unit of work; the payload is
+held until the transaction commits and then sent, so no listener ever sees (or
+broadcasts, or e-mails) something that was rolled back. Listeners connect with
+`signal.connect(fn)` and receive `fn(sender, **payload)`.
+"""
+import logging
+
+from blinker import Namespace
+from flask import g, has_app_context
+
+log = logging.getLogger(__name__)
+signals = Namespace()
+
+quiz_published = signals.signal("quiz-published")
+attempt_started = signals.signal("attempt-started")
+answer_saved = signals.signal("answer-saved")
+violation_recorded = signals.signal("violation-recorded")
+attempt_submitted = signals.signal("attempt-submitted")
+attempt_graded = signals.signal("attempt-graded")
+attempt_reset = signals.signal("attempt-reset")
+student_added_to_class = signals.signal("student-added-to-class")
+class_notified = signals.signal("class-notified")
+
+_fallback_queue: list = []
+
+
+def _queue() -> list:
+    if has_app_context():
+        if "pending_events" not in g:
+            g.pending_events = []
+        return g.pending_events
+    return _fallback_queue
+
+
+def publish(signal, **payload) -> None:
+    _queue().append((signal, payload))
+
+
+def after_commit(fn, *args) -> None:
+    """Run `fn(*args)` once the current unit of work has committed (e-mail, pushes)."""
+    _queue().append((None, (fn, args)))
+
+
+def dispatch_pending() -> None:
+    queue = _queue()
+    while queue:
+        signal, payload = queue.pop(0)
+        try:
+            if signal is None:
+                fn, args = payload
+                fn(*args)
+            else:
+                signal.send("app", **payload)
+        except Exception:  # a failing listener must not undo a committed request
+            log.exception("listener for %s failed", getattr(signal, "name", "after_commit"))
+
+
+def discard_pending() -> None:
+    _queue().clear()

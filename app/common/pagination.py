@@ -1,0 +1,75 @@
+"""The one pagination helper: `page`, `limit` (alias `page_size`), `search`, `ordering`.
+
+Every list answers `{"items", "total", "page", "limit", "pages"}` with two queries
+(count and page), whatever the page size.
+"""
+import math
+
+from marshmallow import Schema, fields, post_load, validate
+from sqlalchemy import func, select
+
+from app.common.schemas import BaseSchema
+from app.errors import ValidationFailed
+from app.extensions import db
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+
+
+class PageQuerySchema(BaseSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT))
+    page_size = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT))
+    search = fields.String(validate=validate.Length(max=200))
+    ordering = fields.String(validate=validate.Length(max=200))
+
+    @post_load
+    def resolve_limit(self, data, **kwargs):
+        data["limit"] = data.get("limit") or data.pop("page_size", None) or DEFAULT_LIMIT
+        data.pop("page_size", None)
+        return data
+
+
+def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """A response schema for a page of `item_schema`, named for the OpenAPI document."""
+    return type(name, (Schema,), {
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "total": fields.Integer(required=True),
+        "page": fields.Integer(required=True),
+        "limit": fields.Integer(required=True),
+        "pages": fields.Integer(required=True),
+    })
+
+
+def apply_ordering(stmt, ordering: str | None, allowed: dict, default: str):
+    """`ordering=-created_at,name`: only the keys in `allowed` (name → column)."""
+    clauses = []
+    for raw in (ordering or default).split(","):
+        key = raw.strip()
+        if not key:
+            continue
+        descending = key.startswith("-")
+        column = allowed.get(key.lstrip("-"))
+        if column is None:
+            raise ValidationFailed(
+                "Unknown ordering field",
+                details={"ordering": [f"Must be one of: {', '.join(sorted(allowed))}"]},
+            )
+        clauses.append(column.desc() if descending else column.asc())
+    return stmt.order_by(*clauses)
+
+
+def paginate(stmt, params: dict, *, orderings: dict, default_ordering: str,
+             tiebreak=None, scalars: bool = True) -> dict:
+    page, limit = params.get("page", 1), params.get("limit", DEFAULT_LIMIT)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    ordered = apply_ordering(stmt, params.get("ordering"), orderings, default_ordering)
+    if tiebreak is not None:
+        ordered = ordered.order_by(tiebreak)
+    page_stmt = ordered.limit(limit).offset((page - 1) * limit)
+    result = db.session.execute(page_stmt)
+    items = list(result.unique().scalars() if scalars else result.all())
+    return {
+        "items": items, "total": total, "page": page, "limit": limit,
+        "pages": math.ceil(total / limit) if total else 0,
+    }

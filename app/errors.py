@@ -1,0 +1,170 @@
+"""Domain errors and the one place that maps every error to the contract's envelope.
+
+Services raise `DomainError` subclasses; nothing below the routes calls `abort()`.
+"""
+import logging
+import uuid
+
+from flask import jsonify
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from app.common.clock import isoformat, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status = 400
+    error = "Bad request"
+    error_code = "BAD_REQUEST"
+
+    def __init__(self, message: str | None = None, *, details: dict | None = None,
+                 error_code: str | None = None, headers: dict | None = None):
+        super().__init__(message or self.error)
+        self.message = message or self.error
+        self.details = details or {}
+        self.headers = headers or {}
+        if error_code:
+            self.error_code = error_code
+
+
+class BadRequest(DomainError):
+    status, error, error_code = 400, "Bad request", "BAD_REQUEST"
+
+
+class Unauthorized(DomainError):
+    status, error, error_code = 401, "Authentication required", "UNAUTHORIZED"
+
+
+class Forbidden(DomainError):
+    status, error, error_code = 403, "You are not allowed to do this", "FORBIDDEN"
+
+
+class NotFound(DomainError):
+    status, error, error_code = 404, "Resource not found", "NOT_FOUND"
+
+
+class Conflict(DomainError):
+    status, error, error_code = 409, "Conflict with the current state", "CONFLICT"
+
+
+class InvalidState(Conflict):
+    error_code = "INVALID_STATE"
+
+
+class PayloadTooLarge(DomainError):
+    status, error, error_code = 413, "Upload too large", "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaType(DomainError):
+    status, error, error_code = 415, "Unsupported media type", "UNSUPPORTED_MEDIA_TYPE"
+
+
+class ValidationFailed(DomainError):
+    status, error, error_code = 422, "Validation failed", "VALIDATION_ERROR"
+
+
+class ServiceUnavailable(DomainError):
+    status, error, error_code = 503, "Service temporarily unavailable", "SERVICE_UNAVAILABLE"
+
+
+HTTP_ERROR_CODES = {
+    400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE", 422: "VALIDATION_ERROR", 429: "RATE_LIMITED",
+    500: "INTERNAL_ERROR", 503: "SERVICE_UNAVAILABLE",
+}
+HTTP_ERROR_TITLES = {
+    400: "Bad request", 401: "Authentication required", 403: "You are not allowed to do this",
+    404: "Resource not found", 405: "Method not allowed", 409: "Conflict with the current state",
+    413: "Upload too large", 415: "Unsupported media type", 422: "Validation failed",
+    429: "Too many requests", 500: "Internal server error", 503: "Service temporarily unavailable",
+}
+
+
+def error_response(status: int, message: str, *, error_code: str | None = None,
+                   details: dict | None = None, error: str | None = None, headers=None, **extra):
+    body = {
+        "error": error or HTTP_ERROR_TITLES.get(status, "Error"),
+        "error_code": error_code or HTTP_ERROR_CODES.get(status, "ERROR"),
+        "message": message,
+        "details": details or {},
+        "timestamp": isoformat(utcnow()),
+        **extra,
+    }
+    response = jsonify(body)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _flatten_webargs_messages(messages: dict) -> dict:
+    """webargs nests errors by location ({"json": {...}}); the contract wants {field: [...]}."""
+    flat: dict = {}
+    for location, fields in (messages or {}).items():
+        if isinstance(fields, dict):
+            for field, errors in fields.items():
+                flat[field] = errors if isinstance(errors, (list, dict)) else [errors]
+        else:
+            flat[location] = fields if isinstance(fields, list) else [fields]
+    return flat
+
+
+def handle_domain_error(exc: DomainError):
+    return error_response(exc.status, exc.message, error_code=exc.error_code,
+                          details=exc.details, error=exc.error, headers=exc.headers)
+
+
+def handle_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    if status == 422 and "messages" in data:
+        details = _flatten_webargs_messages(data["messages"])
+        return error_response(422, "One or more fields are invalid", details=details)
+    headers = {}
+    if status == 429:
+        headers["Retry-After"] = str(_retry_after_seconds(exc))
+        return error_response(429, "Too many requests, try again later", headers=headers)
+    if status == 400 and "messages" in data:
+        return error_response(400, "The request body is malformed",
+                              details=_flatten_webargs_messages(data["messages"]))
+    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    message = exc.description if status < 500 else "Unexpected error"
+    return error_response(status, message, headers=headers)
+
+
+def _retry_after_seconds(exc) -> int:
+    limit = getattr(exc, "limit", None)
+    try:
+        return max(1, int(limit.limit.get_expiry()))
+    except Exception:  # the limiter's object is optional on the exception
+        return 60
+
+
+def is_database_unavailable(exc: Exception) -> bool:
+    return isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def handle_unexpected(exc: Exception):
+    from app.extensions import db
+
+    db.session.rollback()
+    if is_database_unavailable(exc):
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        return error_response(503, "The database is unavailable, retry shortly",
+                              headers={"Retry-After": "5"})
+    error_id = uuid.uuid4().hex
+    log.exception("unhandled error %s", error_id)
+    return error_response(500, "An unexpected error occurred; quote the error_id when reporting it",
+                          error_id=error_id)
+
+
+def register_error_handlers(app) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,16 @@
+"""Every model, imported once so that Alembic and the app see the whole schema."""
+from app.attempts.models import AttemptHistory, QuizAttempt, StudentAnswer, Violation
+from app.auth.models import PasswordResetToken, RefreshToken, TokenBlocklist
+from app.classes.models import SchoolClass, TeacherClass
+from app.common.audit import AuditLog
+from app.notifications.models import Notification, NotificationEvent
+from app.questions.models import Question
+from app.quizzes.models import Quiz, QuizClass, QuizQuestion
+from app.users.models import Student, Teacher, User
+
+__all__ = [
+    "AttemptHistory", "AuditLog", "Notification", "NotificationEvent", "PasswordResetToken",
+    "Question", "Quiz", "QuizAttempt", "QuizClass", "QuizQuestion", "RefreshToken",
+    "SchoolClass", "Student", "StudentAnswer", "Teacher", "TeacherClass", "TokenBlocklist",
+    "User", "Violation",
+]

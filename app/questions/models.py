@@ -1,0 +1,44 @@
+"""The question bank."""
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.common.clock import utcnow
+from app.common.db import JSONType, UTCDateTime, new_id
+from app.extensions import db
+
+QUESTION_TYPES = ("mcq", "descriptive", "true_false", "short_answer")
+DIFFICULTIES = ("easy", "medium", "hard")
+# Fields a student must never receive before review is allowed.
+ANSWER_KEY_FIELDS = ("correct_answer", "accepted_answers", "sample_answer", "marking_rubric")
+
+
+class Question(db.Model):
+    __tablename__ = "questions"
+    __table_args__ = (CheckConstraint("marks > 0", name="marks_positive"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    text: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(Enum(*QUESTION_TYPES, name="question_type"), index=True)
+    topic: Mapped[str | None] = mapped_column(String(100), index=True)
+    difficulty: Mapped[str | None] = mapped_column(Enum(*DIFFICULTIES, name="question_difficulty"), index=True)
+    marks: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # mcq and true_false: option texts and the 0-based index of the correct one.
+    options: Mapped[list | None] = mapped_column(JSONType)
+    correct_answer: Mapped[int | None] = mapped_column(Integer)
+    # short_answer: accepted answers make it auto-gradable (trimmed, case-insensitive).
+    accepted_answers: Mapped[list | None] = mapped_column(JSONType)
+    sample_answer: Mapped[str | None] = mapped_column(Text)
+    marking_rubric: Mapped[str | None] = mapped_column(Text)
+    # Questions with answers are never edited or deleted; they are archived.
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+    @property
+    def is_auto_gradable(self) -> bool:
+        if self.type in ("mcq", "true_false"):
+            return True
+        return self.type == "short_answer" and bool(self.accepted_answers)

@@ -1,0 +1,92 @@
+"""Quizzes, their classes and their ordered questions."""
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.common.clock import utcnow
+from app.common.db import UTCDateTime, new_id
+from app.extensions import db
+
+QUIZ_STATUSES = ("draft", "published", "archived")
+
+
+class Quiz(db.Model):
+    __tablename__ = "quizzes"
+    __table_args__ = (
+        CheckConstraint("time_limit_minutes > 0", name="time_limit_positive"),
+        CheckConstraint("passing_percentage >= 0 AND passing_percentage <= 100", name="passing_range"),
+        CheckConstraint("max_attempts > 0", name="max_attempts_positive"),
+        CheckConstraint("max_violations > 0", name="max_violations_positive"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    access_code: Mapped[str] = mapped_column(String(20), unique=True)
+    time_limit_minutes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(Enum(*QUIZ_STATUSES, name="quiz_status"), default="draft", index=True)
+    start_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    passing_percentage: Mapped[int] = mapped_column(Integer, default=40)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=1)
+    max_violations: Mapped[int] = mapped_column(Integer, default=3)
+    show_answers_after_submission: Mapped[bool] = mapped_column(Boolean, default=False)
+    randomize_questions: Mapped[bool] = mapped_column(Boolean, default=False)
+    randomize_options: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow_review: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    class_links: Mapped[list["QuizClass"]] = relationship(
+        back_populates="quiz", cascade="all, delete-orphan"
+    )
+    question_links: Mapped[list["QuizQuestion"]] = relationship(
+        back_populates="quiz", cascade="all, delete-orphan", order_by="QuizQuestion.order_index"
+    )
+
+    def is_open_at(self, now: datetime) -> bool:
+        if self.status != "published":
+            return False
+        if self.start_date and now < self.start_date:
+            return False
+        return not (self.end_date and now >= self.end_date)
+
+
+class QuizClass(db.Model):
+    __tablename__ = "quiz_classes"
+    __table_args__ = (UniqueConstraint("quiz_id", "class_id", name="uq_quiz_classes_unique_quiz_class"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    quiz_id: Mapped[str] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    class_id: Mapped[str] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    quiz: Mapped[Quiz] = relationship(back_populates="class_links")
+    school_class: Mapped["SchoolClass"] = relationship()  # noqa: F821
+
+
+class QuizQuestion(db.Model):
+    __tablename__ = "quiz_questions"
+    __table_args__ = (
+        UniqueConstraint("quiz_id", "question_id", name="uq_quiz_questions_unique_quiz_question"),
+        UniqueConstraint("quiz_id", "order_index", name="uq_quiz_questions_unique_quiz_order"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    quiz_id: Mapped[str] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    # No cascade: a question in use is archived, never deleted under a quiz.
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
+    order_index: Mapped[int] = mapped_column(Integer)
+    marks_override: Mapped[int | None] = mapped_column(Integer)
+
+    quiz: Mapped[Quiz] = relationship(back_populates="question_links")
+    question: Mapped["Question"] = relationship()  # noqa: F821
+
+    @property
+    def marks(self) -> int:
+        return self.marks_override if self.marks_override is not None else self.question.marks

@@ -1,0 +1,60 @@
+"""/api/users: user management, admin only (seed 001 §5.2)."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.common.authz import current_actor, role_required
+from app.common.pagination import PageQuerySchema, page_schema
+from app.common.schemas import MessageSchema
+from app.users import services
+from app.users.schemas import UserCreateSchema, UserListQuerySchema, UserSchema, UserUpdateSchema
+
+blp = Blueprint("users", __name__, url_prefix="/api/users", description="User management (admin)")
+
+
+class UserListQuery(PageQuerySchema, UserListQuerySchema):
+    pass
+
+
+UserPage = page_schema(UserSchema, "UserPage")
+
+
+@blp.route("")
+class Users(MethodView):
+    @blp.arguments(UserListQuery, location="query")
+    @blp.response(200, UserPage)
+    @role_required("admin")
+    def get(self, params):
+        return services.list_users(params)
+
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    @role_required("admin")
+    def post(self, body):
+        return services.create_user(body, actor=current_actor())
+
+
+@blp.route("/<string:user_id>")
+class UserItem(MethodView):
+    @blp.response(200, UserSchema)
+    @role_required("admin")
+    def get(self, user_id):
+        return services.get_user(user_id)
+
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    @role_required("admin")
+    def put(self, body, user_id):
+        return services.update_user(services.get_user(user_id), body, actor=current_actor())
+
+    @blp.response(200, MessageSchema)
+    @role_required("admin")
+    def delete(self, user_id):
+        services.deactivate_user(services.get_user(user_id), actor=current_actor())
+        return {"message": "User deleted successfully"}
+
+
+@blp.route("/<string:user_id>/restore", methods=["POST"])
+@blp.response(200, UserSchema)
+@role_required("admin")
+def restore_user(user_id):
+    return services.restore_user(services.get_user(user_id), actor=current_actor())

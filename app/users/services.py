@@ -1,0 +1,127 @@
+"""User management (admin) and profiles."""
+from sqlalchemy import or_, select
+
+from app.auth import tokens
+from app.auth.passwords import check_password_policy, hash_password
+from app.auth.services import set_password
+from app.classes.models import SchoolClass, TeacherClass
+from app.common.audit import record_audit
+from app.common.clock import utcnow
+from app.common.pagination import paginate
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.users.models import Teacher, User
+
+TEACHER_FIELDS = ("subject", "phone", "department", "bio")
+ORDERINGS = {"created_at": User.created_at, "name": User.name, "email": User.email, "role": User.role}
+
+
+def load_profile(user: User) -> User:
+    """The user with the fields of their role attached (classes, class)."""
+    if user.is_teacher:
+        user.classes = db.session.scalars(
+            select(SchoolClass).join(TeacherClass, TeacherClass.class_id == SchoolClass.id)
+            .where(TeacherClass.teacher_id == user.id).order_by(SchoolClass.name)
+        ).all()
+    if user.is_student and user.student is not None:
+        user.school_class = user.student.school_class
+    return user
+
+
+def list_users(params: dict) -> dict:
+    stmt = select(User)
+    if params.get("role"):
+        stmt = stmt.where(User.role == params["role"])
+    if "is_active" in params:
+        stmt = stmt.where(User.is_active.is_(params["is_active"]))
+    if params.get("search"):
+        term = f"%{params['search'].strip()}%"
+        stmt = stmt.where(or_(User.name.ilike(term), User.email.ilike(term)))
+    return paginate(stmt, params, orderings=ORDERINGS, default_ordering="-created_at", tiebreak=User.id)
+
+
+def get_user(user_id: str) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("User not found")
+    return user
+
+
+def ensure_email_free(email: str, except_id: str | None = None) -> None:
+    existing = db.session.scalar(select(User.id).where(User.email == email))
+    if existing and existing != except_id:
+        raise Conflict("A user with this e-mail already exists", error_code="EMAIL_TAKEN",
+                       details={"email": ["Already in use."]})
+
+
+def create_user(data: dict, *, actor: User) -> User:
+    email = data["email"].strip().lower()
+    ensure_email_free(email)
+    check_password_policy(data["password"])
+    user = User(email=email, name=data["name"].strip(), role=data["role"], is_active=True,
+                password_hash=hash_password(data["password"]))
+    db.session.add(user)
+    if user.role == "teacher":
+        user.teacher = Teacher(**{f: data.get(f) for f in TEACHER_FIELDS})
+    db.session.flush()
+    record_audit(actor, "user_created", "user", user.id, new={"email": email, "role": user.role})
+    return user
+
+
+def update_user(user: User, data: dict, *, actor: User) -> User:
+    old = {"email": user.email, "name": user.name, "role": user.role}
+    if "email" in data:
+        email = data["email"].strip().lower()
+        ensure_email_free(email, except_id=user.id)
+        user.email = email
+    if "name" in data:
+        user.name = data["name"].strip()
+    if "role" in data and data["role"] != user.role:
+        change_role(user, data["role"], actor=actor)
+    _update_teacher_profile(user, data)
+    if "password" in data:
+        check_password_policy(data["password"])
+        set_password(user, data["password"], actor=actor, action="user_password_set")
+    record_audit(actor, "user_updated", "user", user.id, old=old,
+                 new={"email": user.email, "name": user.name, "role": user.role})
+    return user
+
+
+def change_role(user: User, role: str, *, actor: User) -> None:
+    if user.is_student:
+        raise ValidationFailed("A student account cannot change role",
+                               details={"role": ["Students keep their role."]})
+    if user.id == actor.id:
+        raise ValidationFailed("You cannot change your own role", details={"role": ["Not for yourself."]})
+    user.role = role
+    if role == "teacher" and user.teacher is None:
+        user.teacher = Teacher()
+
+
+def _update_teacher_profile(user: User, data: dict) -> None:
+    changes = {f: data[f] for f in TEACHER_FIELDS if f in data}
+    if not changes:
+        return
+    if user.teacher is None:
+        raise ValidationFailed("Only teachers have these fields",
+                               details={f: ["Only for teachers."] for f in changes})
+    for field, value in changes.items():
+        setattr(user.teacher, field, value)
+
+
+def deactivate_user(user: User, *, actor: User) -> None:
+    if user.id == actor.id:
+        raise Conflict("You cannot deactivate your own account", error_code="SELF_DEACTIVATION")
+    if not user.is_active:
+        return
+    user.deactivate(utcnow())
+    tokens.revoke_all_tokens(user)
+    record_audit(actor, "user_deactivated", "user", user.id)
+
+
+def restore_user(user: User, *, actor: User) -> User:
+    if user.is_active:
+        raise Conflict("The user is already active", error_code="ALREADY_ACTIVE")
+    user.restore()
+    record_audit(actor, "user_restored", "user", user.id)
+    return user

@@ -1,0 +1,55 @@
+"""Test helpers: auth headers, query counting, JSON walking."""
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+
+class QueryCounter:
+    """`with count_queries() as counted: ...; counted.count`"""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    @contextmanager
+    def __call__(self):
+        record = _Counted()
+
+        def before(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                record.statements.append(statement)
+
+        event.listen(self.engine, "before_cursor_execute", before)
+        try:
+            yield record
+        finally:
+            event.remove(self.engine, "before_cursor_execute", before)
+
+
+class _Counted:
+    def __init__(self):
+        self.statements = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+def walk_keys(value):
+    """Every dict key anywhere inside a JSON value."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key
+            yield from walk_keys(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from walk_keys(inner)
+
+
+def assert_error(response, status: int, error_code: str | None = None):
+    assert response.status_code == status, response.get_json()
+    body = response.get_json()
+    for key in ("error", "error_code", "message", "details", "timestamp"):
+        assert key in body, body
+    if error_code:
+        assert body["error_code"] == error_code, body
+    return body
