@@ -13,15 +13,27 @@ from flask import g, has_app_context
 log = logging.getLogger(__name__)
 signals = Namespace()
 
+# Each signal's payload (keyword arguments; ids are strings, numbers plain floats/ints):
+# quiz_published:          quiz_id, actor_id
 quiz_published = signals.signal("quiz-published")
+# attempt_started:         attempt_id, quiz_id, student_id
 attempt_started = signals.signal("attempt-started")
+# answer_saved:            attempt_id, quiz_id, student_id, question_id, question_index,
+#                          answered_count, question_count
 answer_saved = signals.signal("answer-saved")
+# violation_recorded:      attempt_id, quiz_id, student_id, violation_id, violation_type,
+#                          severity, total_violations, max_violations, auto_submitted
 violation_recorded = signals.signal("violation-recorded")
+# attempt_submitted:       attempt_id, quiz_id, student_id, status, auto_submit_reason,
+#                          score, total_marks, percentage, pending_manual_grading
 attempt_submitted = signals.signal("attempt-submitted")
+# attempt_graded:          attempt_id, quiz_id, student_id, grader_id, score, total_marks,
+#                          percentage, fully_graded
 attempt_graded = signals.signal("attempt-graded")
+# attempt_reset:           quiz_id, student_id, actor_id, additional_attempts, reason
 attempt_reset = signals.signal("attempt-reset")
+# student_added_to_class:  student_id, class_id, actor_id
 student_added_to_class = signals.signal("student-added-to-class")
-class_notified = signals.signal("class-notified")
 
 _fallback_queue: list = []
 
