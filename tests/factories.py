@@ -131,3 +131,35 @@ def tokens_for(user: User) -> dict:
 def auth(user: User) -> dict:
     """Authorization header for `user`."""
     return {"Authorization": f"Bearer {tokens_for(user)['access_token']}"}
+
+
+def make_attempt(quiz: Quiz, student: User, *, status="in_progress", attempt_number=1, started_at=None,
+                 **kw):
+    """An attempt in the quiz's question order (no randomisation)."""
+    from app.attempts.models import QuizAttempt
+
+    started = started_at or utcnow()
+    deadline = started + timedelta(minutes=quiz.time_limit_minutes)
+    if quiz.end_date and quiz.end_date < deadline:
+        deadline = quiz.end_date
+    links = sorted(quiz.question_links, key=lambda link: link.order_index)
+    attempt = QuizAttempt(
+        quiz_id=quiz.id, student_id=student.id, attempt_number=attempt_number, status=status,
+        started_at=started, deadline_at=deadline, question_order=[link.question_id for link in links],
+        in_progress_key=QuizAttempt.in_progress_key_for(quiz.id, student.id) if status == "in_progress" else None,
+        submitted_at=None if status == "in_progress" else started + timedelta(minutes=5), **kw,
+    )
+    db.session.add(attempt)
+    commit()
+    return attempt
+
+
+def make_answer(attempt, question: Question, *, option=None, text=None, marks_awarded=None, is_correct=None,
+                **kw):
+    from app.attempts.models import StudentAnswer
+
+    answer = StudentAnswer(attempt_id=attempt.id, question_id=question.id, answer_option=option,
+                           answer_text=text, marks_awarded=marks_awarded, is_correct=is_correct, **kw)
+    db.session.add(answer)
+    commit()
+    return answer

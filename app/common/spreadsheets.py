@@ -1,0 +1,75 @@
+"""CSV/XLSX output shared by every export, with spreadsheet-formula escaping.
+
+A cell starting with = + - @ TAB or CR is executed by spreadsheet programs
+(CSV injection); such cells are prefixed with a single quote.
+"""
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Response
+from openpyxl import Workbook
+
+from app.common.clock import isoformat
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_MIME = "text/csv; charset=utf-8"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def escape_formula(value):
+    """Neutralise text that a spreadsheet would run as a formula; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return isoformat(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return escape_formula(value)
+
+
+def to_csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([escape_formula(h) for h in headers])
+    for row in rows:
+        writer.writerow([cell(v) for v in row])
+    # BOM so that spreadsheet programs read UTF-8 names (accents, Arabic) correctly.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str = "Sheet1") -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_title[:31])
+    sheet.append([escape_formula(h) for h in headers])
+    for row in rows:
+        sheet.append([cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def download(content: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def table_response(headers: Sequence[str], rows: Iterable[Sequence], *, fmt: str, basename: str,
+                   sheet_title: str = "Sheet1") -> Response:
+    """A CSV or XLSX download of one table."""
+    if fmt == "xlsx":
+        return download(to_xlsx_bytes(headers, rows, sheet_title), f"{basename}.xlsx", XLSX_MIME)
+    return download(to_csv_bytes(headers, rows), f"{basename}.csv", CSV_MIME)
