@@ -1,4 +1,7 @@
-"""Development server: REST and Socket.IO on HOST:PORT (default 127.0.0.1:5000)."""
+"""Development server: REST and Socket.IO on HOST:PORT (default 127.0.0.1:5000).
+
+Production runs gunicorn instead: `gunicorn -c gunicorn_config.py wsgi:app`.
+"""
 import os
 
 from app import create_app

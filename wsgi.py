@@ -1,14 +1,19 @@
-"""WSGI entry point for gunicorn (gevent worker) and `flask --app wsgi`.
+"""WSGI entry point: `gunicorn -c gunicorn_config.py wsgi:app` and `flask --app wsgi …`.
 
-gevent must patch the standard library before anything else is imported, so that
-database sockets, Redis and Socket.IO all cooperate with the event loop.
+Under gunicorn's gevent worker the standard library must be monkey-patched before
+anything else is imported, so that the database driver, Redis and Socket.IO all
+yield to the event loop instead of blocking the whole worker. gunicorn_config.py
+exports GEVENT_PATCH=1 for gevent workers (the worker patches too; this makes sure
+of it whatever loads this module first). Nothing is patched for `flask` commands,
+tests or other workers.
 """
 import os
 
-if os.environ.get("GEVENT_PATCH", "1") == "1" and os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+if os.environ.get("GEVENT_PATCH") == "1":
     from gevent import monkey
 
-    monkey.patch_all()
+    if not monkey.is_module_patched("socket"):
+        monkey.patch_all()
 
 from app import create_app  # noqa: E402
 

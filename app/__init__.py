@@ -63,7 +63,10 @@ def _init_extensions(app: Flask) -> None:
     from app.auth import tokens
     tokens.register_jwt_callbacks(jwt)
     app.config["API_SPEC_OPTIONS"] = {**app.config["API_SPEC_OPTIONS"], "security": [{"bearerAuth": []}]}
-    api.init_app(app)
+    from app.common.schemas import ErrorSchema, MultipartFormPlugin, numeric_bounds
+    api.ERROR_SCHEMA = ErrorSchema  # the documented error body is the contract's envelope
+    api.init_app(app, spec_kwargs={"extra_plugins": [MultipartFormPlugin()]})
+    api.ma_plugin.converter.add_attribute_function(numeric_bounds)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -87,9 +90,10 @@ def _optional_module(name: str):
 def _register_request_hooks(app: Flask) -> None:
     from app.common.db import commit, rollback
     from app.common.logs import assign_request_id
-    from app.errors import handle_unexpected
+    from app.errors import handle_unexpected, reject_unsupported_media_type
 
     app.before_request(assign_request_id)
+    app.before_request(reject_unsupported_media_type)
 
     @app.after_request
     def finish_unit_of_work(response):
@@ -127,7 +131,8 @@ def _init_sockets(app: Flask) -> None:
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _detect_async_mode(),
         message_queue=app.config["REDIS_URL"] if app.config.get("SOCKETIO_USE_REDIS", True) else None,
-        cors_allowed_origins=app.config["CORS_ORIGINS"] if app.config["CORS_ORIGINS"] != ["*"] else "*",
+        channel=app.config.get("SOCKETIO_CHANNEL") or "flask-socketio",
+        cors_allowed_origins=_socket_origins(app.config["CORS_ORIGINS"]),
     )
     module = _optional_module("app.realtime.namespaces")
     if module is not None:
@@ -136,6 +141,13 @@ def _init_sockets(app: Flask) -> None:
         listeners = _optional_module(f"app.{domain}.listeners")
         if listeners is not None:
             listeners.connect()
+
+
+def _socket_origins(origins: list[str]):
+    """python-engineio reads `[]` as "no origin check at all": an empty list means same-origin only."""
+    if origins == ["*"]:
+        return "*"
+    return origins or None
 
 
 def _detect_async_mode() -> str:
@@ -156,7 +168,7 @@ class _TrailingSlash:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if len(path) > 1 and path.endswith("/") and path.startswith("/api/") and path != "/api/docs/":
+        if len(path) > 1 and path.endswith("/") and path.startswith("/api/"):
             environ["PATH_INFO"] = path.rstrip("/")
         return self.wsgi_app(environ, start_response)
 

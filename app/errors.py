@@ -5,7 +5,7 @@ Services raise `DomainError` subclasses; nothing below the routes calls `abort()
 import logging
 import uuid
 
-from flask import jsonify
+from flask import jsonify, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -162,6 +162,16 @@ def handle_unexpected(exc: Exception):
     log.exception("unhandled error %s", error_id)
     return error_response(500, "An unexpected error occurred; quote the error_id when reporting it",
                           error_id=error_id)
+
+
+def reject_unsupported_media_type() -> None:
+    """A body is JSON (or a multipart upload); anything else is 415, not a puzzling 422."""
+    if request.method not in ("POST", "PUT", "PATCH") or not request.path.startswith("/api"):
+        return
+    if not request.content_length or request.is_json or request.mimetype == "multipart/form-data":
+        return
+    raise UnsupportedMediaType("Send the request body as application/json",
+                               details={"content_type": [request.mimetype or "missing"]})
 
 
 def register_error_handlers(app) -> None:

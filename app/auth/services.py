@@ -105,7 +105,7 @@ def _void_reset_codes(user_id: str, now) -> None:
 def _check_reset_code(email: str, code: str) -> tuple[User, PasswordResetToken]:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     now = utcnow()
-    entry = None if user is None else db.session.scalar(
+    entry = None if user is None or not user.is_active else db.session.scalar(
         select(PasswordResetToken).where(
             PasswordResetToken.user_id == user.id, PasswordResetToken.is_used.is_(False),
             PasswordResetToken.expires_at > now,
@@ -140,7 +140,11 @@ def _user_from_reset_token(raw: str) -> tuple[User, PasswordResetToken]:
     if claims.get("purpose") != "password_reset" or entry is None or entry.is_used \
             or entry.user_id != claims.get("sub"):
         raise Unauthorized(RESET_CODE_INVALID, error_code="RESET_TOKEN_INVALID")
-    return db.session.get(User, entry.user_id), entry
+    user = db.session.get(User, entry.user_id)
+    # A password change or deactivation since the code was verified voids the token.
+    if not user.is_active or claims.get("ver") != user.token_version:
+        raise Unauthorized(RESET_CODE_INVALID, error_code="RESET_TOKEN_INVALID")
+    return user, entry
 
 
 def reset_password(*, reset_token: str | None, email: str | None, code: str | None,

@@ -117,17 +117,50 @@ def _load_user_unless_blocked(jwt_payload: dict):
     return row
 
 
+def _is_revoked(payload: dict, row) -> bool:
+    if row is None:
+        return True
+    user, blocked = row
+    return bool(blocked) or not user.is_active or payload.get("ver") != user.token_version
+
+
+def access_claims(raw: str | None) -> dict:
+    """Decode a raw access token (signature, expiry, issuer, audience, type)."""
+    if not raw or not isinstance(raw, str):
+        raise Unauthorized("A bearer token is required", error_code="TOKEN_MISSING")
+    try:
+        payload = decode_token(raw)
+    except Exception as exc:  # expired and malformed alike: the client must log in again
+        expired = exc.__class__.__name__ == "ExpiredSignatureError"
+        raise Unauthorized("The token has expired" if expired else "The token is invalid",
+                           error_code="TOKEN_EXPIRED" if expired else "TOKEN_INVALID") from exc
+    if payload.get("type") != "access" or payload.get("purpose"):
+        raise Unauthorized("An access token is required", error_code="TOKEN_INVALID")
+    return payload
+
+
+def user_for_claims(payload: dict) -> User:
+    """The token's user, unless the token was revoked (blocklist, deactivation, version)."""
+    row = _load_user_unless_blocked(payload)
+    if _is_revoked(payload, row):
+        raise Unauthorized("The token has been revoked", error_code="TOKEN_REVOKED")
+    return row[0]
+
+
+def user_from_access_token(raw: str | None) -> User:
+    """The same checks as an HTTP request, for a token that arrives another way (sockets)."""
+    return user_for_claims(access_claims(raw))
+
+
 def register_jwt_callbacks(jwt) -> None:
     @jwt.token_in_blocklist_loader
     def token_revoked(_header, payload):
         if payload.get("purpose"):  # a password-reset token is not an access token
             return True
         row = _load_user_unless_blocked(payload)
-        if row is None:
-            return True
-        user, blocked = row
-        g.jwt_user = user
-        return bool(blocked) or not user.is_active or payload.get("ver") != user.token_version
+        if row is not None:
+            g.jwt_user = row[0]
+        return _is_revoked(payload, row)
 
     @jwt.user_lookup_loader
     def load_user(_header, payload):

@@ -171,3 +171,21 @@ def get_own_attempt(attempt_id: str, actor: User, *, for_update: bool = False) -
     if not actor.is_student:
         raise NotFound("Attempt not found")
     return get_visible_attempt(attempt_id, actor, for_update=for_update)
+
+
+# --- class management ------------------------------------------------------------
+
+def get_managed_class(class_id: str, actor: User) -> SchoolClass:
+    """A class whose students the actor may change: one they teach, or any for an admin."""
+    if not (actor.is_admin or actor.is_teacher):
+        raise NotFound("Class not found")
+    return get_visible_class(class_id, actor)
+
+
+def get_visible_quiz_by_code(access_code: str, actor: User) -> Quiz:
+    """The quiz behind an access code (case-insensitive), if the actor may see it."""
+    found = db.session.scalar(select(Quiz).where(
+        Quiz.access_code == access_code.strip().upper(), visible_quizzes_clause(actor)))
+    if found is None:
+        raise NotFound("Quiz not found")
+    return found

@@ -41,6 +41,12 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     })
 
 
+def like_pattern(search: str) -> str:
+    """`%text%` for LIKE with `%`, `_` and `\\` taken literally (use `escape="\\\\"`)."""
+    escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def apply_ordering(stmt, ordering: str | None, allowed: dict, default: str):
     """`ordering=-created_at,name`: only the keys in `allowed` (name → column)."""
     clauses = []

@@ -1,6 +1,8 @@
 """Base schemas and fields shared by every domain."""
 from datetime import datetime, timezone
+from decimal import Decimal
 
+from apispec import BasePlugin
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from app.common.clock import isoformat, to_naive_utc
@@ -46,6 +48,52 @@ class MessageSchema(Schema):
     message = fields.String(required=True)
 
 
+class ErrorSchema(Schema):
+    """The error envelope every error response carries (documented in the OpenAPI spec)."""
+
+    error = fields.String(required=True)
+    error_code = fields.String(required=True)
+    message = fields.String(required=True)
+    details = fields.Dict(required=True)
+    timestamp = fields.String(required=True)
+    error_id = fields.String(metadata={"description": "Only on 500; also in the server log."})
+
+
+def numeric_bounds(_converter, _field, ret=None, **_kwargs) -> dict:
+    """apispec copies `Range(min=Decimal(...))` bounds as they are and JSON renders a
+    Decimal as a string; OpenAPI wants numbers."""
+    ret = ret or {}
+    return {key: float(ret[key]) for key in ("minimum", "maximum") if isinstance(ret.get(key), Decimal)}
+
+
 def require_non_blank(value: str) -> None:
     if not value or not value.strip():
         raise ValidationError("Must not be blank.")
+
+
+class MultipartFormPlugin(BasePlugin):
+    """One multipart body read through two `@blp.arguments` (locations `files` and
+    `form`): flask-smorest documents one of them as the request body and leaves the
+    other as OpenAPI 2 `formData` parameters. Fold both into one multipart body."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            if isinstance(operation, dict):
+                _fold_form_data(operation)
+
+
+def _fold_form_data(operation: dict) -> None:
+    params = operation.get("parameters") or []
+    form = [p for p in params if isinstance(p, dict) and p.get("in") == "formData"]
+    if not form:
+        return
+    operation["parameters"] = [p for p in params if p not in form]
+    if not operation["parameters"]:
+        del operation["parameters"]
+    extra = {"type": "object", "properties": {p["name"]: p["schema"] for p in form}}
+    required = [p["name"] for p in form if p.get("required")]
+    if required:
+        extra["required"] = required
+    body = operation.setdefault("requestBody", {"content": {}})
+    schemas = [content["schema"] for content in body["content"].values() if content.get("schema")]
+    body["content"] = {"multipart/form-data": {"schema": {"allOf": [*schemas, extra]}}}

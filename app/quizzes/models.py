@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.clock import utcnow
 from app.common.db import UTCDateTime, new_id
+from app.errors import InvalidState
 from app.extensions import db
 
 QUIZ_STATUSES = ("draft", "published", "archived")
@@ -55,6 +56,31 @@ class Quiz(db.Model):
         if self.start_date and now < self.start_date:
             return False
         return not (self.end_date and now >= self.end_date)
+
+    @property
+    def classes(self) -> list:
+        return [link.school_class for link in self.class_links]
+
+    def publish(self, now: datetime) -> None:
+        """Draft or archived → published; refuses a quiz students could not take."""
+        if self.status == "published":
+            raise InvalidState("The quiz is already published", error_code="ALREADY_PUBLISHED")
+        problems = {}
+        if not self.question_links:
+            problems["questions"] = ["Add at least one question."]
+        if not self.class_links:
+            problems["class_ids"] = ["Assign at least one class."]
+        if self.end_date and self.end_date <= now:
+            problems["end_date"] = ["The quiz window has already ended."]
+        if problems:
+            raise InvalidState("The quiz is not ready to publish", error_code="QUIZ_NOT_READY", details=problems)
+        self.status = "published"
+        self.published_at = now
+
+    def archive(self) -> None:
+        if self.status == "archived":
+            raise InvalidState("The quiz is already archived", error_code="ALREADY_ARCHIVED")
+        self.status = "archived"
 
 
 class QuizClass(db.Model):

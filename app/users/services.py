@@ -1,5 +1,6 @@
 """User management (admin) and profiles."""
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from app.auth import tokens
 from app.auth.passwords import check_password_policy, hash_password
@@ -7,13 +8,16 @@ from app.auth.services import set_password
 from app.classes.models import SchoolClass, TeacherClass
 from app.common.audit import record_audit
 from app.common.clock import utcnow
-from app.common.pagination import paginate
+from app.common.pagination import like_pattern, paginate
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.users.models import Teacher, User
+from app.users.models import Student, Teacher, User
 
 TEACHER_FIELDS = ("subject", "phone", "department", "bio")
-ORDERINGS = {"created_at": User.created_at, "name": User.name, "email": User.email, "role": User.role}
+ORDERINGS = {
+    "created_at": User.created_at, "updated_at": User.updated_at, "last_login": User.last_login,
+    "name": User.name, "email": User.email, "role": User.role,
+}
 
 
 def load_profile(user: User) -> User:
@@ -29,15 +33,23 @@ def load_profile(user: User) -> User:
 
 
 def list_users(params: dict) -> dict:
-    stmt = select(User)
+    """One page of users with their profiles, in two queries whatever the page size."""
+    stmt = select(User).options(joinedload(User.teacher), joinedload(User.student))
     if params.get("role"):
         stmt = stmt.where(User.role == params["role"])
     if "is_active" in params:
         stmt = stmt.where(User.is_active.is_(params["is_active"]))
     if params.get("search"):
-        term = f"%{params['search'].strip()}%"
-        stmt = stmt.where(or_(User.name.ilike(term), User.email.ilike(term)))
+        stmt = stmt.where(_matches(params["search"]))
     return paginate(stmt, params, orderings=ORDERINGS, default_ordering="-created_at", tiebreak=User.id)
+
+
+def _matches(search: str):
+    """Name, e-mail or registration number containing the search text."""
+    pattern = like_pattern(search)
+    by_registration = select(Student.id).where(Student.registration_key.like(pattern.upper(), escape="\\"))
+    return or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"),
+               User.id.in_(by_registration))
 
 
 def get_user(user_id: str) -> User:
@@ -57,6 +69,7 @@ def ensure_email_free(email: str, except_id: str | None = None) -> None:
 def create_user(data: dict, *, actor: User) -> User:
     email = data["email"].strip().lower()
     ensure_email_free(email)
+    _refuse_teacher_fields(data, data["role"] == "teacher")
     check_password_policy(data["password"])
     user = User(email=email, name=data["name"].strip(), role=data["role"], is_active=True,
                 password_hash=hash_password(data["password"]))
@@ -98,13 +111,15 @@ def change_role(user: User, role: str, *, actor: User) -> None:
         user.teacher = Teacher()
 
 
+def _refuse_teacher_fields(data: dict, is_teacher: bool) -> None:
+    sent = [f for f in TEACHER_FIELDS if f in data]
+    if sent and not is_teacher:
+        raise ValidationFailed("Only teachers have these fields", details={f: ["Only for teachers."] for f in sent})
+
+
 def _update_teacher_profile(user: User, data: dict) -> None:
     changes = {f: data[f] for f in TEACHER_FIELDS if f in data}
-    if not changes:
-        return
-    if user.teacher is None:
-        raise ValidationFailed("Only teachers have these fields",
-                               details={f: ["Only for teachers."] for f in changes})
+    _refuse_teacher_fields(changes, user.teacher is not None)
     for field, value in changes.items():
         setattr(user.teacher, field, value)
 

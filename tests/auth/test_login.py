@@ -1,3 +1,5 @@
+import pytest
+
 from tests.factories import PASSWORD, auth, make_admin, make_student, tokens_for
 from tests.helpers import assert_error
 
@@ -96,3 +98,42 @@ def test_refresh_token_is_not_an_access_token(client):
     admin = make_admin()
     refresh = tokens_for(admin)["refresh_token"]
     assert_error(client.get("/api/auth/me", headers={"Authorization": f"Bearer {refresh}"}), 401)
+
+
+def test_deactivated_account_answers_like_a_wrong_password(client):
+    make_admin(email="gone@school.test", is_active=False)
+    make_admin(email="here@school.test")
+    gone, wrong = login(client, "gone@school.test"), login(client, "here@school.test", "not-the-password")
+    a, b = assert_error(gone, 401), assert_error(wrong, 401)
+    a.pop("timestamp"), b.pop("timestamp")
+    assert a == b
+
+
+def test_login_records_the_last_login(client):
+    from app.extensions import db
+    from app.users.models import User
+
+    admin = make_admin()
+    assert db.session.get(User, admin.id).last_login is None
+    login(client, admin.email)
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).last_login is not None
+
+
+def test_login_body_is_validated(client):
+    body = assert_error(client.post("/api/auth/login", json={"email_or_reg_no": "x"}), 422, "VALIDATION_ERROR")
+    assert body["details"] == {"password": ["Missing data for required field."]}
+    assert_error(client.post("/api/auth/login", json={"email_or_reg_no": "x", "password": "y", "extra": 1}), 422)
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/api/auth/login", {"email_or_reg_no": "x@school.test", "password": "whatever-it-is"}),
+    ("/api/auth/claim-account", {"registration_number": "STU1", "password": "abcdefgh1", "confirm_password": "abcdefgh1"}),
+    ("/api/auth/forgot-password", {"email": "x@school.test"}),
+    ("/api/auth/verify-reset-code", {"email": "x@school.test", "code": "123456"}),
+    ("/api/auth/reset-password", {"email": "x@school.test", "code": "123456", "new_password": "abcdefgh1"}),
+])
+def test_auth_routes_carry_rate_limit_headers(client, path, body):
+    response = client.post(path, json=body)
+    for header in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+        assert header in response.headers, (path, dict(response.headers))

@@ -1,0 +1,61 @@
+"""/api/analytics: dashboards and the quiz report (seed 001 §5.10)."""
+from flask_smorest import Blueprint
+
+from app.analytics import dashboards, services
+from app.analytics.schemas import (
+    AdminAnalyticsSchema,
+    QuizAnalyticsSchema,
+    StudentAnalyticsSchema,
+    TeacherAnalyticsSchema,
+)
+from app.common.authz import (
+    current_actor,
+    get_managed_quiz,
+    get_visible_student,
+    get_visible_teacher,
+    role_required,
+)
+from app.common.clock import utcnow
+from app.exports import reports
+from app.exports.schemas import AnalyticsCsvExportQuerySchema
+
+blp = Blueprint("analytics", __name__, url_prefix="/api/analytics", description="Analytics and dashboards")
+
+
+@blp.route("/admin")
+@blp.response(200, AdminAnalyticsSchema)
+@role_required("admin")
+def admin():
+    return dashboards.admin_dashboard(now=utcnow())
+
+
+@blp.route("/teacher/<string:teacher_id>")
+@blp.response(200, TeacherAnalyticsSchema)
+@role_required("admin", "teacher")
+def teacher(teacher_id):
+    """A teacher sees only their own dashboard."""
+    return dashboards.teacher_dashboard(get_visible_teacher(teacher_id, current_actor()).user, now=utcnow())
+
+
+@blp.route("/student/<string:student_id>")
+@blp.response(200, StudentAnalyticsSchema)
+@role_required("admin", "teacher", "student")
+def student(student_id):
+    """A student only their own; a teacher the students of their classes."""
+    actor = current_actor()
+    return dashboards.student_dashboard(get_visible_student(student_id, actor), actor=actor, now=utcnow())
+
+
+@blp.route("/quiz/<string:quiz_id>")
+@blp.response(200, QuizAnalyticsSchema)
+@role_required("admin", "teacher")
+def quiz(quiz_id):
+    return services.quiz_analytics(get_managed_quiz(quiz_id, current_actor()), now=utcnow())
+
+
+@blp.route("/quiz/<string:quiz_id>/export")
+@blp.arguments(AnalyticsCsvExportQuerySchema, location="query")
+@blp.response(200, description="The quiz report as CSV (per-question table) or PDF")
+@role_required("admin", "teacher")
+def quiz_export(params, quiz_id):
+    return reports.analytics_download(get_managed_quiz(quiz_id, current_actor()), params["format"], now=utcnow())

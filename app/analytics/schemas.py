@@ -1,0 +1,187 @@
+"""Analytics payloads. `*_score` fields are percentages (0–100); `*_marks` are marks."""
+from marshmallow import Schema, fields
+
+from app.common.schemas import DateTimeZ, Decimal2
+
+
+class AnalyticsRef(Schema):
+    id = fields.String()
+    name = fields.String()
+    title = fields.String()
+    subject = fields.String()
+    status = fields.String()
+    registration_number = fields.String()
+    class_name = fields.String(allow_none=True)
+    class_id = fields.String(allow_none=True)
+
+
+class SummaryFields(Schema):
+    total_attempts = fields.Integer(metadata={"description": "Finished, non-reset attempts"})
+    total_students = fields.Integer()
+    in_progress = fields.Integer()
+    pending_grading = fields.Integer(metadata={"description": "Counted attempts still waiting for marks"})
+    average_score = Decimal2(allow_none=True, metadata={"description": "Average percentage"})
+    average_marks = Decimal2(allow_none=True)
+    highest_score = Decimal2(allow_none=True)
+    lowest_score = Decimal2(allow_none=True)
+    passed_count = fields.Integer()
+    failed_count = fields.Integer()
+    pass_rate = Decimal2(allow_none=True)
+
+
+class BucketSchema(Schema):
+    range = fields.String()
+    min = fields.Integer()
+    max = fields.Integer()
+    count = fields.Integer()
+
+
+class ViolationSummarySchema(Schema):
+    total_violations = fields.Integer()
+    by_type = fields.Dict(keys=fields.String(), values=fields.Integer())
+    attempts_with_violations = fields.Integer()
+    auto_submitted_for_violations = fields.Integer()
+
+
+class ActivitySchema(Schema):
+    attempt_id = fields.String()
+    quiz = fields.Nested(AnalyticsRef)
+    student = fields.Nested(AnalyticsRef)
+    status = fields.String()
+    attempt_number = fields.Integer()
+    score = Decimal2(allow_none=True)
+    total_marks = fields.Integer(allow_none=True)
+    percentage = Decimal2(allow_none=True)
+    passed = fields.Boolean(allow_none=True)
+    started_at = DateTimeZ()
+    submitted_at = DateTimeZ(allow_none=True)
+    activity_at = DateTimeZ()
+
+
+class SubjectSchema(Schema):
+    subject = fields.String()
+    attempts = fields.Integer()
+    quizzes = fields.Integer()
+    average_score = Decimal2(allow_none=True)
+    best_score = Decimal2(allow_none=True)
+    passed_count = fields.Integer()
+    pass_rate = Decimal2(allow_none=True)
+
+
+class StudentRowSchema(Schema):
+    student = fields.Nested(AnalyticsRef)
+    attempts = fields.Integer()
+    best_score = Decimal2(allow_none=True)
+    average_score = Decimal2(allow_none=True)
+    best_marks = Decimal2(allow_none=True)
+    passed = fields.Boolean()
+    pending_grading = fields.Integer()
+    last_submitted_at = DateTimeZ(allow_none=True)
+
+
+class QuestionRefSchema(Schema):
+    id = fields.String()
+    text = fields.String()
+    type = fields.String()
+    topic = fields.String(allow_none=True)
+    difficulty = fields.String(allow_none=True)
+    marks = fields.Integer()
+
+
+class QuestionStatSchema(Schema):
+    number = fields.Integer()
+    question = fields.Nested(QuestionRefSchema)
+    attempts = fields.Integer()
+    answered_count = fields.Integer()
+    graded_count = fields.Integer()
+    pending_count = fields.Integer()
+    correct_count = fields.Integer(metadata={"description": "Full marks"})
+    partially_correct_count = fields.Integer()
+    incorrect_count = fields.Integer(metadata={"description": "Zero marks (unanswered included)"})
+    success_rate = Decimal2(allow_none=True)
+    average_marks = Decimal2(allow_none=True)
+    facility_index = Decimal2(allow_none=True, metadata={"description": "Mean mark / max × 100"})
+    discrimination_index = Decimal2(allow_none=True, metadata={
+        "description": "100 × correlation of the question's marks with the rest of the quiz"})
+
+
+class TopicSchema(Schema):
+    topic = fields.String()
+    questions = fields.Integer()
+    facility_index = Decimal2(allow_none=True)
+
+
+class QuizInfoSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    subject = fields.String()
+    status = fields.String()
+    passing_percentage = fields.Integer()
+    question_count = fields.Integer()
+    total_marks = fields.Integer()
+    start_date = DateTimeZ(allow_none=True)
+    end_date = DateTimeZ(allow_none=True)
+
+
+class QuizAnalyticsSchema(SummaryFields):
+    quiz = fields.Nested(QuizInfoSchema)
+    score_distribution = fields.List(fields.Nested(BucketSchema))
+    question_statistics = fields.List(fields.Nested(QuestionStatSchema))
+    performance_by_topic = fields.List(fields.Nested(TopicSchema))
+    student_performance = fields.List(fields.Nested(StudentRowSchema))
+    violation_summary = fields.Nested(ViolationSummarySchema)
+    recent_activity = fields.List(fields.Nested(ActivitySchema))
+    generated_at = DateTimeZ()
+
+
+class TeacherStatSchema(Schema):
+    teacher = fields.Nested(AnalyticsRef)
+    quizzes = fields.Integer()
+    attempts = fields.Integer()
+    average_score = Decimal2(allow_none=True)
+    pass_rate = Decimal2(allow_none=True)
+
+
+class QuizPerformanceSchema(Schema):
+    quiz = fields.Nested(AnalyticsRef)
+    attempts = fields.Integer()
+    average_score = Decimal2(allow_none=True)
+    pass_rate = Decimal2(allow_none=True)
+
+
+class AdminAnalyticsSchema(SummaryFields):
+    total_users = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total_quizzes = fields.Integer()
+    active_quizzes = fields.Integer()
+    quizzes_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    score_distribution = fields.List(fields.Nested(BucketSchema))
+    recent_activity = fields.List(fields.Nested(ActivitySchema))
+    top_students = fields.List(fields.Nested(StudentRowSchema))
+    teacher_stats = fields.List(fields.Nested(TeacherStatSchema))
+    performance_by_subject = fields.List(fields.Nested(SubjectSchema))
+    violation_summary = fields.Nested(ViolationSummarySchema)
+    generated_at = DateTimeZ()
+
+
+class TeacherAnalyticsSchema(SummaryFields):
+    teacher = fields.Nested(AnalyticsRef)
+    my_quizzes = fields.Integer()
+    active_quizzes = fields.Integer()
+    quizzes_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    my_classes = fields.Integer()
+    my_students = fields.Integer()
+    recent_attempts = fields.List(fields.Nested(ActivitySchema))
+    quiz_performance = fields.List(fields.Nested(QuizPerformanceSchema))
+    performance_by_subject = fields.List(fields.Nested(SubjectSchema))
+    violation_summary = fields.Nested(ViolationSummarySchema)
+    generated_at = DateTimeZ()
+
+
+class StudentAnalyticsSchema(SummaryFields):
+    student = fields.Nested(AnalyticsRef)
+    quizzes_passed = fields.Integer()
+    quizzes_failed = fields.Integer()
+    recent_results = fields.List(fields.Nested(ActivitySchema))
+    performance_by_subject = fields.List(fields.Nested(SubjectSchema))
+    violation_summary = fields.Nested(ViolationSummarySchema)
+    generated_at = DateTimeZ()

@@ -1,0 +1,102 @@
+"""The autosave hot path: one locking read of the attempt, one upsert, one progress update.
+
+The attempt row stores the options it showed (`option_order`: question id → original
+option indexes), so checking an answer needs no question lookup.
+"""
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.dialects import mysql, sqlite
+
+from app.attempts.models import QuizAttempt, StudentAnswer
+from app.common.authz import visible_attempts_clause
+from app.common.db import new_id
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.questions.models import Question
+
+TRUE_FALSE_OPTIONS = ["True", "False"]
+
+
+def options_of(question_type: str, options: list | None) -> list:
+    if question_type not in ("mcq", "true_false"):
+        return []
+    return list(options or (TRUE_FALSE_OPTIONS if question_type == "true_false" else []))
+
+
+def lock_for_save(attempt_id: str, question_ids: list[str], actor) -> tuple[QuizAttempt, int, int]:
+    """The caller's attempt, locked, with how many questions it has answered already
+    and how many of `question_ids` among them.
+
+    FOR UPDATE serialises saves with submit and the sweep: a save either lands
+    before the attempt closes (and is graded) or sees it closed (409).
+    """
+    if not actor.is_student:
+        raise NotFound("Attempt not found")
+    answered = select(func.count(StudentAnswer.id)).where(StudentAnswer.attempt_id == QuizAttempt.id)
+    row = db.session.execute(
+        select(
+            QuizAttempt,
+            answered.scalar_subquery().label("answered"),
+            answered.where(StudentAnswer.question_id.in_(question_ids)).scalar_subquery().label("already"),
+        ).where(QuizAttempt.id == attempt_id, visible_attempts_clause(actor)).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound("Attempt not found")
+    return row[0], row[1] or 0, row[2] or 0
+
+
+def checked_row(attempt: QuizAttempt, item: dict) -> dict:
+    """The answer as a row to upsert, after checking it fits its question."""
+    question_id = item["question_id"]
+    if question_id not in attempt.question_order:
+        raise ValidationFailed("This question is not part of the attempt",
+                               details={"question_id": ["Not a question of this attempt."]})
+    choices = _choices(attempt, question_id)
+    option, text = item.get("answer_option"), item.get("answer_text")
+    if choices:
+        if text is not None or option is None:
+            raise ValidationFailed("Answer this question with answer_option",
+                                   details={"answer_option": ["Required for this question; answer_text is not accepted."]})
+        if option not in choices:
+            raise ValidationFailed("No such option", details={"answer_option": ["Not an option of this question."]})
+    else:
+        if option is not None or text is None:
+            raise ValidationFailed("Answer this question with answer_text",
+                                   details={"answer_text": ["Required for this question; answer_option is not accepted."]})
+        limit = current_app.config["ANSWER_TEXT_MAX_LENGTH"]
+        if len(text) > limit:
+            raise ValidationFailed("The answer is too long",
+                                   details={"answer_text": [f"At most {limit} characters."]})
+    return {"question_id": question_id, "answer_option": option, "answer_text": text}
+
+
+def _choices(attempt: QuizAttempt, question_id: str) -> list[int]:
+    if attempt.option_order is not None:
+        return attempt.option_order.get(question_id) or []
+    # Attempts created without a stored option order: ask the question itself.
+    question = db.session.get(Question, question_id)
+    return list(range(len(options_of(question.type, question.options))))
+
+
+def upsert(attempt_id: str, rows: list[dict], now) -> None:
+    """Insert or overwrite each (attempt, question) answer in one statement.
+
+    Concurrent saves of the same answer leave one row: the unique key arbitrates,
+    never a read-then-write.
+    """
+    latest = {row["question_id"]: row for row in rows}  # a batch naming a question twice: last wins
+    values = [{"id": new_id(), "attempt_id": attempt_id, "answered_at": now, "updated_at": now,
+               "is_final": False, **row} for row in latest.values()]
+    if db.engine.dialect.name in ("mysql", "mariadb"):
+        stmt = mysql.insert(StudentAnswer).values(values)
+        new = stmt.inserted
+        stmt = stmt.on_duplicate_key_update(answer_option=new.answer_option, answer_text=new.answer_text,
+                                            updated_at=new.updated_at)
+    else:
+        stmt = sqlite.insert(StudentAnswer).values(values)
+        new = stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["attempt_id", "question_id"],
+            set_={"answer_option": new.answer_option, "answer_text": new.answer_text, "updated_at": new.updated_at},
+        )
+    db.session.execute(stmt)

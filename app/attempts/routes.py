@@ -1,0 +1,139 @@
+"""Taking quizzes and reading attempts (seed 001 §5.6 start, §5.8; seed 000 §4.2).
+
+`POST /api/quizzes/{id}/start` answers 201 with a new attempt, or 200 with the
+attempt already in progress (same body).
+"""
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.attempts import reading, resets, services
+from app.attempts.lifecycle import time_fields
+from app.attempts.schemas import (
+    AnswerBatchSchema, AnswerInSchema, AttemptDetailSchema, AttemptItemSchema, AttemptListQuerySchema,
+    AvailableQuerySchema, AvailableSchema, CategorizedSchema, HistoryQuerySchema, HistorySchema,
+    ResetInSchema, ResetResultSchema, SaveResultSchema, StartSchema, SubmitResultSchema,
+    ViolationInSchema, ViolationResultSchema,
+)
+from app.common.authz import current_actor, role_required
+from app.common.clock import utcnow
+from app.common.pagination import page_schema
+
+blp = Blueprint("attempts", __name__, url_prefix="/api", description="Taking quizzes and attempts")
+
+AttemptPage = page_schema(AttemptItemSchema, "AttemptPage")
+
+
+@blp.route("/quizzes/<string:quiz_id>/start", methods=["POST"])
+@blp.response(201, StartSchema)
+@blp.alt_response(200, schema=StartSchema, description="The attempt already in progress")
+@role_required("student")
+def start_quiz(quiz_id):
+    now = utcnow()
+    attempt, created = services.start_attempt(
+        quiz_id, actor=current_actor(), now=now, ip_address=request.remote_addr,
+        user_agent=request.user_agent.string,
+    )
+    return reading.taking_view(attempt, now), 201 if created else 200
+
+
+@blp.route("/attempts")
+class Attempts(MethodView):
+    @blp.arguments(AttemptListQuerySchema, location="query")
+    @blp.response(200, AttemptPage)
+    @role_required()
+    def get(self, params):
+        return reading.list_attempts(params, actor=current_actor(), now=utcnow())
+
+
+@blp.route("/attempts/<string:attempt_id>")
+class AttemptItem(MethodView):
+    @blp.response(200, AttemptDetailSchema)
+    @role_required()
+    def get(self, attempt_id):
+        return reading.detail_view(attempt_id, actor=current_actor(), now=utcnow())
+
+
+@blp.route("/attempts/<string:attempt_id>/answer", methods=["POST"])
+@blp.arguments(AnswerInSchema)
+@blp.response(200, SaveResultSchema)
+@role_required("student")
+def save_answer(body, attempt_id):
+    now = utcnow()
+    attempt, answered, index = services.save_answers(attempt_id, [body], actor=current_actor(), now=now)
+    return {"message": "Answer saved", "question_id": body["question_id"], "question_index": index,
+            "answered_count": answered, "question_count": len(attempt.question_order),
+            **time_fields(attempt, now)}
+
+
+@blp.route("/attempts/<string:attempt_id>/answers", methods=["PUT"])
+@blp.arguments(AnswerBatchSchema)
+@blp.response(200, SaveResultSchema)
+@role_required("student")
+def save_answers(body, attempt_id):
+    now = utcnow()
+    attempt, answered, index = services.save_answers(attempt_id, body["answers"], actor=current_actor(), now=now)
+    return {"message": "Answers saved", "saved": len(body["answers"]), "question_index": index,
+            "answered_count": answered, "question_count": len(attempt.question_order),
+            **time_fields(attempt, now)}
+
+
+@blp.route("/attempts/<string:attempt_id>/submit", methods=["POST"])
+@blp.response(200, SubmitResultSchema)
+@role_required("student")
+def submit(attempt_id):
+    now = utcnow()
+    attempt, pending = services.submit_attempt(attempt_id, actor=current_actor(), now=now)
+    return {"message": "Quiz submitted successfully", "attempt_id": attempt.id,
+            "status": "pending" if pending else "graded", "attempt_status": attempt.status,
+            "auto_submit_reason": attempt.auto_submit_reason, "score": attempt.score,
+            "total_marks": attempt.total_marks, "percentage": attempt.percentage, "passed": attempt.passed,
+            "pending_manual_grading": len(pending), "submitted_at": attempt.submitted_at,
+            **time_fields(attempt, now)}
+
+
+@blp.route("/attempts/<string:attempt_id>/violations", methods=["POST"])
+@blp.arguments(ViolationInSchema)
+@blp.response(200, ViolationResultSchema)
+@role_required("student")
+def report_violation(body, attempt_id):
+    now = utcnow()
+    attempt, violation, duplicate = services.record_violation(attempt_id, body, actor=current_actor(), now=now)
+    limit = attempt.quiz.max_violations
+    return {"message": "Violation already recorded" if duplicate else "Violation recorded",
+            "violation_id": violation.id, "duplicate": duplicate, "total_violations": attempt.total_violations,
+            "max_violations": limit, "remaining": max(0, limit - attempt.total_violations),
+            "auto_submit": attempt.auto_submitted_due_to_violations,
+            "auto_submitted": attempt.auto_submitted_due_to_violations, "status": attempt.status,
+            **time_fields(attempt, now)}
+
+
+@blp.route("/attempts/reset", methods=["POST"])
+@blp.arguments(ResetInSchema)
+@blp.response(200, ResetResultSchema)
+@role_required("teacher", "admin")
+def reset(body):
+    return resets.reset_attempts(body, actor=current_actor(), now=utcnow())
+
+
+@blp.route("/attempts/history")
+@blp.arguments(HistoryQuerySchema, location="query")
+@blp.response(200, HistorySchema)
+@role_required()
+def history(params):
+    return resets.attempt_history(params, actor=current_actor(), now=utcnow())
+
+
+@blp.route("/attempts/available")
+@blp.arguments(AvailableQuerySchema, location="query")
+@blp.response(200, AvailableSchema)
+@role_required("student")
+def available(params):
+    return resets.available_attempts(params["quiz_id"], actor=current_actor())
+
+
+@blp.route("/attempts/quiz/<string:quiz_id>/categorized")
+@blp.response(200, CategorizedSchema)
+@role_required("teacher", "admin")
+def categorized(quiz_id):
+    return resets.categorized_attempts(quiz_id, actor=current_actor(), now=utcnow())

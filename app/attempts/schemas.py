@@ -1,0 +1,253 @@
+"""Attempt inputs and representations. Output schemas name every field a reader may get;
+the dicts built in reading.py decide which of them a given reader does get."""
+from marshmallow import Schema, fields, validate
+
+from app.attempts.models import ATTEMPT_STATUSES, SEVERITIES, VIOLATION_TYPES
+from app.common.pagination import PageQuerySchema
+from app.common.schemas import BaseSchema, DateTimeZ, Decimal2
+
+
+class ClockSchema(Schema):
+    server_time = DateTimeZ(required=True)
+    expires_at = DateTimeZ(required=True)
+    time_remaining_seconds = fields.Integer(required=True)
+
+
+# --- inputs -----------------------------------------------------------------------
+
+class AnswerInSchema(BaseSchema):
+    question_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    answer_option = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1000))
+    answer_text = fields.String(allow_none=True)
+    question_index = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100_000))
+
+
+class AnswerBatchSchema(BaseSchema):
+    answers = fields.List(fields.Nested(AnswerInSchema), required=True,
+                          validate=validate.Length(min=1, max=500))
+
+
+class ViolationInSchema(BaseSchema):
+    violation_type = fields.String(required=True, validate=validate.OneOf(VIOLATION_TYPES))
+    severity = fields.String(allow_none=True, validate=validate.OneOf(SEVERITIES))
+    question_index = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100_000))
+    client_event_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
+    metadata = fields.Dict(allow_none=True)
+
+
+class AttemptListQuerySchema(PageQuerySchema):
+    quiz_id = fields.String(validate=validate.Length(max=36))
+    student_id = fields.String(validate=validate.Length(max=36))
+    status = fields.String(validate=validate.OneOf(ATTEMPT_STATUSES))
+
+
+class ResetInSchema(BaseSchema):
+    student_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    quiz_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    additional_attempts = fields.Integer(required=True, validate=validate.Range(min=0, max=100))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class HistoryQuerySchema(BaseSchema):
+    quiz_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    student_id = fields.String(validate=validate.Length(min=1, max=36))
+
+
+class AvailableQuerySchema(BaseSchema):
+    quiz_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+# --- outputs ----------------------------------------------------------------------
+
+class OptionSchema(Schema):
+    index = fields.Integer(required=True)
+    text = fields.String(required=True)
+
+
+class StudentQuestionSchema(Schema):
+    id = fields.String(required=True)
+    question_index = fields.Integer(required=True)
+    text = fields.String(required=True)
+    type = fields.String(required=True)
+    marks = fields.Integer(required=True)
+    options = fields.List(fields.Nested(OptionSchema), allow_none=True)
+
+
+class QuizSummarySchema(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    subject = fields.String()
+    description = fields.String(allow_none=True)
+    time_limit_minutes = fields.Integer()
+    passing_percentage = fields.Integer()
+    max_attempts = fields.Integer()
+    max_violations = fields.Integer()
+    allow_review = fields.Boolean()
+    show_answers_after_submission = fields.Boolean()
+    start_date = DateTimeZ(allow_none=True)
+    end_date = DateTimeZ(allow_none=True)
+    question_count = fields.Integer()
+    total_marks = fields.Integer()
+
+
+class SavedAnswerSchema(Schema):
+    question_id = fields.String(required=True)
+    answer_option = fields.Integer(allow_none=True)
+    answer_text = fields.String(allow_none=True)
+    updated_at = DateTimeZ()
+
+
+class StartSchema(ClockSchema):
+    attempt_id = fields.String(required=True)
+    attempt_number = fields.Integer(required=True)
+    status = fields.String(required=True)
+    started_at = DateTimeZ(required=True)
+    quiz = fields.Nested(QuizSummarySchema, required=True)
+    questions = fields.List(fields.Nested(StudentQuestionSchema), required=True)
+    answers = fields.List(fields.Nested(SavedAnswerSchema))
+    current_question_index = fields.Integer(allow_none=True)
+    total_violations = fields.Integer()
+
+
+class SaveResultSchema(ClockSchema):
+    message = fields.String(required=True)
+    question_id = fields.String()
+    saved = fields.Integer()
+    question_index = fields.Integer(allow_none=True)
+    answered_count = fields.Integer()
+    question_count = fields.Integer()
+
+
+class SubmitResultSchema(ClockSchema):
+    message = fields.String(required=True)
+    attempt_id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "graded, or pending while answers wait"})
+    attempt_status = fields.String(required=True)
+    auto_submit_reason = fields.String(allow_none=True)
+    score = Decimal2(allow_none=True)
+    total_marks = fields.Integer(allow_none=True)
+    percentage = Decimal2(allow_none=True)
+    passed = fields.Boolean(allow_none=True)
+    pending_manual_grading = fields.Integer()
+    submitted_at = DateTimeZ(allow_none=True)
+
+
+class ViolationResultSchema(ClockSchema):
+    message = fields.String(required=True)
+    violation_id = fields.String(required=True)
+    duplicate = fields.Boolean()
+    total_violations = fields.Integer(required=True)
+    max_violations = fields.Integer(required=True)
+    remaining = fields.Integer(required=True)
+    auto_submit = fields.Boolean(required=True)
+    auto_submitted = fields.Boolean(required=True)
+    status = fields.String(required=True)
+
+
+class RefSchema(Schema):
+    id = fields.String(required=True)
+    title = fields.String()
+    subject = fields.String()
+    name = fields.String()
+    registration_number = fields.String()
+
+
+class AttemptItemSchema(ClockSchema):
+    id = fields.String(required=True)
+    quiz = fields.Nested(RefSchema)
+    student = fields.Nested(RefSchema)
+    attempt_number = fields.Integer()
+    status = fields.String()
+    auto_submit_reason = fields.String(allow_none=True)
+    auto_submitted_due_to_violations = fields.Boolean()
+    score = Decimal2(allow_none=True)
+    total_marks = fields.Integer(allow_none=True)
+    percentage = Decimal2(allow_none=True)
+    passed = fields.Boolean(allow_none=True)
+    total_violations = fields.Integer()
+    started_at = DateTimeZ()
+    submitted_at = DateTimeZ(allow_none=True)
+    is_reset = fields.Boolean()
+
+
+class ViolationSchema(Schema):
+    id = fields.String()
+    type = fields.Function(lambda v: v.violation_type)
+    violation_type = fields.String()
+    severity = fields.String(allow_none=True)
+    question_index = fields.Integer(allow_none=True)
+    detected_at = DateTimeZ()
+
+
+class AnswerEntrySchema(Schema):
+    question = fields.Nested(StudentQuestionSchema)
+    answer_option = fields.Integer(allow_none=True)
+    answer_text = fields.String(allow_none=True)
+    answered_at = DateTimeZ(allow_none=True)
+    marks_awarded = Decimal2(allow_none=True)
+    is_correct = fields.Boolean(allow_none=True)
+    feedback = fields.String(allow_none=True)
+    correct_answer = fields.Integer(allow_none=True)
+    accepted_answers = fields.List(fields.String(), allow_none=True)
+    sample_answer = fields.String(allow_none=True)
+    marking_rubric = fields.String(allow_none=True)
+
+
+class AttemptDetailSchema(AttemptItemSchema):
+    quiz = fields.Nested(QuizSummarySchema)
+    review_available = fields.Boolean()
+    current_question_index = fields.Integer(allow_none=True)
+    last_activity_at = DateTimeZ(allow_none=True)
+    answers = fields.List(fields.Nested(AnswerEntrySchema))
+    violations = fields.List(fields.Nested(ViolationSchema))
+    questions = fields.List(fields.Nested(StudentQuestionSchema))
+
+
+class ResetResultSchema(Schema):
+    success = fields.Boolean(required=True)
+    message = fields.String(required=True)
+    new_max_attempts = fields.Integer(required=True)
+    archived_attempts = fields.Integer(required=True)
+    remaining_attempts = fields.Integer(required=True)
+
+
+class HistoryItemSchema(Schema):
+    id = fields.String()
+    attempt_id = fields.String(allow_none=True)
+    attempt_number = fields.Integer()
+    status = fields.String()
+    score = Decimal2(allow_none=True)
+    total_marks = fields.Integer(allow_none=True)
+    percentage = Decimal2(allow_none=True)
+    total_violations = fields.Integer()
+    auto_submitted_due_to_violations = fields.Boolean()
+    started_at = DateTimeZ()
+    submitted_at = DateTimeZ(allow_none=True)
+    archived_at = DateTimeZ()
+    is_active = fields.Boolean()
+    reset_by = fields.String(allow_none=True)
+    reset_reason = fields.String(allow_none=True)
+
+
+class HistorySchema(Schema):
+    current_attempts = fields.List(fields.Nested(AttemptItemSchema))
+    archived_attempts = fields.List(fields.Nested(HistoryItemSchema))
+    total_current = fields.Integer()
+    total_archived = fields.Integer()
+
+
+class AvailableSchema(Schema):
+    quiz_id = fields.String()
+    remaining_attempts = fields.Integer(required=True)
+    max_attempts = fields.Integer(required=True)
+    used_attempts = fields.Integer(required=True)
+    additional_granted = fields.Integer(required=True)
+    in_progress_attempt_id = fields.String(allow_none=True)
+
+
+class CategorizedSchema(Schema):
+    in_progress = fields.List(fields.Nested(AttemptItemSchema))
+    auto_submitted = fields.List(fields.Nested(AttemptItemSchema))
+    manual_submitted = fields.List(fields.Nested(AttemptItemSchema))
+    reset = fields.List(fields.Nested(AttemptItemSchema))
+    total = fields.Integer()

@@ -1,0 +1,227 @@
+"""Taking a quiz: start, autosave, violations and submit."""
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.attempts import answers as answer_store
+from app.attempts.lifecycle import (
+    close_attempt, deadline_for, expire_and_commit, grace, is_past_grace, refuse_closed, state_details,
+)
+from app.attempts.models import QuizAttempt, Violation
+from app.common import events
+from app.common.authz import get_own_attempt, get_visible_quiz
+from app.common.db import commit, rollback
+from app.errors import Conflict, InvalidState
+from app.extensions import db
+from app.questions.models import Question
+from app.quizzes.models import QuizQuestion
+
+START_TRIES = 5
+_random = secrets.SystemRandom()
+
+
+@dataclass
+class Allowance:
+    max_attempts: int
+    additional_granted: int
+    used: int
+    last_number: int
+
+    @property
+    def allowed(self) -> int:
+        return self.max_attempts + self.additional_granted
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.allowed - self.used)
+
+
+def attempt_allowance(quiz, student_id: str) -> Allowance:
+    """Seed 000 §3: the quiz's attempts plus the latest reset's grant, minus attempts not reset."""
+    used, last_number = db.session.execute(
+        select(func.coalesce(func.sum(case((QuizAttempt.is_reset.is_(False), 1), else_=0)), 0),
+               func.coalesce(func.max(QuizAttempt.attempt_number), 0))
+        .where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.student_id == student_id)
+    ).one()
+    granted = db.session.scalar(
+        select(QuizAttempt.additional_attempts_granted)
+        .where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.student_id == student_id,
+               QuizAttempt.is_reset.is_(True))
+        .order_by(QuizAttempt.reset_at.desc(), QuizAttempt.attempt_number.desc()).limit(1)
+    ) or 0
+    return Allowance(quiz.max_attempts, granted, used or 0, last_number or 0)
+
+
+def in_progress_attempt(quiz_id: str, student_id: str) -> QuizAttempt | None:
+    key = QuizAttempt.in_progress_key_for(quiz_id, student_id)
+    return db.session.scalar(select(QuizAttempt).where(QuizAttempt.in_progress_key == key))
+
+
+def _is_retryable(exc: Exception) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    code = getattr(getattr(exc, "orig", None), "args", [None])[0]
+    return isinstance(exc, OperationalError) and code in (1205, 1213)  # lock wait, deadlock
+
+
+def start_attempt(quiz_id: str, *, actor, now, ip_address=None, user_agent=None) -> tuple[QuizAttempt, bool]:
+    """The student's attempt at the quiz: the one in progress, or a new one.
+
+    Returns (attempt, created). Two simultaneous starts race on the unique
+    `in_progress_key` and attempt number; the loser rolls back and retries in a
+    fresh transaction, whose first read then finds the winner's attempt.
+    """
+    for _ in range(START_TRIES):
+        try:
+            return _start_once(quiz_id, actor, now, ip_address, user_agent)
+        except (IntegrityError, OperationalError) as exc:
+            if not _is_retryable(exc):
+                raise
+            rollback()
+    raise Conflict("The attempt could not be started; retry", error_code="START_CONFLICT")
+
+
+def _start_once(quiz_id, actor, now, ip_address, user_agent) -> tuple[QuizAttempt, bool]:
+    quiz = get_visible_quiz(quiz_id, actor)
+    current = in_progress_attempt(quiz.id, actor.id)
+    if current is not None:
+        if not is_past_grace(current, now):
+            return current, False
+        expire_and_commit(current, now)
+    if not quiz.is_open_at(now):
+        raise InvalidState("This quiz is not open for attempts now", error_code="QUIZ_NOT_OPEN")
+    allowance = attempt_allowance(quiz, actor.id)
+    if allowance.remaining <= 0:
+        raise InvalidState("No attempts left for this quiz", error_code="NO_ATTEMPTS_LEFT",
+                           details={"max_attempts": allowance.allowed, "used_attempts": allowance.used})
+    question_order, option_order = decide_order(quiz)
+    attempt = QuizAttempt(
+        quiz_id=quiz.id, student_id=actor.id, attempt_number=allowance.last_number + 1,
+        in_progress_key=QuizAttempt.in_progress_key_for(quiz.id, actor.id), started_at=now,
+        deadline_at=deadline_for(quiz, now), status="in_progress", question_order=question_order,
+        option_order=option_order, last_activity_at=now, current_question_index=0,
+        ip_address=ip_address, user_agent=(user_agent or "")[:1000] or None,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    events.publish(events.attempt_started, attempt_id=attempt.id, quiz_id=quiz.id, student_id=actor.id)
+    return attempt, True
+
+
+def decide_order(quiz) -> tuple[list, dict]:
+    """Question ids in display order, and each choice question's original option indexes."""
+    rows = db.session.execute(
+        select(Question.id, Question.type, Question.options).join(QuizQuestion, QuizQuestion.question_id == Question.id)
+        .where(QuizQuestion.quiz_id == quiz.id).order_by(QuizQuestion.order_index)
+    ).all()
+    question_order = [row.id for row in rows]
+    if quiz.randomize_questions:
+        _random.shuffle(question_order)
+    option_order = {}
+    for row in rows:
+        count = len(answer_store.options_of(row.type, row.options))
+        if count:
+            indexes = list(range(count))
+            if quiz.randomize_options:
+                _random.shuffle(indexes)
+            option_order[row.id] = indexes
+    return question_order, option_order
+
+
+def save_answers(attempt_id: str, items: list[dict], *, actor, now) -> tuple[QuizAttempt, int, int]:
+    """Upsert answers; returns (attempt, answered_count, question_index)."""
+    ids = list(dict.fromkeys(item["question_id"] for item in items))
+    attempt, answered_before, already = answer_store.lock_for_save(attempt_id, ids, actor)
+    refuse_closed(attempt)
+    if is_past_grace(attempt, now):
+        expire_and_commit(attempt, now)
+        raise InvalidState("Time is up: the attempt was submitted as it stood", error_code="TIME_EXPIRED",
+                           details=state_details(attempt))
+    rows = [answer_store.checked_row(attempt, item) for item in items]
+    answer_store.upsert(attempt.id, rows, now)
+    index = next((i["question_index"] for i in reversed(items) if i.get("question_index") is not None), None)
+    if index is None:
+        index = attempt.question_order.index(items[-1]["question_id"])
+    attempt.current_question_index = index
+    attempt.last_activity_at = now
+    answered = answered_before + len(ids) - already
+    for question_id in ids:
+        events.publish(events.answer_saved, attempt_id=attempt.id, quiz_id=attempt.quiz_id,
+                       student_id=attempt.student_id, question_id=question_id, question_index=index,
+                       answered_count=answered, question_count=len(attempt.question_order))
+    return attempt, answered, index
+
+
+def submit_attempt(attempt_id: str, *, actor, now) -> tuple[QuizAttempt, list]:
+    attempt = get_own_attempt(attempt_id, actor, for_update=True)
+    refuse_closed(attempt)
+    reason = "time_expired" if is_past_grace(attempt, now) else None
+    pending = close_attempt(attempt, now=now, reason=reason)
+    if pending is None:
+        refuse_closed(attempt)
+    return attempt, pending
+
+
+def record_violation(attempt_id: str, data: dict, *, actor, now) -> tuple[QuizAttempt, Violation, bool]:
+    """Returns (attempt, violation, duplicate). A retried client_event_id is counted once."""
+    attempt = get_own_attempt(attempt_id, actor, for_update=True)
+    event_id = data.get("client_event_id")
+    if event_id:
+        earlier = _violation_by_event(attempt.id, event_id)
+        if earlier is not None:
+            return attempt, earlier, True
+    refuse_closed(attempt)
+    if is_past_grace(attempt, now):
+        expire_and_commit(attempt, now)
+        refuse_closed(attempt)
+    violation = Violation(
+        attempt_id=attempt.id, violation_type=data["violation_type"], detected_at=now,
+        question_index=data.get("question_index"), severity=data.get("severity") or "medium",
+        details=data.get("metadata"), client_event_id=event_id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(violation)
+    except IntegrityError:  # the same event raced in from a parallel retry
+        return attempt, _violation_by_event(attempt.id, event_id), True
+    attempt.total_violations = (attempt.total_violations or 0) + 1
+    quiz = attempt.quiz
+    auto = attempt.total_violations >= quiz.max_violations
+    if auto:
+        close_attempt(attempt, now=now, reason="violations", violations=True)
+    events.publish(events.violation_recorded, attempt_id=attempt.id, quiz_id=attempt.quiz_id,
+                   student_id=attempt.student_id, violation_id=violation.id,
+                   violation_type=violation.violation_type, severity=violation.severity,
+                   total_violations=attempt.total_violations, max_violations=quiz.max_violations,
+                   auto_submitted=auto)
+    return attempt, violation, False
+
+
+def _violation_by_event(attempt_id: str, event_id: str) -> Violation | None:
+    # Locking read: a parallel retry's committed row is newer than this snapshot.
+    return db.session.scalar(select(Violation).where(
+        Violation.attempt_id == attempt_id, Violation.client_event_id == event_id).with_for_update())
+
+
+def expired_attempt_ids(now, limit: int) -> list[str]:
+    """In-progress attempts past deadline and grace, skipping rows another worker holds."""
+    cutoff = now - grace()
+    return list(db.session.scalars(
+        select(QuizAttempt.id).where(QuizAttempt.status == "in_progress", QuizAttempt.deadline_at < cutoff)
+        .order_by(QuizAttempt.deadline_at).limit(limit).with_for_update(skip_locked=True)
+    ))
+
+
+def close_expired(now, *, batch: int = 100) -> int:
+    """Close and grade abandoned attempts, one committed batch at a time."""
+    closed = 0
+    while True:
+        ids = expired_attempt_ids(now, batch)
+        if not ids:
+            return closed
+        for attempt in db.session.scalars(select(QuizAttempt).where(QuizAttempt.id.in_(ids))).all():
+            if close_attempt(attempt, now=now, reason="time_expired") is not None:
+                closed += 1
+        commit()

@@ -1,0 +1,51 @@
+"""Quiz results as CSV or XLSX: one row per attempt (seed 001 §9.2), one query."""
+import re
+
+from sqlalchemy import select
+
+from app.analytics.counting import awaiting_marks
+from app.attempts.models import QuizAttempt
+from app.classes.models import SchoolClass
+from app.common.spreadsheets import table_response
+from app.extensions import db
+from app.quizzes.models import Quiz
+from app.users.models import Student, User
+
+HEADERS = (
+    "Student Name", "Registration Number", "Class", "Quiz Title", "Attempt Number", "Score", "Total Marks",
+    "Percentage", "Status", "Passed", "Violations", "Auto-submit Reason", "Started At", "Submitted At",
+    "Reset",
+)
+
+
+def slug(text: str, fallback: str = "quiz") -> str:
+    """An ASCII file-name part: safe in a Content-Disposition header on every browser."""
+    cleaned = re.sub(r"[^A-Za-z0-9]+", "_", text or "").strip("_").lower()
+    return cleaned[:60] or fallback
+
+
+def results_rows(quiz: Quiz, *, include_reset: bool = False):
+    stmt = (
+        select(QuizAttempt, User.name, Student.registration_number, SchoolClass.name, SchoolClass.section,
+               awaiting_marks().label("awaiting"))
+        .join(Student, Student.id == QuizAttempt.student_id).join(User, User.id == Student.id)
+        .outerjoin(SchoolClass, SchoolClass.id == Student.class_id)
+        .where(QuizAttempt.quiz_id == quiz.id)
+        .order_by(User.name, Student.registration_number, QuizAttempt.attempt_number)
+    )
+    if not include_reset:
+        stmt = stmt.where(QuizAttempt.is_reset.is_(False))
+    for attempt, name, reg, class_name, section, awaiting in db.session.execute(stmt):
+        final = attempt.status != "in_progress" and not awaiting
+        yield (
+            name, reg, " ".join(p for p in (class_name, section) if p), quiz.title, attempt.attempt_number,
+            attempt.score, attempt.total_marks, attempt.percentage,
+            attempt.status,
+            attempt.passed if final else None, attempt.total_violations, attempt.auto_submit_reason,
+            attempt.started_at, attempt.submitted_at, attempt.is_reset,
+        )
+
+
+def results_download(quiz: Quiz, fmt: str, *, include_reset: bool, now):
+    return table_response(HEADERS, results_rows(quiz, include_reset=include_reset), fmt=fmt,
+                          basename=f"quiz_results_{slug(quiz.title)}_{now:%Y%m%d}", sheet_title="Results")

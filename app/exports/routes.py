@@ -1,0 +1,38 @@
+"""/api/exports: quiz results, attempt PDFs and quiz reports (seed 001 §5.12).
+
+`GET /api/exports/students` belongs to the students package."""
+from flask_smorest import Blueprint
+
+from app.common.authz import current_actor, get_managed_quiz, get_visible_attempt, role_required
+from app.common.clock import utcnow
+from app.exports import reports
+from app.exports.results import results_download
+from app.exports.schemas import AnalyticsExportQuerySchema, ResultsExportQuerySchema
+
+blp = Blueprint("exports", __name__, url_prefix="/api/exports", description="Exports and printable reports")
+
+
+@blp.route("/quiz/<string:quiz_id>/results")
+@blp.arguments(ResultsExportQuerySchema, location="query")
+@blp.response(200, description="One row per attempt (CSV or XLSX)")
+@role_required("admin", "teacher")
+def quiz_results(params, quiz_id):
+    quiz = get_managed_quiz(quiz_id, current_actor())
+    return results_download(quiz, params["format"], include_reset=params["include_reset"], now=utcnow())
+
+
+@blp.route("/attempts/<string:attempt_id>/pdf")
+@blp.response(200, description="The attempt as a PDF")
+@role_required("admin", "teacher", "student")
+def attempt_pdf(attempt_id):
+    """The quiz's teacher, an admin, or the student who made the attempt."""
+    actor = current_actor()
+    return reports.attempt_download(get_visible_attempt(attempt_id, actor), actor=actor, now=utcnow())
+
+
+@blp.route("/analytics/<string:quiz_id>")
+@blp.arguments(AnalyticsExportQuerySchema, location="query")
+@blp.response(200, description="The quiz report as PDF (default) or CSV")
+@role_required("admin", "teacher")
+def analytics(params, quiz_id):
+    return reports.analytics_download(get_managed_quiz(quiz_id, current_actor()), params["format"], now=utcnow())

@@ -1,0 +1,117 @@
+"""Grading queues, the grading view of one attempt, and the teacher's marks."""
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from app.common.pagination import PageQuerySchema, page_schema
+from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString
+
+
+class GradingQuerySchema(PageQuerySchema):
+    quiz_id = UUIDString()
+    class_id = UUIDString()
+
+
+class StudentRefSchema(BaseSchema):
+    id = fields.String(required=True)
+    name = fields.String(attribute="user.name")
+    registration_number = fields.String()
+    class_id = fields.String(allow_none=True)
+
+
+class QuizRefSchema(BaseSchema):
+    id = fields.String(required=True)
+    title = fields.String()
+    subject = fields.String()
+    passing_percentage = fields.Integer()
+
+
+class AttemptSummarySchema(BaseSchema):
+    id = fields.String(required=True)
+    attempt_number = fields.Integer()
+    status = fields.String()
+    auto_submit_reason = fields.String(allow_none=True)
+    started_at = DateTimeZ()
+    submitted_at = DateTimeZ(allow_none=True)
+    score = Decimal2(allow_none=True)
+    total_marks = fields.Integer(allow_none=True)
+    percentage = Decimal2(allow_none=True)
+    passed = fields.Boolean(allow_none=True)
+    total_violations = fields.Integer()
+
+
+class QueueItemSchema(BaseSchema):
+    attempt_id = fields.String(required=True)
+    attempt = fields.Nested(AttemptSummarySchema)
+    student = fields.Nested(StudentRefSchema)
+    quiz = fields.Nested(QuizRefSchema)
+    submitted_at = DateTimeZ(allow_none=True)
+    descriptive_questions_count = fields.Integer(metadata={"description": "Answers waiting for a teacher"})
+    auto_graded_score = Decimal2(metadata={"description": "Marks given automatically"})
+    manually_graded_score = Decimal2(metadata={"description": "Marks given by a teacher"})
+    pending_marks = Decimal2(metadata={"description": "Marks still to be decided"})
+    last_graded_at = DateTimeZ(allow_none=True)
+
+
+QueuePage = page_schema(QueueItemSchema, "GradingQueuePage")
+
+
+class GradingQuestionSchema(BaseSchema):
+    id = fields.String(required=True)
+    text = fields.String()
+    type = fields.String()
+    options = fields.List(fields.String(), allow_none=True)
+    marks = fields.Integer(metadata={"description": "Marks of the question in this quiz"})
+    correct_answer = fields.Integer(allow_none=True)
+    accepted_answers = fields.List(fields.String(), allow_none=True)
+    sample_answer = fields.String(allow_none=True)
+    marking_rubric = fields.String(allow_none=True)
+    is_auto_gradable = fields.Boolean()
+
+
+class GradingAnswerSchema(BaseSchema):
+    answer_id = fields.String(allow_none=True)
+    question = fields.Nested(GradingQuestionSchema)
+    student_answer = fields.String(allow_none=True)
+    answer_option = fields.Integer(allow_none=True)
+    is_correct = fields.Boolean(allow_none=True)
+    current_marks = Decimal2(allow_none=True)
+    current_feedback = fields.String(allow_none=True)
+    graded_by = fields.String(allow_none=True)
+    graded_at = DateTimeZ(allow_none=True)
+    needs_grading = fields.Boolean()
+
+
+class GradingDetailSchema(BaseSchema):
+    attempt = fields.Nested(AttemptSummarySchema)
+    student = fields.Nested(StudentRefSchema)
+    quiz = fields.Nested(QuizRefSchema)
+    answers = fields.List(fields.Nested(GradingAnswerSchema))
+    pending_count = fields.Integer()
+
+
+class GradeItemSchema(BaseSchema):
+    question_id = UUIDString()
+    answer_id = UUIDString()
+    marks_awarded = fields.Decimal(required=True, places=2, allow_nan=False,
+                                   validate=validate.Range(min=0, max=100000))
+    feedback = fields.String(allow_none=True, validate=validate.Length(max=5000))
+
+    @validates_schema
+    def one_target(self, data, **kwargs):
+        if ("question_id" in data) == ("answer_id" in data):
+            raise ValidationError("Give exactly one of question_id or answer_id.", "question_id")
+
+
+class GradeRequestSchema(BaseSchema):
+    grades = fields.List(fields.Nested(GradeItemSchema), required=True,
+                         validate=validate.Length(min=1, max=500))
+
+
+class GradeResultSchema(BaseSchema):
+    message = fields.String()
+    attempt_id = fields.String()
+    status = fields.String()
+    final_score = Decimal2()
+    total_marks = fields.Integer()
+    percentage = Decimal2()
+    passed = fields.Boolean()
+    pending_count = fields.Integer()

@@ -1,0 +1,59 @@
+"""Notification representations and inputs (seed 000 §4.1, seed 003's broadcast)."""
+from marshmallow import Schema, fields, validate
+
+from app.common.schemas import BaseSchema, DateTimeZ, require_non_blank
+from app.notifications.models import CATEGORIES, PRIORITIES
+from app.notifications.templates import BROADCAST_KINDS
+
+
+class NotificationSchema(BaseSchema):
+    id = fields.String(required=True)
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    message = fields.String(required=True)
+    link = fields.String(allow_none=True)
+    action_url = fields.String(allow_none=True)
+    priority = fields.String()
+    category = fields.String()
+    is_read = fields.Boolean()
+    read_at = DateTimeZ(allow_none=True)
+    created_at = DateTimeZ()
+    expires_at = DateTimeZ(allow_none=True)
+    metadata = fields.Dict(attribute="details", allow_none=True)
+
+
+class NotificationListQuerySchema(BaseSchema):
+    unread_only = fields.Boolean(load_default=False)
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    type = fields.String(validate=validate.Length(max=50))
+
+
+class UnreadCountSchema(Schema):
+    unread_count = fields.Integer(required=True)
+
+
+class NotificationReadSchema(Schema):
+    success = fields.Boolean(required=True)
+    notification = fields.Nested(NotificationSchema)
+
+
+class ReadAllSchema(Schema):
+    success = fields.Boolean(required=True)
+    count = fields.Integer(required=True)
+
+
+class SuccessSchema(Schema):
+    success = fields.Boolean(required=True)
+
+
+class BroadcastSchema(BaseSchema):
+    type = fields.String(required=True, validate=validate.OneOf(BROADCAST_KINDS))
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=255), require_non_blank])
+    message = fields.String(required=True, validate=[validate.Length(min=1, max=5000), require_non_blank])
+    priority = fields.String(load_default="medium", validate=validate.OneOf(PRIORITIES))
+
+
+class BroadcastResultSchema(Schema):
+    success = fields.Boolean(required=True)
+    notified_count = fields.Integer(required=True)
+    message = fields.String(required=True)

@@ -1,0 +1,113 @@
+"""/api/questions: the question bank of teachers (their own) and admins (all); seed 001 §5.7."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+
+from app.common.authz import current_actor, get_visible_question, role_required
+from app.common.pagination import PageQuerySchema, page_schema
+from app.common.schemas import BaseSchema, MessageSchema
+from app.questions import bulk, services
+from app.questions.schemas import (
+    BulkCreateResultSchema,
+    BulkCreateSchema,
+    ImportOptionsSchema,
+    ImportResultSchema,
+    QuestionCreateSchema,
+    QuestionListQuerySchema,
+    QuestionSchema,
+    QuestionUpdateSchema,
+)
+
+blp = Blueprint("questions", __name__, url_prefix="/api/questions", description="Question bank")
+AUTHORS = ("admin", "teacher")
+
+
+class QuestionListQuery(PageQuerySchema, QuestionListQuerySchema):
+    pass
+
+
+class ImportFileSchema(BaseSchema):
+    file = Upload()
+
+
+QuestionPage = page_schema(QuestionSchema, "QuestionPage")
+
+
+@blp.route("")
+class Questions(MethodView):
+    @blp.arguments(QuestionListQuery, location="query")
+    @blp.response(200, QuestionPage)
+    @role_required(*AUTHORS)
+    def get(self, params):
+        return services.list_questions(current_actor(), params)
+
+    @blp.arguments(QuestionCreateSchema)
+    @blp.response(201, QuestionSchema)
+    @role_required(*AUTHORS)
+    def post(self, body):
+        return services.create_question(body, actor=current_actor())
+
+
+@blp.route("/<string:question_id>")
+class QuestionItem(MethodView):
+    @blp.response(200, QuestionSchema)
+    @role_required(*AUTHORS)
+    def get(self, question_id):
+        return get_visible_question(question_id, current_actor())
+
+    @blp.arguments(QuestionUpdateSchema)
+    @blp.response(200, QuestionSchema)
+    @role_required(*AUTHORS)
+    def put(self, body, question_id):
+        actor = current_actor()
+        return services.update_question(get_visible_question(question_id, actor), body, actor=actor)
+
+    @blp.response(200, MessageSchema)
+    @role_required(*AUTHORS)
+    def delete(self, question_id):
+        actor = current_actor()
+        services.delete_question(get_visible_question(question_id, actor), actor=actor)
+        return {"message": "Question deleted"}
+
+
+@blp.route("/<string:question_id>/archive", methods=["POST"])
+@blp.response(200, QuestionSchema)
+@role_required(*AUTHORS)
+def archive_question(question_id):
+    actor = current_actor()
+    return services.archive_question(get_visible_question(question_id, actor), actor=actor)
+
+
+@blp.route("/<string:question_id>/restore", methods=["POST"])
+@blp.response(200, QuestionSchema)
+@role_required(*AUTHORS)
+def restore_question(question_id):
+    actor = current_actor()
+    return services.restore_question(get_visible_question(question_id, actor), actor=actor)
+
+
+@blp.route("/<string:question_id>/duplicate", methods=["POST"])
+@blp.response(201, QuestionSchema)
+@role_required(*AUTHORS)
+def duplicate_question(question_id):
+    actor = current_actor()
+    return services.duplicate_question(get_visible_question(question_id, actor), actor=actor)
+
+
+@blp.route("/bulk-create", methods=["POST"])
+@blp.arguments(BulkCreateSchema)
+@blp.response(200, BulkCreateResultSchema)
+@role_required(*AUTHORS)
+def bulk_create(body):
+    return bulk.bulk_create(body, actor=current_actor())
+
+
+@blp.route("/bulk-import", methods=["POST"])
+@blp.arguments(ImportOptionsSchema, location="query", as_kwargs=False)
+@blp.arguments(ImportOptionsSchema, location="form")
+@blp.arguments(ImportFileSchema, location="files")
+@blp.response(200, ImportResultSchema)
+@role_required(*AUTHORS)
+def bulk_import(query, form, files):
+    dry_run = query["dry_run"] or form["dry_run"]
+    return bulk.import_questions(files.get("file"), actor=current_actor(), dry_run=dry_run)

@@ -1,0 +1,137 @@
+"""Reading quizzes: lists and details per role, each in a fixed number of queries.
+
+A page of quizzes costs: count, page, classes (2 selectin loads) and one aggregate
+for question counts and marks; a student's page swaps the classes for one query
+over their own attempts. Nothing here runs a query per quiz.
+"""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.attempts.models import QuizAttempt
+from app.common.authz import visible_quizzes_clause
+from app.common.pagination import paginate
+from app.extensions import db
+from app.questions.models import Question
+from app.quizzes.models import Quiz, QuizClass, QuizQuestion
+
+ORDERINGS = {
+    "created_at": Quiz.created_at, "updated_at": Quiz.updated_at, "title": Quiz.title,
+    "subject": Quiz.subject, "status": Quiz.status, "start_date": Quiz.start_date,
+    "end_date": Quiz.end_date, "published_at": Quiz.published_at,
+}
+
+
+def list_quizzes(actor, params: dict, *, now) -> dict:
+    stmt = select(Quiz).where(visible_quizzes_clause(actor))
+    if not actor.is_student:
+        stmt = _staff_filters(stmt, params).options(
+            selectinload(Quiz.class_links).selectinload(QuizClass.school_class))
+    if params.get("search"):
+        term = f"%{params['search'].strip()}%"
+        stmt = stmt.where(or_(Quiz.title.ilike(term), Quiz.subject.ilike(term), Quiz.access_code.ilike(term)))
+    page = paginate(stmt, params, orderings=ORDERINGS, default_ordering="-created_at", tiebreak=Quiz.id)
+    attach_stats(page["items"])
+    if actor.is_student:
+        attach_attempt_summaries(page["items"], actor.id, now=now)
+    return page
+
+
+def _staff_filters(stmt, params: dict):
+    if params.get("status"):
+        stmt = stmt.where(Quiz.status == params["status"])
+    if params.get("teacher_id"):
+        stmt = stmt.where(Quiz.created_by == params["teacher_id"])
+    if params.get("class_id"):
+        stmt = stmt.where(exists().where(QuizClass.quiz_id == Quiz.id, QuizClass.class_id == params["class_id"]))
+    return stmt
+
+
+def attach_stats(quizzes: list[Quiz]) -> None:
+    """`question_count` and `total_marks` (marks overrides included), one query for all."""
+    if not quizzes:
+        return
+    marks = func.coalesce(QuizQuestion.marks_override, Question.marks)
+    rows = db.session.execute(
+        select(QuizQuestion.quiz_id, func.count(), func.sum(marks))
+        .join(Question, Question.id == QuizQuestion.question_id)
+        .where(QuizQuestion.quiz_id.in_([quiz.id for quiz in quizzes]))
+        .group_by(QuizQuestion.quiz_id)
+    ).all()
+    stats = {quiz_id: (count, int(total or 0)) for quiz_id, count, total in rows}
+    for quiz in quizzes:
+        quiz.question_count, quiz.total_marks = stats.get(quiz.id, (0, 0))
+
+
+def load_detail(quiz: Quiz) -> Quiz:
+    """A teacher's detail: questions with answers, classes, totals."""
+    links = quiz.question_links
+    quiz.question_count = len(links)
+    quiz.total_marks = sum(link.marks for link in links)
+    quiz.has_attempts = has_attempts(quiz)
+    return quiz
+
+
+def has_attempts(quiz: Quiz) -> bool:
+    return bool(db.session.scalar(select(exists().where(QuizAttempt.quiz_id == quiz.id))))
+
+
+@dataclass
+class AttemptSummary:
+    used: int = 0
+    granted: int = 0
+    granted_at: object = None
+    best_score: Decimal | None = None
+    best_percentage: Decimal | None = None
+    in_progress_attempt_id: str | None = None
+
+    def remaining(self, max_attempts: int) -> int:
+        # Seed 000 §3: the latest reset's grant adds to the quiz's limit; reset
+        # attempts no longer count as used.
+        return max(0, max_attempts + self.granted - self.used)
+
+    def add(self, attempt) -> None:
+        if attempt.is_reset:
+            if self.granted_at is None or (attempt.reset_at and attempt.reset_at > self.granted_at):
+                self.granted, self.granted_at = attempt.additional_attempts_granted or 0, attempt.reset_at
+            return
+        self.used += 1
+        if attempt.status == "in_progress":
+            self.in_progress_attempt_id = attempt.id
+        elif attempt.score is not None and (self.best_score is None or attempt.score > self.best_score):
+            self.best_score, self.best_percentage = attempt.score, attempt.percentage
+
+
+def attempt_summaries(quiz_ids: list[str], student_id: str) -> dict[str, AttemptSummary]:
+    """quiz_id → the student's attempts used, reset grant and best score, in one query."""
+    summaries = {quiz_id: AttemptSummary() for quiz_id in quiz_ids}
+    if not quiz_ids:
+        return summaries
+    rows = db.session.execute(
+        select(QuizAttempt.id, QuizAttempt.quiz_id, QuizAttempt.is_reset, QuizAttempt.reset_at,
+               QuizAttempt.additional_attempts_granted, QuizAttempt.status, QuizAttempt.score,
+               QuizAttempt.percentage)
+        .where(QuizAttempt.student_id == student_id, QuizAttempt.quiz_id.in_(quiz_ids))
+    ).all()
+    for row in rows:
+        summaries[row.quiz_id].add(row)
+    return summaries
+
+
+def attach_attempt_summaries(quizzes: list[Quiz], student_id: str, *, now) -> None:
+    summaries = attempt_summaries([quiz.id for quiz in quizzes], student_id)
+    for quiz in quizzes:
+        summary = summaries[quiz.id]
+        quiz.attempts_used = summary.used
+        quiz.attempts_remaining = summary.remaining(quiz.max_attempts)
+        quiz.best_score, quiz.best_percentage = summary.best_score, summary.best_percentage
+        quiz.in_progress_attempt_id = summary.in_progress_attempt_id
+        quiz.is_open = quiz.is_open_at(now)
+
+
+def student_view(quiz: Quiz, student_id: str, *, now) -> Quiz:
+    attach_stats([quiz])
+    attach_attempt_summaries([quiz], student_id, now=now)
+    return quiz

@@ -1,0 +1,122 @@
+"""/api/quizzes: authoring for teachers and admins, the student's view of their class's quizzes.
+
+Seed 001 §5.6 except `POST /api/quizzes/{id}/start`, which belongs to the attempts
+blueprint. Reading endpoints answer every role, each with its own schema: a student
+never gets the teacher's schema, not even with fields removed.
+"""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.common.authz import (
+    current_actor,
+    get_managed_quiz,
+    get_visible_quiz,
+    get_visible_quiz_by_code,
+    role_required,
+)
+from app.common.clock import utcnow
+from app.common.pagination import PageQuerySchema, page_schema
+from app.common.schemas import MessageSchema
+from app.quizzes import listing, services
+from app.quizzes.schemas import (
+    PublishResultSchema,
+    QuizCreateSchema,
+    QuizDetailSchema,
+    QuizListQuerySchema,
+    QuizSchema,
+    QuizUpdateSchema,
+    StudentQuizSchema,
+)
+
+blp = Blueprint("quizzes", __name__, url_prefix="/api/quizzes", description="Quizzes")
+AUTHORS = ("admin", "teacher")
+ROLE_VIEWS = ("QuizDetail for admins and teachers (answer keys included); "
+              "StudentQuiz for students (no questions, no answer keys, their own attempts).")
+
+
+class QuizListQuery(PageQuerySchema, QuizListQuerySchema):
+    pass
+
+
+QuizPage = page_schema(QuizSchema, "QuizPage")
+StudentQuizPage = page_schema(StudentQuizSchema, "StudentQuizPage")
+
+
+def quiz_for_role(quiz, actor) -> dict:
+    if actor.is_student:
+        return StudentQuizSchema().dump(listing.student_view(quiz, actor.id, now=utcnow()))
+    return QuizDetailSchema().dump(listing.load_detail(quiz))
+
+
+@blp.route("")
+class Quizzes(MethodView):
+    @blp.arguments(QuizListQuery, location="query")
+    @blp.response(200, description="QuizPage for admins and teachers, StudentQuizPage for students.")
+    @role_required()
+    def get(self, params):
+        actor = current_actor()
+        page = listing.list_quizzes(actor, params, now=utcnow())
+        return (StudentQuizPage if actor.is_student else QuizPage)().dump(page)
+
+    @blp.arguments(QuizCreateSchema)
+    @blp.response(201, QuizDetailSchema)
+    @role_required(*AUTHORS)
+    def post(self, body):
+        return services.create_quiz(body, actor=current_actor())
+
+
+@blp.route("/<string:quiz_id>")
+class QuizItem(MethodView):
+    @blp.response(200, description=ROLE_VIEWS)
+    @role_required()
+    def get(self, quiz_id):
+        actor = current_actor()
+        return quiz_for_role(get_visible_quiz(quiz_id, actor), actor)
+
+    @blp.arguments(QuizUpdateSchema)
+    @blp.response(200, QuizDetailSchema)
+    @role_required(*AUTHORS)
+    def put(self, body, quiz_id):
+        actor = current_actor()
+        return services.update_quiz(get_managed_quiz(quiz_id, actor), body, actor=actor, now=utcnow())
+
+    @blp.response(200, MessageSchema)
+    @role_required(*AUTHORS)
+    def delete(self, quiz_id):
+        actor = current_actor()
+        services.delete_quiz(get_managed_quiz(quiz_id, actor), actor=actor)
+        return {"message": "Quiz deleted"}
+
+
+@blp.route("/access/<string:access_code>")
+@blp.response(200, description=ROLE_VIEWS)
+@role_required()
+def quiz_by_access_code(access_code):
+    actor = current_actor()
+    return quiz_for_role(get_visible_quiz_by_code(access_code, actor), actor)
+
+
+@blp.route("/<string:quiz_id>/publish", methods=["POST"])
+@blp.response(200, PublishResultSchema)
+@role_required(*AUTHORS)
+def publish_quiz(quiz_id):
+    actor = current_actor()
+    quiz = services.publish_quiz(get_managed_quiz(quiz_id, actor), actor=actor, now=utcnow())
+    return {"message": "Quiz published", "access_code": quiz.access_code}
+
+
+@blp.route("/<string:quiz_id>/archive", methods=["POST"])
+@blp.response(200, MessageSchema)
+@role_required(*AUTHORS)
+def archive_quiz(quiz_id):
+    actor = current_actor()
+    services.archive_quiz(get_managed_quiz(quiz_id, actor), actor=actor)
+    return {"message": "Quiz archived"}
+
+
+@blp.route("/<string:quiz_id>/duplicate", methods=["POST"])
+@blp.response(201, QuizDetailSchema)
+@role_required(*AUTHORS)
+def duplicate_quiz(quiz_id):
+    actor = current_actor()
+    return services.duplicate_quiz(get_managed_quiz(quiz_id, actor), actor=actor)

@@ -1,0 +1,174 @@
+"""Quiz representations per role, and the quiz-authoring inputs.
+
+Teachers and admins get `QuizSchema` / `QuizDetailSchema` (answer keys included in
+the detail). Students get `StudentQuizSchema`, a separate schema that has no
+question list and no answer-key field at all: the questions reach a student only
+through starting an attempt.
+"""
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+
+from app.common.schemas import BaseSchema, Decimal2, DateTimeZ, UUIDString, require_non_blank
+from app.quizzes.models import QUIZ_STATUSES
+
+MAX_QUESTIONS = 500
+MAX_CLASSES = 100
+ACCESS_CODE = validate.Regexp(r"^[A-Za-z0-9]{4,20}$", error="4 to 20 letters and digits.")
+
+
+class QuizClassRefSchema(BaseSchema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    section = fields.String(allow_none=True)
+    academic_year = fields.String(allow_none=True)
+
+
+class QuizCommonSchema(BaseSchema):
+    """What every role may read about a quiz."""
+
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    subject = fields.String(required=True)
+    description = fields.String(allow_none=True)
+    access_code = fields.String()
+    time_limit_minutes = fields.Integer()
+    status = fields.String()
+    start_date = DateTimeZ(allow_none=True)
+    end_date = DateTimeZ(allow_none=True)
+    published_at = DateTimeZ(allow_none=True)
+    passing_percentage = fields.Integer()
+    max_attempts = fields.Integer()
+    max_violations = fields.Integer()
+    show_answers_after_submission = fields.Boolean()
+    allow_review = fields.Boolean()
+    question_count = fields.Integer()
+    total_marks = fields.Integer()
+
+
+class QuizSchema(QuizCommonSchema):
+    """A teacher's or admin's view of a quiz in a list."""
+
+    created_by = fields.String()
+    created_at = DateTimeZ()
+    updated_at = DateTimeZ()
+    randomize_questions = fields.Boolean()
+    randomize_options = fields.Boolean()
+    classes = fields.List(fields.Nested(QuizClassRefSchema))
+
+
+class QuizQuestionSchema(BaseSchema):
+    """A question inside a quiz, answer key included (teachers and admins only)."""
+
+    id = fields.String(attribute="question_id", required=True)
+    order_index = fields.Integer()
+    marks = fields.Integer()
+    marks_override = fields.Integer(allow_none=True)
+    question_marks = fields.Integer(attribute="question.marks")
+    text = fields.String(attribute="question.text")
+    type = fields.String(attribute="question.type")
+    topic = fields.String(attribute="question.topic", allow_none=True)
+    difficulty = fields.String(attribute="question.difficulty", allow_none=True)
+    options = fields.List(fields.String(), attribute="question.options", allow_none=True)
+    correct_answer = fields.Integer(attribute="question.correct_answer", allow_none=True)
+    accepted_answers = fields.List(fields.String(), attribute="question.accepted_answers", allow_none=True)
+    sample_answer = fields.String(attribute="question.sample_answer", allow_none=True)
+    marking_rubric = fields.String(attribute="question.marking_rubric", allow_none=True)
+    is_archived = fields.Boolean(attribute="question.is_archived")
+
+
+class QuizDetailSchema(QuizSchema):
+    questions = fields.List(fields.Nested(QuizQuestionSchema), attribute="question_links")
+    has_attempts = fields.Boolean()
+
+
+class StudentQuizSchema(QuizCommonSchema):
+    """A student's view: the quiz, its window and their own attempts; no questions."""
+
+    is_open = fields.Boolean()
+    attempts_used = fields.Integer()
+    attempts_remaining = fields.Integer()
+    best_score = Decimal2(allow_none=True)
+    best_percentage = Decimal2(allow_none=True)
+    in_progress_attempt_id = fields.String(allow_none=True)
+
+
+class QuizQuestionInputSchema(BaseSchema):
+    question_id = UUIDString(required=True)
+    marks_override = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=1000))
+
+
+class QuizWriteSchema(BaseSchema):
+    """The update body: every field optional."""
+
+    title = fields.String(validate=[validate.Length(min=1, max=255), require_non_blank])
+    subject = fields.String(validate=[validate.Length(min=1, max=100), require_non_blank])
+    description = fields.String(allow_none=True, validate=validate.Length(max=10000))
+    access_code = fields.String(validate=ACCESS_CODE)
+    time_limit_minutes = fields.Integer(strict=True, validate=validate.Range(min=1, max=1440))
+    start_date = DateTimeZ(allow_none=True)
+    end_date = DateTimeZ(allow_none=True)
+    passing_percentage = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
+    max_attempts = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
+    max_violations = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
+    show_answers_after_submission = fields.Boolean()
+    randomize_questions = fields.Boolean()
+    randomize_options = fields.Boolean()
+    allow_review = fields.Boolean()
+    class_ids = fields.List(UUIDString(), validate=validate.Length(max=MAX_CLASSES))
+    question_ids = fields.List(UUIDString(), validate=validate.Length(max=MAX_QUESTIONS))
+    questions = fields.List(fields.Nested(QuizQuestionInputSchema), validate=validate.Length(max=MAX_QUESTIONS))
+
+    @validates_schema
+    def cross_field_rules(self, data, **kwargs):
+        errors = {}
+        if "question_ids" in data and "questions" in data:
+            errors["questions"] = ["Send question_ids or questions, not both."]
+        ids = data.get("question_ids") or [q["question_id"] for q in data.get("questions") or []]
+        if len(set(ids)) != len(ids):
+            errors["question_ids" if "question_ids" in data else "questions"] = ["A question may appear only once."]
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end <= start:
+            errors["end_date"] = ["Must be after start_date."]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def normalise(self, data, **kwargs):
+        if "question_ids" in data:
+            data["questions"] = [{"question_id": qid, "marks_override": None} for qid in data.pop("question_ids")]
+        for link in data.get("questions") or []:
+            link.setdefault("marks_override", None)
+        if "class_ids" in data:
+            data["class_ids"] = list(dict.fromkeys(data["class_ids"]))
+        if "access_code" in data:
+            data["access_code"] = data["access_code"].upper()
+        for field in ("title", "subject"):
+            if field in data:
+                data[field] = data[field].strip()
+        return data
+
+
+class QuizCreateSchema(QuizWriteSchema):
+    title = fields.String(required=True, validate=[validate.Length(min=1, max=255), require_non_blank])
+    subject = fields.String(required=True, validate=[validate.Length(min=1, max=100), require_non_blank])
+    time_limit_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1440))
+
+
+class QuizUpdateSchema(QuizWriteSchema):
+    # Seed 001 lets PUT carry a status; it goes through the same transitions as the actions.
+    status = fields.String(validate=validate.OneOf(QUIZ_STATUSES))
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Send at least one field to change.", "_schema")
+
+
+class QuizListQuerySchema(BaseSchema):
+    status = fields.String(validate=validate.OneOf(QUIZ_STATUSES))
+    teacher_id = UUIDString()
+    class_id = UUIDString()
+
+
+class PublishResultSchema(BaseSchema):
+    message = fields.String(required=True)
+    access_code = fields.String(required=True)

@@ -1,0 +1,79 @@
+"""Mirror attempt events to the quiz's monitors the moment they are committed.
+
+Socket.IO delivers at most once: these pushes only mirror what is already stored,
+and a monitor that missed one catches up with the next `quiz_status`.
+"""
+from sqlalchemy import select
+
+from app.attempts.models import QuizAttempt
+from app.common import events
+from app.common.clock import isoformat, utcnow
+from app.extensions import db
+from app.realtime import push
+from app.users.models import User
+
+
+def connect() -> None:
+    events.attempt_started.connect(on_attempt_started, weak=False)
+    events.answer_saved.connect(on_answer_saved, weak=False)
+    events.violation_recorded.connect(on_violation, weak=False)
+    events.attempt_submitted.connect(on_attempt_submitted, weak=False)
+
+
+def _student_name(student_id: str) -> str | None:
+    return db.session.scalar(select(User.name).where(User.id == student_id))
+
+
+def on_attempt_started(_sender, *, attempt_id, quiz_id, student_id, **_):
+    row = db.session.execute(
+        select(QuizAttempt.started_at, QuizAttempt.deadline_at, QuizAttempt.attempt_number,
+               QuizAttempt.question_order, User.name)
+        .join(User, User.id == QuizAttempt.student_id).where(QuizAttempt.id == attempt_id)
+    ).first()
+    if row is None:
+        return
+    push.to_quiz_monitors("attempt_started", {
+        "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id, "student_name": row.name,
+        "attempt_number": row.attempt_number, "total_questions": len(row.question_order or []),
+        "started_at": isoformat(row.started_at), "expires_at": isoformat(row.deadline_at),
+    }, quiz_id)
+
+
+def on_answer_saved(_sender, *, attempt_id, quiz_id, student_id, question_id, question_index,
+                    answered_count, question_count, **_):
+    # No query: the autosave path is the hottest one in the system.
+    push.to_quiz_monitors("answer_saved", {
+        "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id,
+        "question_id": question_id, "current_question": (question_index or 0) + 1,
+        "answered_count": answered_count, "total_questions": question_count,
+        "progress": round(100 * answered_count / question_count) if question_count else 0,
+        "timestamp": isoformat(utcnow()),
+    }, quiz_id)
+
+
+def on_violation(_sender, *, attempt_id, quiz_id, student_id, violation_type, total_violations,
+                 max_violations, auto_submitted, severity=None, violation_id=None, **_):
+    push.to_quiz_monitors("violation", {
+        "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id,
+        "student_name": _student_name(student_id), "violation_id": violation_id,
+        "violation_type": violation_type, "severity": severity, "total_violations": total_violations,
+        "max_violations": max_violations, "auto_submitted": auto_submitted,
+        "timestamp": isoformat(utcnow()),
+    }, quiz_id)
+
+
+def on_attempt_submitted(_sender, *, attempt_id, quiz_id, student_id, status, auto_submit_reason=None,
+                         score=None, total_marks=None, percentage=None, pending_manual_grading=False, **_):
+    row = db.session.execute(
+        select(QuizAttempt.submitted_at, User.name)
+        .join(User, User.id == QuizAttempt.student_id).where(QuizAttempt.id == attempt_id)
+    ).first()
+    push.to_quiz_monitors("attempt_submitted", {
+        "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id,
+        "student_name": row.name if row else None,
+        "submitted_at": isoformat(row.submitted_at if row and row.submitted_at else utcnow()),
+        "status": "pending" if pending_manual_grading else "graded", "attempt_status": status,
+        "auto_submit_reason": auto_submit_reason,
+        "score": None if pending_manual_grading else score, "total_marks": total_marks,
+        "percentage": None if pending_manual_grading else percentage,
+    }, quiz_id)

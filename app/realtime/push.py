@@ -1,0 +1,74 @@
+"""The one module that emits Socket.IO events, and the one place room names are made.
+
+Events raised in a web worker go through the app's `socketio` (which publishes on
+the Redis message queue when `REDIS_URL` is set, so every instance delivers them).
+A CLI command has no Socket.IO server of its own: it emits through a write-only
+`SocketIO(message_queue=...)`, or not at all when there is no queue to reach.
+"""
+import logging
+
+import click
+from flask import current_app
+from flask_socketio import SocketIO
+
+from app.extensions import socketio
+
+log = logging.getLogger(__name__)
+
+MONITOR_NAMESPACE = "/quiz-monitor"
+NOTIFICATIONS_NAMESPACE = "/notifications"
+_write_only: dict = {}
+
+
+def room_for(kind: str, entity_id: str) -> str:
+    """`quiz_<id>` for the monitors of a quiz, `user_<id>` for one person's sockets."""
+    return f"{kind}_{entity_id}"
+
+
+def quiz_room(quiz_id: str) -> str:
+    return room_for("quiz", quiz_id)
+
+
+def user_room(user_id: str) -> str:
+    return room_for("user", user_id)
+
+
+def message_queue_url() -> str | None:
+    config = current_app.config
+    return config.get("REDIS_URL") if config.get("SOCKETIO_USE_REDIS", True) else None
+
+
+def _emitter():
+    if click.get_current_context(silent=True) is None:
+        return socketio
+    url = message_queue_url()
+    if url is None:
+        return None  # a CLI process without a queue has no client to reach
+    if url not in _write_only:
+        channel = current_app.config.get("SOCKETIO_CHANNEL") or "flask-socketio"
+        _write_only[url] = SocketIO(message_queue=url, channel=channel)
+    return _write_only[url]
+
+
+def _emit(event: str, data: dict, room: str, namespace: str) -> None:
+    target = _emitter()
+    if target is not None:
+        target.emit(event, data, to=room, namespace=namespace)
+
+
+def to_quiz_monitors(event: str, data: dict, quiz_id: str) -> None:
+    _emit(event, data, quiz_room(quiz_id), MONITOR_NAMESPACE)
+
+
+def to_user(event: str, data: dict, user_id: str) -> None:
+    _emit(event, data, user_room(user_id), NOTIFICATIONS_NAMESPACE)
+
+
+def to_local_quiz_monitors(event: str, data: dict, quiz_id: str) -> None:
+    """Only this instance's sockets: each instance runs its own timer for its own members."""
+    socketio.emit(event, data, to=quiz_room(quiz_id), namespace=MONITOR_NAMESPACE, ignore_queue=True)
+
+
+def has_local_members(namespace: str, room: str) -> bool:
+    rooms = socketio.server.manager.rooms.get(namespace) or {}
+    return bool(rooms.get(room))

@@ -1,0 +1,77 @@
+"""What a monitor sees (seed 001 §5.11): one query for the whole room, whatever its size."""
+from sqlalchemy import func, or_, select
+
+from app.attempts.models import QuizAttempt, StudentAnswer
+from app.common.clock import isoformat, utcnow
+from app.extensions import db
+from app.users.models import Student, User
+
+COMPLETED = ("submitted", "graded", "auto_submitted")
+
+
+def _answered_counts(quiz_id: str):
+    given = or_(StudentAnswer.answer_option.is_not(None), StudentAnswer.answer_text.is_not(None))
+    return (
+        select(StudentAnswer.attempt_id, func.count().label("answered"))
+        .join(QuizAttempt, QuizAttempt.id == StudentAnswer.attempt_id)
+        .where(QuizAttempt.quiz_id == quiz_id, given)
+        .group_by(StudentAnswer.attempt_id)
+        .subquery()
+    )
+
+
+def _rows(quiz_id: str):
+    answered = _answered_counts(quiz_id)
+    return db.session.execute(
+        select(QuizAttempt.id, QuizAttempt.student_id, QuizAttempt.status, QuizAttempt.started_at,
+               QuizAttempt.submitted_at, QuizAttempt.deadline_at, QuizAttempt.total_violations,
+               QuizAttempt.current_question_index, QuizAttempt.question_order, QuizAttempt.attempt_number,
+               QuizAttempt.auto_submit_reason, QuizAttempt.score, QuizAttempt.percentage,
+               User.name, Student.registration_number,
+               func.coalesce(answered.c.answered, 0).label("answered"))
+        .join(User, User.id == QuizAttempt.student_id)
+        .join(Student, Student.id == QuizAttempt.student_id)
+        .outerjoin(answered, answered.c.attempt_id == QuizAttempt.id)
+        .where(QuizAttempt.quiz_id == quiz_id, QuizAttempt.is_reset.is_(False))
+        .order_by(QuizAttempt.student_id, QuizAttempt.attempt_number)
+    ).all()
+
+
+def _student_entry(row, now) -> dict:
+    total = len(row.question_order or [])
+    end = row.submitted_at if row.status in COMPLETED and row.submitted_at else now
+    in_progress = row.status == "in_progress"
+    return {
+        "id": row.student_id,
+        "name": row.name,
+        "registration_number": row.registration_number,
+        "attempt_id": row.id,
+        "attempt_number": row.attempt_number,
+        "current_question": (row.current_question_index or 0) + 1 if total else 0,
+        "total_questions": total,
+        "answered_count": row.answered,
+        "progress": round(100 * row.answered / total) if total else 0,
+        "violations": row.total_violations or 0,
+        "time_elapsed_minutes": max(0, int((end - row.started_at).total_seconds() // 60)),
+        "time_remaining_seconds": max(0, int((row.deadline_at - now).total_seconds())) if in_progress else 0,
+        "status": row.status,
+        "auto_submit_reason": row.auto_submit_reason,
+        "started_at": isoformat(row.started_at),
+        "submitted_at": isoformat(row.submitted_at),
+    }
+
+
+def quiz_status(quiz_id: str) -> dict:
+    """Active and completed attempts; per student, their latest attempt."""
+    now = utcnow()
+    latest = {}
+    for row in _rows(quiz_id):
+        latest[row.student_id] = row  # ordered by attempt number: the last one wins
+    students = sorted((_student_entry(row, now) for row in latest.values()), key=lambda s: s["name"])
+    return {
+        "quiz_id": quiz_id,
+        "server_time": isoformat(now),
+        "active_attempts": sum(1 for s in students if s["status"] == "in_progress"),
+        "completed_attempts": sum(1 for s in students if s["status"] in COMPLETED),
+        "students": students,
+    }

@@ -1,0 +1,109 @@
+"""/api/students and /api/exports/students (seed 001 §5.3, §5.12; seed 002 §9).
+
+Admins manage every student; a teacher manages the students of the classes they
+teach (another teacher's student is "not found"). Students are refused (403).
+"""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.common.authz import current_actor, get_visible_student, role_required
+from app.common.clock import utcnow
+from app.common.pagination import PageQuerySchema, page_schema
+from app.common.spreadsheets import table_response
+from app.students import exporting, importing, schemas, services
+
+blp = Blueprint("students", __name__, url_prefix="/api", description="Students: management, import, export")
+STAFF = ("admin", "teacher")
+
+
+class StudentListQuery(PageQuerySchema, schemas.StudentListQuerySchema):
+    pass
+
+
+StudentPage = page_schema(schemas.StudentSchema, "StudentPage")
+
+
+@blp.route("/students")
+class Students(MethodView):
+    @blp.arguments(StudentListQuery, location="query")
+    @blp.response(200, StudentPage)
+    @role_required(*STAFF)
+    def get(self, params):
+        return services.list_students(current_actor(), params)
+
+    @blp.arguments(schemas.StudentCreateSchema)
+    @blp.response(201, schemas.StudentWithCodeSchema)
+    @role_required(*STAFF)
+    def post(self, body):
+        return services.create_student(body, actor=current_actor())
+
+
+@blp.route("/students/<string:student_id>")
+class StudentItem(MethodView):
+    @blp.response(200, schemas.StudentSchema)
+    @role_required(*STAFF)
+    def get(self, student_id):
+        return get_visible_student(student_id, current_actor())
+
+    @blp.arguments(schemas.StudentUpdateSchema)
+    @blp.response(200, schemas.StudentSchema)
+    @role_required(*STAFF)
+    def put(self, body, student_id):
+        actor = current_actor()
+        return services.update_student(get_visible_student(student_id, actor), body, actor=actor)
+
+    @blp.response(200, schemas.StudentDeletedSchema)
+    @role_required(*STAFF)
+    def delete(self, student_id):
+        actor = current_actor()
+        return services.deactivate_student(get_visible_student(student_id, actor), actor=actor)
+
+
+@blp.route("/students/<string:student_id>/restore", methods=["POST"])
+@blp.response(200, schemas.StudentSchema)
+@role_required(*STAFF)
+def restore_student(student_id):
+    actor = current_actor()
+    return services.restore_student(get_visible_student(student_id, actor), actor=actor)
+
+
+@blp.route("/students/<string:student_id>/regenerate-claim-code", methods=["POST"])
+@blp.response(200, schemas.StudentWithCodeSchema)
+@role_required(*STAFF)
+def regenerate_claim_code(student_id):
+    actor = current_actor()
+    return services.regenerate_claim_code(get_visible_student(student_id, actor), actor=actor)
+
+
+@blp.route("/students/bulk-import", methods=["POST"])
+@blp.arguments(schemas.StudentImportFileSchema, location="files")
+@blp.arguments(schemas.StudentImportOptionsSchema, location="form")
+@blp.arguments(schemas.StudentImportOptionsSchema, location="query")
+@blp.response(200, schemas.StudentImportResultSchema)
+@role_required(*STAFF)
+def bulk_import(files, form, query):
+    """Import students from CSV/XLSX (`dry_run` as a form field or query parameter)."""
+    dry_run = form["dry_run"] or query["dry_run"]
+    return importing.import_students(files["file"], actor=current_actor(), dry_run=dry_run)
+
+
+def _export(params):
+    rows = exporting.student_rows(current_actor(), params)
+    return table_response(exporting.HEADERS, rows, fmt=params["format"], sheet_title="Students",
+                          basename=f"students_{utcnow():%Y%m%d_%H%M%S}")
+
+
+@blp.route("/students/export")
+@blp.arguments(schemas.StudentExportQuerySchema, location="query")
+@blp.response(200, content_type="text/csv", description="CSV (or XLSX with format=xlsx) download")
+@role_required(*STAFF)
+def export_students(params):
+    return _export(params)
+
+
+@blp.route("/exports/students")
+@blp.arguments(schemas.StudentExportQuerySchema, location="query")
+@blp.response(200, content_type="text/csv", description="CSV (or XLSX with format=xlsx) download")
+@role_required(*STAFF)
+def export_students_alias(params):
+    return _export(params)

@@ -1,0 +1,192 @@
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.attempts.models import QuizAttempt, StudentAnswer
+from app.common import clock, events
+from app.extensions import db
+from tests.attempts.conftest import quiz_for, start
+from tests.factories import auth, make_attempt, make_student
+from tests.helpers import assert_error
+
+NOW = datetime(2026, 3, 2, 9, 0, 0)
+
+
+def _answers(attempt_id):
+    db.session.rollback()
+    return db.session.scalars(select(StudentAnswer).where(StudentAnswer.attempt_id == attempt_id)).all()
+
+
+def _begin(client, school, **kw):
+    quiz = quiz_for(school, **kw)
+    return quiz, start(client, quiz, school.student).get_json()["attempt_id"]
+
+
+def test_save_is_an_idempotent_upsert_per_question(client, school):
+    _quiz, attempt_id = _begin(client, school)
+    headers = auth(school.student)
+    url = f"/api/attempts/{attempt_id}/answer"
+    first = client.post(url, json={"question_id": school.q.mcq.id, "answer_option": 2}, headers=headers)
+    second = client.post(url, json={"question_id": school.q.mcq.id, "answer_option": 3}, headers=headers)
+    assert first.status_code == 200 and second.status_code == 200
+    body = second.get_json()
+    assert body["message"] == "Answer saved"
+    assert body["answered_count"] == 1 and body["question_count"] == 3
+    assert {"server_time", "expires_at", "time_remaining_seconds"} <= body.keys()
+    answers = _answers(attempt_id)
+    assert [(a.question_id, a.answer_option) for a in answers] == [(school.q.mcq.id, 3)]
+
+
+def test_save_records_progress_for_monitoring(client, school):
+    with clock.freeze(NOW) as frozen:
+        _quiz, attempt_id = _begin(client, school)
+        frozen.advance(minutes=3)
+        client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
+                    json={"question_id": school.q.short.id, "answer_text": "photosynthesis"})
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        db.session.refresh(attempt)
+    assert attempt.current_question_index == 2
+    assert attempt.last_activity_at == NOW + timedelta(minutes=3)
+
+
+def test_explicit_question_index_is_recorded(client, school):
+    _quiz, attempt_id = _begin(client, school)
+    response = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
+                           json={"question_id": school.q.mcq.id, "answer_option": 0, "question_index": 1})
+    assert response.get_json()["question_index"] == 1
+    db.session.rollback()
+    assert db.session.get(QuizAttempt, attempt_id).current_question_index == 1
+
+
+def test_batch_save_writes_every_answer(client, school):
+    _quiz, attempt_id = _begin(client, school)
+    q = school.q
+    response = client.put(f"/api/attempts/{attempt_id}/answers", headers=auth(school.student), json={"answers": [
+        {"question_id": q.mcq.id, "answer_option": 1},
+        {"question_id": q.tf.id, "answer_option": 0},
+        {"question_id": q.short.id, "answer_text": "light"},
+    ]})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["saved"] == 3 and response.get_json()["answered_count"] == 3
+    assert {a.question_id: (a.answer_option, a.answer_text) for a in _answers(attempt_id)} == {
+        q.mcq.id: (1, None), q.tf.id: (0, None), q.short.id: (None, "light")}
+
+
+def test_save_of_a_question_outside_the_attempt_is_refused(client, school):
+    _quiz, attempt_id = _begin(client, school)
+    response = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
+                           json={"question_id": school.q.essay.id, "answer_text": "x"})
+    assert "question_id" in assert_error(response, 422)["details"]
+
+
+def test_save_must_fit_the_question_type(client, school):
+    _quiz, attempt_id = _begin(client, school)
+    url, headers, q = f"/api/attempts/{attempt_id}/answer", auth(school.student), school.q
+    assert_error(client.post(url, headers=headers, json={"question_id": q.mcq.id, "answer_option": 4}), 422)
+    assert_error(client.post(url, headers=headers, json={"question_id": q.tf.id, "answer_option": 2}), 422)
+    assert_error(client.post(url, headers=headers, json={"question_id": q.mcq.id, "answer_text": "1"}), 422)
+    assert_error(client.post(url, headers=headers, json={"question_id": q.short.id, "answer_option": 0}), 422)
+    assert_error(client.post(url, headers=headers, json={"question_id": q.mcq.id, "answer_option": -1}), 422)
+    assert _answers(attempt_id) == []
+
+
+def test_answer_text_length_is_bounded(app, client, school):
+    _quiz, attempt_id = _begin(client, school)
+    limit = app.config["ANSWER_TEXT_MAX_LENGTH"]
+    url, headers = f"/api/attempts/{attempt_id}/answer", auth(school.student)
+    ok = client.post(url, headers=headers, json={"question_id": school.q.short.id, "answer_text": "a" * limit})
+    too_long = client.post(url, headers=headers,
+                           json={"question_id": school.q.short.id, "answer_text": "a" * (limit + 1)})
+    assert ok.status_code == 200
+    assert "answer_text" in assert_error(too_long, 422)["details"]
+
+
+def test_unknown_fields_are_refused(client, school):
+    _quiz, attempt_id = _begin(client, school)
+    response = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
+                           json={"question_id": school.q.mcq.id, "answer_option": 1, "is_correct": True})
+    assert_error(response, 422)
+
+
+def test_another_students_attempt_is_not_found(client, school):
+    _quiz, attempt_id = _begin(client, school)
+    other = make_student(school.cls)
+    response = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(other),
+                           json={"question_id": school.q.mcq.id, "answer_option": 1})
+    assert_error(response, 404)
+    assert_error(client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.teacher),
+                             json={"question_id": school.q.mcq.id, "answer_option": 1}), 403)
+
+
+def test_save_on_a_submitted_attempt_is_conflict(client, school):
+    quiz = quiz_for(school)
+    attempt = make_attempt(quiz, school.student, status="graded")
+    response = client.post(f"/api/attempts/{attempt.id}/answer", headers=auth(school.student),
+                           json={"question_id": school.q.mcq.id, "answer_option": 1})
+    assert assert_error(response, 409, "ATTEMPT_CLOSED")["details"]["status"] == "graded"
+
+
+def test_factory_attempt_without_option_order_still_checks_options(client, school):
+    quiz = quiz_for(school)
+    attempt = make_attempt(quiz, school.student)
+    url, headers = f"/api/attempts/{attempt.id}/answer", auth(school.student)
+    assert client.post(url, headers=headers, json={"question_id": school.q.mcq.id, "answer_option": 3}).status_code == 200
+    assert_error(client.post(url, headers=headers, json={"question_id": school.q.mcq.id, "answer_option": 9}), 422)
+
+
+def test_save_within_grace_is_accepted(app, client, school):
+    with clock.freeze(NOW) as frozen:
+        _quiz, attempt_id = _begin(client, school, time_limit_minutes=10)
+        frozen.advance(minutes=10, seconds=app.config["ATTEMPT_GRACE_SECONDS"] - 1)
+        response = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
+                               json={"question_id": school.q.mcq.id, "answer_option": 1})
+    assert response.status_code == 200
+    assert response.get_json()["time_remaining_seconds"] == 0
+
+
+def test_save_after_deadline_and_grace_is_refused_and_the_attempt_is_graded(app, client, school):
+    received = []
+    events.attempt_submitted.connect(lambda _s, **kw: received.append(kw), weak=False)
+    try:
+        with clock.freeze(NOW) as frozen:
+            _quiz, attempt_id = _begin(client, school, time_limit_minutes=10)
+            url, headers = f"/api/attempts/{attempt_id}/answer", auth(school.student)
+            assert client.post(url, headers=headers,
+                               json={"question_id": school.q.mcq.id, "answer_option": 1}).status_code == 200
+            frozen.advance(minutes=10, seconds=app.config["ATTEMPT_GRACE_SECONDS"] + 1)
+            late = client.post(url, headers=headers, json={"question_id": school.q.tf.id, "answer_option": 0})
+    finally:
+        events.attempt_submitted.receivers.clear()
+    body = assert_error(late, 409, "TIME_EXPIRED")
+    assert body["details"]["status"] == "graded"
+    db.session.rollback()
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert (attempt.status, attempt.auto_submit_reason) == ("graded", "time_expired")
+    assert attempt.in_progress_key is None
+    assert float(attempt.score) == 2.0 and attempt.total_marks == 6
+    assert [a.question_id for a in _answers(attempt_id)] == [school.q.mcq.id]
+    assert received and received[0]["auto_submit_reason"] == "time_expired"
+
+
+def test_save_counts_statements_on_the_hot_path(client, school, count_queries):
+    _quiz, attempt_id = _begin(client, school)
+    headers, payload = auth(school.student), {"question_id": school.q.mcq.id, "answer_option": 1}
+    with count_queries() as counted:
+        response = client.post(f"/api/attempts/{attempt_id}/answer", headers=headers, json=payload)
+    assert response.status_code == 200
+    # user + blocklist, locked attempt read, upsert, progress update
+    assert counted.count <= 4, counted.statements
+
+
+def test_answer_saved_event_carries_progress(client, school):
+    received = []
+    events.answer_saved.connect(lambda _s, **kw: received.append(kw), weak=False)
+    try:
+        _quiz, attempt_id = _begin(client, school)
+        client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
+                    json={"question_id": school.q.tf.id, "answer_option": 1})
+    finally:
+        events.answer_saved.receivers.clear()
+    assert received == [{"attempt_id": attempt_id, "quiz_id": _quiz.id, "student_id": school.student.id,
+                         "question_id": school.q.tf.id, "question_index": 1, "answered_count": 1,
+                         "question_count": 3}]

@@ -1,0 +1,21 @@
+import pytest
+
+from app.extensions import socketio
+
+
+@pytest.fixture
+def sockets(app):
+    """`sockets(namespace, token=None, auth=None)` → a connected test client, disconnected afterwards."""
+    clients = []
+
+    def connect(namespace, token=None, auth=None):
+        if auth is None and token is not None:
+            auth = {"token": token}
+        client = socketio.test_client(app, namespace=namespace, auth=auth)
+        clients.append((client, namespace))
+        return client
+
+    yield connect
+    for client, namespace in clients:
+        if client.is_connected(namespace):
+            client.disconnect(namespace=namespace)

@@ -1,0 +1,258 @@
+"""The /quiz-monitor namespace through Flask-SocketIO's test client."""
+from datetime import timedelta
+
+from app.auth.tokens import revoke_all_tokens
+from app.common import events
+from app.common.clock import utcnow
+from app.common.db import commit
+from app.extensions import socketio
+from app.realtime.push import MONITOR_NAMESPACE as NS
+from app.realtime.push import quiz_room
+from app.realtime.status import quiz_status
+from tests.factories import (
+    make_answer,
+    make_attempt,
+    make_class,
+    make_question,
+    make_quiz,
+    make_student,
+    make_teacher,
+    tokens_for,
+)
+from tests.realtime.helpers import received, wait_for
+
+
+def token(user):
+    return tokens_for(user)["access_token"]
+
+
+def monitored_quiz(n_questions=2):
+    school_class = make_class()
+    teacher = make_teacher(classes=[school_class])
+    questions = [make_question(teacher) for _ in range(n_questions)]
+    quiz = make_quiz(teacher, questions=questions, classes=[school_class])
+    return teacher, school_class, quiz, questions
+
+
+def join(client, quiz_id, **extra):
+    client.emit("join_quiz", {"quiz_id": quiz_id, **extra}, namespace=NS)
+    return client.get_received(NS)
+
+
+def names(events_):
+    return [e["name"] for e in events_]
+
+
+def test_connect_with_a_teacher_token_is_accepted(sockets):
+    teacher, _cls, _quiz, _q = monitored_quiz()
+    assert sockets(NS, token(teacher)).is_connected(NS)
+
+
+def test_connect_with_a_malformed_token_is_refused(sockets):
+    assert not sockets(NS, "not-a-jwt").is_connected(NS)
+
+
+def test_connect_with_a_refresh_token_is_refused(sockets):
+    teacher, *_ = monitored_quiz()
+    assert not sockets(NS, tokens_for(teacher)["refresh_token"]).is_connected(NS)
+
+
+def test_connect_with_a_logged_out_token_is_refused(client, sockets):
+    teacher, *_ = monitored_quiz()
+    raw = token(teacher)
+    assert client.post("/api/auth/logout", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    assert not sockets(NS, raw).is_connected(NS)
+
+
+def test_connect_after_password_change_or_deactivation_is_refused(sockets):
+    teacher, *_ = monitored_quiz()
+    raw = token(teacher)
+    revoke_all_tokens(teacher)
+    commit()
+    assert not sockets(NS, raw).is_connected(NS)
+
+
+def test_student_is_refused_from_the_monitor(sockets):
+    _teacher, school_class, _quiz, _q = monitored_quiz()
+    student = make_student(school_class)
+    assert not sockets(NS, token(student)).is_connected(NS)
+
+
+def test_student_token_in_join_quiz_gets_forbidden_error(sockets):
+    _teacher, school_class, quiz, _q = monitored_quiz()
+    student = make_student(school_class)
+    client = sockets(NS)
+    events_ = join(client, quiz.id, token=token(student))
+    errors = [e for e in events_ if e["name"] == "error"]
+    assert errors and errors[0]["args"][0]["error_code"] == "FORBIDDEN"
+    assert "joined" not in names(events_)
+
+
+def test_join_without_any_token_is_an_unauthorised_error(sockets):
+    _teacher, _cls, quiz, _q = monitored_quiz()
+    client = sockets(NS)
+    assert client.is_connected(NS)  # seed 002's client authenticates in join_quiz
+    events_ = join(client, quiz.id)
+    assert events_[0]["name"] == "error"
+    assert events_[0]["args"][0]["error_code"] == "TOKEN_MISSING"
+
+
+def test_token_in_join_quiz_joins_the_room(sockets):
+    teacher, _cls, quiz, _q = monitored_quiz()
+    client = sockets(NS)
+    events_ = join(client, quiz.id, token=token(teacher))
+    assert names(events_) == ["joined", "quiz_status"]
+    assert events_[0]["args"][0]["quiz_id"] == quiz.id
+
+
+def test_teacher_cannot_join_another_teachers_quiz(sockets):
+    _teacher_a, school_class, quiz_a, _q = monitored_quiz()
+    teacher_b = make_teacher(classes=[school_class])
+    client = sockets(NS, token(teacher_b))
+    events_ = join(client, quiz_a.id)
+    assert names(events_) == ["error"]
+    assert events_[0]["args"][0] == {"message": "Quiz not found", "error_code": "NOT_FOUND"}
+    events.violation_recorded.send("app", **violation_payload(quiz_a, make_student(school_class)))
+    assert received(client, NS) == []
+
+
+def test_join_without_quiz_id_is_a_validation_error(sockets):
+    teacher, *_ = monitored_quiz()
+    client = sockets(NS, token(teacher))
+    client.emit("join_quiz", {}, namespace=NS)
+    (error,) = received(client, NS)
+    assert error["args"][0]["error_code"] == "VALIDATION_ERROR"
+
+
+def test_token_revoked_after_connect_cannot_join(sockets):
+    teacher, _cls, quiz, _q = monitored_quiz()
+    client = sockets(NS, token(teacher))
+    revoke_all_tokens(teacher)
+    commit()
+    events_ = join(client, quiz.id)
+    assert names(events_) == ["error"]
+    assert events_[0]["args"][0]["error_code"] == "TOKEN_REVOKED"
+
+
+def test_admin_may_monitor_any_quiz(sockets):
+    from tests.factories import make_admin
+
+    _teacher, _cls, quiz, _q = monitored_quiz()
+    client = sockets(NS, token(make_admin()))
+    assert names(join(client, quiz.id)) == ["joined", "quiz_status"]
+
+
+def test_status_lists_active_and_completed_attempts_with_progress(sockets):
+    teacher, school_class, quiz, questions = monitored_quiz(n_questions=4)
+    alice = make_student(school_class, name="Alice")
+    bob = make_student(school_class, name="Bob")
+    started = utcnow() - timedelta(minutes=12, seconds=5)
+    active = make_attempt(quiz, alice, started_at=started, current_question_index=2, total_violations=1)
+    make_answer(active, questions[0], option=1)
+    make_answer(active, questions[1], option=0)
+    make_attempt(quiz, bob, status="graded", started_at=started, score=4)
+    client = sockets(NS, token(teacher))
+    status = join(client, quiz.id)[1]["args"][0]
+    assert status["active_attempts"] == 1
+    assert status["completed_attempts"] == 1
+    alice_row, bob_row = status["students"]
+    assert alice_row == {**alice_row, "id": alice.id, "name": "Alice", "current_question": 3, "total_questions": 4,
+                         "answered_count": 2, "progress": 50, "violations": 1, "time_elapsed_minutes": 12,
+                         "status": "in_progress"}
+    assert bob_row["status"] == "graded"
+    assert bob_row["time_elapsed_minutes"] == 5
+
+
+def test_status_takes_the_same_number_of_queries_for_any_room_size(app, count_queries):
+    teacher, school_class, quiz, questions = monitored_quiz()
+    quiz_id = quiz.id
+    for _ in range(2):
+        make_answer(make_attempt(quiz, make_student(school_class)), questions[0], option=1)
+    with count_queries() as small:
+        quiz_status(quiz_id)
+    for _ in range(8):
+        make_answer(make_attempt(quiz, make_student(school_class)), questions[1], option=1)
+    with count_queries() as large:
+        assert len(quiz_status(quiz_id)["students"]) == 10
+    assert small.count == large.count == 1, large.statements
+
+
+def test_status_repeats_while_the_room_has_members_and_stops_when_it_empties(app, sockets, monkeypatch):
+    monkeypatch.setitem(app.config, "MONITOR_STATUS_INTERVAL", 0.05)
+    teacher, _cls, quiz, _q = monitored_quiz()
+    namespace = socketio.server.namespace_handlers[NS]
+    started = []
+    original = socketio.start_background_task
+    monkeypatch.setattr(socketio, "start_background_task", lambda fn, *a: started.append(a) or original(fn, *a))
+    first, second = sockets(NS, token(teacher)), sockets(NS, token(teacher))
+    join(first, quiz.id)
+    join(second, quiz.id)
+    assert [args[1] for args in started] == [quiz.id]  # one timer for the room, not one per client
+    assert quiz.id in namespace.timers.running
+    assert wait_for(lambda: len([e for e in first.get_received(NS) if e["name"] == "quiz_status"]) >= 1)
+    first.emit("leave_quiz", {"quiz_id": quiz.id}, namespace=NS)
+    assert wait_for(lambda: any(e["name"] == "quiz_status" for e in second.get_received(NS)))
+    second.disconnect(namespace=NS)
+    assert wait_for(lambda: quiz.id not in namespace.timers.running)
+
+
+def test_leave_quiz_answers_left_and_stops_pushes(sockets):
+    teacher, school_class, quiz, _q = monitored_quiz()
+    client = sockets(NS, token(teacher))
+    join(client, quiz.id)
+    client.emit("leave_quiz", {"quiz_id": quiz.id}, namespace=NS)
+    assert received(client, NS) == [{"name": "left", "args": [{"quiz_id": quiz.id}], "namespace": NS}]
+    events.violation_recorded.send("app", **violation_payload(quiz, make_student(school_class)))
+    assert received(client, NS) == []
+
+
+def test_start_monitoring_is_accepted(sockets):
+    teacher, _cls, quiz, _q = monitored_quiz()
+    client = sockets(NS, token(teacher))
+    join(client, quiz.id)
+    assert client.emit("start_monitoring", {"quiz_id": quiz.id}, namespace=NS, callback=True) == {"success": True}
+
+
+def violation_payload(quiz, student, **extra):
+    attempt = make_attempt(quiz, student)
+    return {"attempt_id": attempt.id, "quiz_id": quiz.id, "student_id": student.id, "violation_id": "v1",
+            "violation_type": "tab_switch", "severity": "medium", "total_violations": 1, "max_violations": 3,
+            "auto_submitted": False, **extra}
+
+
+def test_violation_event_reaches_only_that_quizs_room(sockets):
+    teacher, school_class, quiz, _q = monitored_quiz()
+    other_quiz = make_quiz(teacher, classes=[school_class])
+    student = make_student(school_class, name="Alice")
+    watching, elsewhere = sockets(NS, token(teacher)), sockets(NS, token(teacher))
+    join(watching, quiz.id)
+    join(elsewhere, other_quiz.id)
+    events.violation_recorded.send("app", **violation_payload(quiz, student))
+    (pushed,) = received(watching, NS)
+    assert pushed["name"] == "violation"
+    assert pushed["args"][0] == {**pushed["args"][0], "student_id": student.id, "student_name": "Alice",
+                                 "violation_type": "tab_switch", "total_violations": 1}
+    assert received(elsewhere, NS) == []
+    assert quiz_room(quiz.id) == f"quiz_{quiz.id}"
+
+
+def test_a_students_real_requests_are_pushed_to_the_monitor(client, sockets):
+    teacher, school_class, quiz, questions = monitored_quiz()
+    student = make_student(school_class, name="Alice")
+    headers = {"Authorization": f"Bearer {token(student)}"}
+    monitor = sockets(NS, token(teacher))
+    join(monitor, quiz.id)
+
+    attempt_id = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()["attempt_id"]
+    client.post(f"/api/attempts/{attempt_id}/answer", headers=headers,
+                json={"question_id": questions[0].id, "answer_option": 1, "question_index": 0})
+    client.post(f"/api/attempts/{attempt_id}/violations", headers=headers, json={"violation_type": "tab_switch"})
+    client.post(f"/api/attempts/{attempt_id}/submit", headers=headers)
+
+    pushed = received(monitor, NS)
+    assert names(pushed) == ["attempt_started", "answer_saved", "violation", "attempt_submitted"]
+    started, saved, violation, submitted = (e["args"][0] for e in pushed)
+    assert started["student_name"] == "Alice" and started["attempt_id"] == attempt_id
+    assert saved == {**saved, "answered_count": 1, "total_questions": 2, "progress": 50, "current_question": 1}
+    assert violation["total_violations"] == 1
+    assert submitted == {**submitted, "attempt_id": attempt_id, "status": "graded", "score": 2.0}

@@ -1,0 +1,135 @@
+"""Answer-key canaries: nothing a student can reach before review carries the answer key.
+
+The fixture world plants unique strings in accepted answers, sample answers and
+rubrics; `correct_answer` is an option index, so it is caught by its key. Every GET
+route is crawled as both students with every combination of world objects for its
+parameters, then every write route of the matrix is called as both students, and the
+Socket.IO events a student receives meanwhile are collected too.
+"""
+import io
+import itertools
+import json
+import re
+
+import pytest
+
+from app.extensions import socketio
+from app.questions.models import ANSWER_KEY_FIELDS
+from tests.helpers import walk_keys
+from tests.security.matrix import load_rows, request
+from tests.security.world import CANARY_PREFIX, build_world
+
+STUDENTS = ("student_a", "student_b")
+CANDIDATES = {
+    "quiz_id": ["quiz", "quiz_open", "quiz_draft"], "attempt_id": ["attempt", "attempt_open"],
+    "question_id": ["question", "question_short", "question_descriptive"], "class_id": ["class"],
+    "student_id": ["student"], "teacher_id": ["teacher"], "access_code": ["quiz.access_code", "quiz_open.access_code"],
+}
+PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+
+def _values(world, name, role):
+    if name in ("user_id",):
+        return [user.id for user in world.users.values()]
+    if name == "notification_id":
+        return [world.get(f"notification@{r}", "own").id for r in world.users]
+    values = []
+    for spec in CANDIDATES.get(name, []):
+        kind, _, attr = spec.partition(".")
+        for side in ("a", "b"):
+            obj = world.get(kind, side)
+            values.append(getattr(obj, attr or "id"))
+    return values or ["00000000-0000-0000-0000-000000000000"]
+
+
+def response_text(response) -> str:
+    """What a person would read in the response: JSON/CSV text, PDF text, workbook cells."""
+    data, kind = response.get_data(), response.mimetype or ""
+    if kind == "application/pdf" or data.startswith(b"%PDF"):
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    if data.startswith(b"PK\x03\x04"):
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data), read_only=True)
+        return "\n".join(str(value) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                         for value in row if value is not None)
+    return data.decode("utf-8", errors="replace")
+
+
+def _leaks(world, body: str, keys: bool = True) -> list[str]:
+    found = [c for c in world.canaries if c in body]
+    if CANARY_PREFIX in body and not found:
+        found.append("unknown canary")
+    try:
+        names = set(walk_keys(json.loads(body))) if keys else set()
+    except ValueError:
+        names = set()
+    return found + sorted(names & set(ANSWER_KEY_FIELDS))
+
+
+def _get_urls(app, world, role):
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or not rule.rule.startswith("/api"):
+            continue
+        names = PARAM.findall(rule.rule)
+        for combo in itertools.product(*(_values(world, n, role) for n in names)):
+            yield rule.rule, PARAM.sub(lambda m, it=iter(combo): str(next(it)), rule.rule)
+
+
+def _socket_clients(app, world):
+    try:
+        from app.realtime import namespaces  # noqa: F401
+    except ImportError:
+        return {}
+    clients = {}
+    for role in STUDENTS:
+        token = world.tokens[role]["access_token"]
+        for namespace in ("/notifications", "/quiz-monitor"):
+            client = socketio.test_client(app, namespace=namespace, auth={"token": token})
+            clients[(role, namespace)] = client
+    return clients
+
+
+def test_no_student_response_or_event_carries_the_answer_key(app, client):
+    world = build_world()
+    assert len(world.canaries) >= 16
+    sockets = _socket_clients(app, world)
+    leaks, crawled = [], 0
+    for role in STUDENTS:
+        for rule, url in _get_urls(app, world, role):
+            response = client.get(url, headers=world.headers(role))
+            crawled += 1
+            # The API description names the answer-key fields; it holds no data.
+            keys_matter = rule != "/api/openapi.json"
+            for leak in _leaks(world, response_text(response), keys=keys_matter):
+                leaks.append(f"GET {url} ({rule}) as {role}: {leak}")
+    for row in load_rows():
+        if row.method == "GET" or row.path.startswith("/api/auth"):
+            continue
+        for role, variant in itertools.product(STUDENTS, row.variants):
+            response = request(client, world, row, role, variant)
+            crawled += 1
+            for leak in _leaks(world, response_text(response)):
+                leaks.append(f"{row.key} as {role} on {variant}: {leak}")
+    for (role, namespace), socket in sockets.items():
+        if socket.is_connected(namespace):
+            socket.emit("heartbeat", {}, namespace=namespace)
+            socket.emit("join_quiz", {"quiz_id": world.get("quiz_open", "a").id}, namespace=namespace)
+            for event in socket.get_received(namespace):
+                for leak in _leaks(world, json.dumps(event.get("args"), default=str)):
+                    leaks.append(f"socket {namespace} event {event['name']} to {role}: {leak}")
+            socket.disconnect(namespace=namespace)
+    assert crawled > 20
+    assert not leaks, "\n".join(leaks)
+
+
+def test_the_crawl_would_see_a_leak(app, client):
+    """The detector itself: a teacher's view of the question bank does carry the canaries."""
+    world = build_world()
+    teacher_views = [response_text(client.get(url, headers=world.headers("teacher_a")))
+                     for _rule, url in _get_urls(app, world, "teacher_a")]
+    if not any("/api/questions" in rule or "/api/grading" in rule for rule, _ in _get_urls(app, world, "teacher_a")):
+        pytest.skip("no teacher route shows the answer key yet")
+    assert any(_leaks(world, body) for body in teacher_views)

@@ -1,0 +1,184 @@
+"""A small school with two of everything, built in one transaction.
+
+Side "a" and side "b" mirror each other: class, teacher, student, questions (one of
+each type, their answer keys planted with canaries), a published open quiz with a
+submitted attempt awaiting grading, a second quiz with an attempt in progress, a
+draft quiz, and a notification for every user. The authorization matrix, the
+canary crawl and the mass-assignment probe all run against it.
+"""
+import uuid
+from datetime import timedelta
+
+from app.attempts.models import QuizAttempt, StudentAnswer, Violation
+from app.auth.passwords import hash_code
+from app.auth.tokens import issue_token_pair
+from app.classes.models import SchoolClass, TeacherClass
+from app.common.clock import utcnow
+from app.common.db import commit
+from app.extensions import db, limiter
+from app.notifications.models import Notification
+from app.questions.models import Question
+from app.quizzes.models import Quiz, QuizClass, QuizQuestion
+from app.users.models import Student, Teacher, User
+from tests.factories import _hash
+
+ROLES = ("anonymous", "student_a", "student_b", "teacher_a", "teacher_b", "admin")
+SIDE = {"anonymous": "a", "student_a": "a", "student_b": "b", "teacher_a": "a", "teacher_b": "b", "admin": "a"}
+PEER = {"anonymous": "student_b", "student_a": "student_b", "student_b": "student_a",
+        "teacher_a": "teacher_b", "teacher_b": "teacher_a", "admin": "student_b"}
+OTHER_SIDE = {"a": "b", "b": "a"}
+CANARY_PREFIX = "CANARY-"
+
+
+def canary(label: str) -> str:
+    return f"{CANARY_PREFIX}{label}-{uuid.uuid4().hex[:12]}"
+
+
+class World:
+    """Objects by kind and side (`world.get("quiz", "a")`), users and tokens by role."""
+
+    def __init__(self):
+        self.objects: dict[str, dict[str, object]] = {}
+        self.users: dict[str, User] = {}
+        self.tokens: dict[str, dict] = {}
+        self.canaries: set[str] = set()
+
+    def put(self, kind: str, side: str, obj) -> None:
+        self.objects.setdefault(kind, {})[side] = obj
+
+    def get(self, kind: str, side: str):
+        return self.objects[kind][side]
+
+    def headers(self, role: str) -> dict:
+        if role == "anonymous":
+            return {}
+        return {"Authorization": f"Bearer {self.tokens[role]['access_token']}"}
+
+
+def _user(role: str, name: str, **kw) -> User:
+    user = User(email=f"{name}-{uuid.uuid4().hex[:8]}@school.test", name=name.replace("_", " ").title(),
+                role=role, is_active=True, password_hash=_hash(), **kw)
+    db.session.add(user)
+    return user
+
+
+def _questions(world: World, teacher: User, side: str) -> list[Question]:
+    made = [
+        Question(text=f"Side {side}: pick one", type="mcq", marks=2, options=["w", "x", "y", "z"],
+                 correct_answer=2, sample_answer=canary("mcq-sample"), marking_rubric=canary("mcq-rubric")),
+        Question(text=f"Side {side}: true?", type="true_false", marks=1, options=["True", "False"],
+                 correct_answer=1, sample_answer=canary("tf-sample")),
+        Question(text=f"Side {side}: name it", type="short_answer", marks=2,
+                 accepted_answers=[canary("accepted"), canary("accepted")], sample_answer=canary("short-sample")),
+        Question(text=f"Side {side}: explain", type="descriptive", marks=5,
+                 sample_answer=canary("desc-sample"), marking_rubric=canary("desc-rubric")),
+    ]
+    for question in made:
+        question.created_by, question.topic, question.difficulty = teacher.id, "General", "easy"
+        db.session.add(question)
+        for value in (question.sample_answer, question.marking_rubric, *(question.accepted_answers or [])):
+            if value:
+                world.canaries.add(value)
+    world.put("question", side, made[0])
+    world.put("question_short", side, made[2])
+    world.put("question_descriptive", side, made[3])
+    return made
+
+
+def _quiz(teacher, school_class, questions, *, title, status="published", **kw) -> Quiz:
+    now = utcnow()
+    quiz = Quiz(title=title, subject="Mathematics", access_code=uuid.uuid4().hex[:10].upper(),
+                time_limit_minutes=30, status=status, created_by=teacher.id,
+                start_date=now - timedelta(hours=1), end_date=now + timedelta(days=1),
+                published_at=now if status == "published" else None, max_attempts=3, **kw)
+    db.session.add(quiz)
+    db.session.flush()
+    for index, question in enumerate(questions):
+        db.session.add(QuizQuestion(quiz_id=quiz.id, question_id=question.id, order_index=index))
+    db.session.add(QuizClass(quiz_id=quiz.id, class_id=school_class.id))
+    return quiz
+
+
+def _attempt(quiz, student, questions, *, status, number=1) -> QuizAttempt:
+    now = utcnow()
+    attempt = QuizAttempt(
+        quiz_id=quiz.id, student_id=student.id, attempt_number=number, status=status,
+        started_at=now - timedelta(minutes=10), deadline_at=now + timedelta(minutes=20),
+        question_order=[q.id for q in questions],
+        in_progress_key=QuizAttempt.in_progress_key_for(quiz.id, student.id) if status == "in_progress" else None,
+        submitted_at=None if status == "in_progress" else now - timedelta(minutes=1),
+        total_marks=sum(q.marks for q in questions),
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def _side(world: World, side: str, admin: User) -> None:
+    school_class = SchoolClass(name=f"Class {side.upper()} {uuid.uuid4().hex[:6]}", section=side.upper(),
+                               academic_year="2026-2027")
+    db.session.add(school_class)
+    teacher = _user("teacher", f"teacher_{side}")
+    db.session.flush()
+    teacher.teacher = Teacher(subject="Mathematics")
+    student = _user("student", f"student_{side}")
+    db.session.flush()
+    student.student = Student(registration_number=f"REG{side.upper()}{uuid.uuid4().hex[:6]}",
+                              class_id=school_class.id, is_account_claimed=True, claimed_at=utcnow())
+    student.student.registration_key = Student.key_for(student.student.registration_number)
+    unclaimed = _user("student", f"unclaimed_{side}")
+    unclaimed.password_hash = None
+    db.session.flush()
+    unclaimed.student = Student(registration_number=f"NEW{side.upper()}{uuid.uuid4().hex[:6]}",
+                                class_id=school_class.id, is_account_claimed=False,
+                                claim_code_hash=hash_code("CLAIM-123"))
+    unclaimed.student.registration_key = Student.key_for(unclaimed.student.registration_number)
+    db.session.flush()
+    db.session.add(TeacherClass(teacher_id=teacher.id, class_id=school_class.id))
+    questions = _questions(world, teacher, side)
+    db.session.flush()
+    quiz = _quiz(teacher, school_class, questions, title=f"Quiz {side}")
+    open_quiz = _quiz(teacher, school_class, questions, title=f"Open quiz {side}")
+    draft = _quiz(teacher, school_class, questions[:2], title=f"Draft quiz {side}", status="draft")
+    submitted = _attempt(quiz, student, questions, status="submitted")
+    for question in questions:
+        db.session.add(StudentAnswer(attempt_id=submitted.id, question_id=question.id,
+                                     answer_option=0 if question.options else None,
+                                     answer_text=None if question.options else "An answer"))
+    in_progress = _attempt(open_quiz, student, questions, status="in_progress")
+    db.session.add(StudentAnswer(attempt_id=in_progress.id, question_id=questions[0].id, answer_option=1))
+    db.session.add(Violation(attempt_id=in_progress.id, violation_type="tab_switch", client_event_id="v1"))
+    in_progress.total_violations = 1
+    for kind, obj in (("class", school_class), ("teacher", teacher), ("student", student), ("quiz", quiz),
+                      ("quiz_open", open_quiz), ("quiz_draft", draft), ("attempt", submitted),
+                      ("attempt_open", in_progress), ("unclaimed", unclaimed)):
+        world.put(kind, side, obj)
+    world.users[f"teacher_{side}"] = teacher
+    world.users[f"student_{side}"] = student
+
+
+def build_world() -> World:
+    """Empty the database, then build both sides and a token per role (one commit)."""
+    db.session.rollback()
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+    limiter.reset()
+    world = World()
+    admin = _user("admin", "admin")
+    db.session.flush()
+    world.users["admin"] = admin
+    for side in ("a", "b"):
+        _side(world, side, admin)
+    db.session.flush()
+    for role, user in world.users.items():
+        db.session.add(Notification(user_id=user.id, type="system", title=f"For {role}", message="Hello"))
+    db.session.flush()
+    for role, user in world.users.items():
+        world.tokens[role] = issue_token_pair(user)
+    commit()
+    for role, user in world.users.items():
+        world.put(f"notification@{role}", "own", db.session.scalar(
+            db.select(Notification).where(Notification.user_id == user.id)))
+    return world
