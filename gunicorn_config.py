@@ -16,6 +16,7 @@ it runs gunicorn's own threads.
 | variable | default | meaning |
 |---|---|---|
 | GUNICORN_BIND | 127.0.0.1:5000 | address:port (comma-separated for several) |
+| GUNICORN_WORKERS | 1 | must stay 1 |
 | GUNICORN_WORKER_CLASS | geventwebsocket.gunicorn.workers.GeventWebSocketWorker | worker class |
 | GUNICORN_WORKER_CONNECTIONS | 1000 | simultaneous clients (greenlets) per worker |
 | GUNICORN_TIMEOUT | 60 | seconds before a silent worker is killed and restarted |
@@ -23,13 +24,22 @@ it runs gunicorn's own threads.
 | GUNICORN_KEEPALIVE | 5 | seconds to keep an idle HTTP connection (nginx keeps them) |
 | GUNICORN_BACKLOG | 2048 | pending connections |
 | GUNICORN_LOG_LEVEL | info | |
-| GUNICORN_ACCESS_LOG | - | access log file, `-` = stdout, empty = off |
+| GUNICORN_ACCESS_LOG | - | access log file, `-` = stdout, empty = off (*) |
 | GUNICORN_ERROR_LOG | - | error log file, `-` = stderr |
 | GUNICORN_PROC_NAME | quiz-backend | process title |
 | GUNICORN_PIDFILE | unset | pid file |
 | GUNICORN_CONTROL_SOCKET | unset | gunicorn's control socket, off unless set (two instances |
 |  |  | on one host would otherwise share its default path) |
 | GUNICORN_MAX_REQUESTS | 0 | restart the worker after N requests (0 = never; a restart drops its websockets) |
+| GUNICORN_MAX_REQUESTS_JITTER | 0 | random extra requests before that restart |
+| GUNICORN_WORKER_TMP_DIR | /dev/shm | worker heartbeat files (a tmpfs, not the container's disk) |
+| GUNICORN_FORWARDED_ALLOW_IPS | 127.0.0.1 | gunicorn's own trust of forwarded headers (the app uses ProxyFix) |
+
+(*) With the websocket worker, request lines are written by gevent-websocket's handler
+through the application's JSON logging (logger `geventwebsocket.handler`, level INFO);
+gunicorn's access log applies to the other worker classes. Do not pick the plain
+`gevent` worker while gevent-websocket is installed: python-engineio then expects
+gevent-websocket's handler and refuses websocket upgrades.
 """
 import os
 

@@ -4,7 +4,8 @@
 #   Socket.IO message queue, two gunicorn instances (one gevent worker each) and a real
 #   nginx (the shipped nginx/quiz.conf + nginx/app.conf, ip_hash upstream) in front;
 #   then scripts/e2e_quiz.py plays a whole quiz through nginx, with a Socket.IO monitor,
-#   and kills one instance with SIGKILL mid-run (see its docstring).
+#   and kills one instance with SIGKILL mid-run (see its docstring). Before that, the
+#   scheduler's commands run once against the same database (scripts/scheduler.sh).
 # Everything started here is stopped by PID on exit, and the database is dropped.
 #
 # Usage: scripts/e2e.sh
@@ -137,11 +138,13 @@ for n in 1 2; do
   used_ports="$used_ports $port"
   GUNICORN_BIND="127.0.0.1:$port" GUNICORN_PROC_NAME="quiz-e2e-$n" GUNICORN_GRACEFUL_TIMEOUT=3 \
     setsid "$GUNICORN" -c gunicorn_config.py wsgi:app >"$WORK/logs/gunicorn-$n.log" 2>&1 &
-  APP_PGIDS+=("$!")   # setsid: the new process leads its own group
-  INSTANCE_ARGS+=(--instance "127.0.0.1:$port=$!")
+  pid=$!
+  disown "$pid"       # its SIGKILL below is intended: no job-status noise
+  APP_PGIDS+=("$pid") # setsid: the new process leads its own group
+  INSTANCE_ARGS+=(--instance "127.0.0.1:$port=$pid")
   UPSTREAM_SERVERS="$UPSTREAM_SERVERS    server 127.0.0.1:$port max_fails=1 fail_timeout=10s;
 "
-  log "instance $n: gunicorn on 127.0.0.1:$port (pid $!)"
+  log "instance $n: gunicorn on 127.0.0.1:$port (pid $pid)"
 done
 
 for arg in "${INSTANCE_ARGS[@]}"; do
@@ -181,6 +184,11 @@ done
 log "nginx on 127.0.0.1:$NGINX_PORT (pid $NGINX_PID) in front of both"
 
 # --- the run ---------------------------------------------------------------------------
+log "the scheduler's commands, once each, on the same database and Redis"
+timeout 300 scripts/scheduler.sh --once >"$WORK/logs/scheduler.log" 2>&1 \
+  || { cat "$WORK/logs/scheduler.log"; die "a scheduled command failed"; }
+grep '"logger": "scheduler"' "$WORK/logs/scheduler.log" | sed 's/^/    /'
+
 log "playing the quiz through nginx"
 timeout 200 "$PY" scripts/e2e_quiz.py --base "http://127.0.0.1:$NGINX_PORT" \
   --access-log "$WORK/logs/access.log" --db-url "$DB_URL" "${INSTANCE_ARGS[@]}" --deadline 180

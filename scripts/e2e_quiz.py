@@ -5,13 +5,15 @@ this script only talks HTTP/Socket.IO to nginx (plus the database, read-only, to
 
 What it does, each step reported PASS / FAIL / UNAVAILABLE (the route is not in the
 served OpenAPI document, or the quiz-monitor namespace does not exist):
-  1. health and the headers nginx adds; logins of a teacher and two students;
+  1. health, the headers nginx adds, gzip, 413 above 16 MB; logins of a teacher and
+     two students;
   2. finds the quiz (publishes it if it is a draft); learns from nginx's access log
      which instance serves 127.0.0.1 (the monitor and student A) and picks a loopback
      source address that ip_hash sends to the OTHER instance (student B);
   3. a Socket.IO monitor (websocket through nginx) joins the quiz room;
-  4. student B starts, saves an answer and reports a violation on the other instance:
-     the monitor must receive them through Redis;
+  4. student B starts (sending a forged X-Forwarded-For, which must not be believed),
+     saves an answer and reports a violation on the other instance: the monitor must
+     receive them through Redis;
   5. student A autosaves answers in a loop; the instance serving A and the monitor is
      killed with SIGKILL; A retries every failed save until it is acknowledged; the
      monitor must reconnect through nginx to the surviving instance and receive A's
@@ -85,11 +87,13 @@ class Report:
         failed = [r for r in self.rows if r[1] == "FAIL"]
         missing = [r for r in self.rows if r[1] == "UNAVAILABLE"]
         passed = [r for r in self.rows if r[1] == "PASS"]
-        print(f"\ne2e: {len(passed)} passed, {len(failed)} failed, {len(missing)} unavailable")
+        print()
         for name, _, detail in missing:
-            print(f"  unavailable: {name}: {detail}")
+            print(f"  unavailable (skipped): {name}: {detail}")
         for name, _, detail in failed:
             print(f"  FAILED: {name}: {detail}")
+        closing = f"e2e: {len(passed)} passed, {len(failed)} failed"
+        print(closing + (f", {len(missing)} skipped" if missing else ""), flush=True)
         return 1 if failed else 0
 
 
@@ -190,7 +194,12 @@ class Run:
         if spec.headers.get("Content-Encoding") != "gzip":
             raise StepFailed("nginx did not gzip the OpenAPI document")
         self.paths = openapi_paths(self.base)
-        return f"database ok, redis ok, security headers, gzip; {len(self.paths)} operations served"
+        too_large = requests.post(self.base + "/api/auth/login", data=b"x" * (16 * 1024 * 1024 + 1),
+                                  headers={"Content-Type": "application/json"}, timeout=30)
+        if too_large.status_code != 413 or too_large.json().get("error_code") != "PAYLOAD_TOO_LARGE":
+            raise StepFailed(f"a 16 MB + 1 body got {too_large.status_code} {too_large.text[:200]}")
+        return (f"database ok, redis ok, security headers, gzip, 413 above 16 MB; "
+                f"{len(self.paths)} operations served")
 
     def logins(self):
         self.teacher = Api(self.base, spec_paths=self.paths)
@@ -243,7 +252,9 @@ class Run:
     def student_b_on_other_instance(self):
         b = self.students[1]
         b.session.mount("http://", SourceAddressAdapter(self.b_source))
-        start = b.call("POST", f"/api/quizzes/{self.quiz_id}/start", "/api/quizzes/{}/start").json()
+        # A client-sent X-Forwarded-For must not be believed: ProxyFix trusts one hop (nginx).
+        start = b.call("POST", f"/api/quizzes/{self.quiz_id}/start", "/api/quizzes/{}/start",
+                       headers={"X-Forwarded-For": "203.0.113.66"}).json()
         b.attempt = start
         question = start["questions"][0]
         b.call("POST", f"/api/attempts/{start['attempt_id']}/answer", "/api/attempts/{}/answer",
@@ -255,15 +266,18 @@ class Run:
         if result.get("total_violations") != 1:
             raise StepFailed(f"violation response {result}")
         if self.monitor is None:
+            self.check_client_address(start["attempt_id"], self.b_source)
             return "saved and reported on the other instance (no monitor to check)"
         uid = b.user["id"]
         got = self.monitor.wait_for(lambda: self.monitor.find("violation", student_id=uid), 5)
         if not got:
             raise StepFailed("the monitor did not receive the violation raised on the other instance")
+        self.check_client_address(start["attempt_id"], self.b_source)
         latency = self.monitor.find("violation", student_id=uid)["_at"] - sent
         saved = self.monitor.find("answer_saved", student_id=uid)
         return (f"monitor on {self.a_instance} got the violation from {self.b_source}'s instance in "
-                f"{latency * 1000:.0f} ms via Redis; answer_saved {'received' if saved else 'missing'}")
+                f"{latency * 1000:.0f} ms via Redis; answer_saved {'received' if saved else 'missing'}; "
+                f"spoofed X-Forwarded-For ignored")
 
     def kill_during_autosave(self):
         a = self.students[0]
@@ -356,6 +370,13 @@ class Run:
         return f"{len(self.acked)} questions: the last acknowledged value of each is stored"
 
     # helpers ----------------------------------------------------------------------
+    def check_client_address(self, attempt_id: str, source: str) -> None:
+        with db_connection(self.opts.db_url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT ip_address FROM quiz_attempts WHERE id = %s", (attempt_id,))
+            stored = cur.fetchone()[0]
+        if stored != source:
+            raise StepFailed(f"attempt recorded client address {stored!r}, expected {source} (ProxyFix)")
+
     def instance_for(self, source: str) -> str:
         """Send a probe from `source` and read which upstream nginx logged for it."""
         marker = uuid.uuid4().hex

@@ -10,12 +10,14 @@
 # Each command is safe to run repeatedly and concurrently with the app (and with a
 # second scheduler), is bounded by SCHED_COMMAND_TIMEOUT (120 s), and a failing one is
 # logged and retried on its next turn. SIGTERM stops the loop between commands.
-# Usage: scripts/scheduler.sh [--once]
+# Usage: scripts/scheduler.sh [--once]   (--once: each command once; exit 1 if one failed)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export FLASK_APP="${FLASK_APP:-wsgi}"
-FLASK="${FLASK:-flask}"
-command -v "$FLASK" >/dev/null 2>&1 || FLASK=.venv/bin/flask
+# The project's virtualenv when there is one (a host), else the image's `flask` (Docker).
+if [ -z "${FLASK:-}" ]; then
+  if [ -x .venv/bin/flask ]; then FLASK=.venv/bin/flask; else FLASK=flask; fi
+fi
 timeout_s="${SCHED_COMMAND_TIMEOUT:-120}"
 
 jobs=(
@@ -26,6 +28,7 @@ jobs=(
 )
 declare -A next_run=()
 stop=0
+failed=0
 trap 'stop=1' TERM INT
 
 log() { printf '{"ts": "%s", "logger": "scheduler", "message": "%s"}\n' "$(date -u +%FT%TZ)" "$*"; }
@@ -43,6 +46,7 @@ run_due() {
         log "flask $command: ok"
       else
         log "flask $command: failed with status $?"
+        failed=1
       fi
     fi
   done
@@ -51,7 +55,7 @@ run_due() {
 log "scheduler started"
 if [ "${1:-}" = "--once" ]; then
   run_due
-  exit 0
+  exit "$failed"
 fi
 while [ "$stop" = 0 ]; do
   run_due

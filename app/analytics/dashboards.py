@@ -3,7 +3,7 @@ handful of aggregate queries each, whatever the number of attempts."""
 from sqlalchemy import and_, func, or_, select, true
 
 from app.analytics import aggregates
-from app.analytics.counting import count_if, counted, num, only_if
+from app.analytics.counting import count_if, counted, num, only_if, rate
 from app.attempts.models import QuizAttempt
 from app.classes.models import TeacherClass
 from app.common.authz import teacher_class_ids, visible_attempts_clause
@@ -91,7 +91,7 @@ def _teacher_stats() -> list[dict]:
         .group_by(User.id, User.name).order_by(User.name)
     ).all()
     return [{"teacher": {"id": tid, "name": name}, "quizzes": int(q), "attempts": int(n),
-             "average_score": num(avg), "pass_rate": num(100.0 * p / n) if n else None}
+             "average_score": num(avg), "pass_rate": rate(int(p), int(n))}
             for tid, name, q, n, avg, p in rows]
 
 
@@ -105,7 +105,7 @@ def _quiz_performance(teacher_id: str) -> list[dict]:
         .order_by(Quiz.created_at.desc(), Quiz.id)
     ).all()
     return [{"quiz": {"id": qid, "title": title, "subject": subject, "status": status},
-             "attempts": int(n), "average_score": num(avg), "pass_rate": num(100.0 * p / n) if n else None}
+             "attempts": int(n), "average_score": num(avg), "pass_rate": rate(int(p), int(n))}
             for qid, title, subject, status, _created, n, avg, p in rows]
 
 

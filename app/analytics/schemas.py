@@ -29,7 +29,7 @@ class SummaryFields(Schema):
     pass_rate = Decimal2(allow_none=True)
 
 
-class BucketSchema(Schema):
+class ScoreBucketSchema(Schema):
     range = fields.String()
     min = fields.Integer()
     max = fields.Integer()
@@ -43,7 +43,7 @@ class ViolationSummarySchema(Schema):
     auto_submitted_for_violations = fields.Integer()
 
 
-class ActivitySchema(Schema):
+class AttemptActivitySchema(Schema):
     attempt_id = fields.String()
     quiz = fields.Nested(AnalyticsRef)
     student = fields.Nested(AnalyticsRef)
@@ -58,7 +58,7 @@ class ActivitySchema(Schema):
     activity_at = DateTimeZ()
 
 
-class SubjectSchema(Schema):
+class SubjectPerformanceSchema(Schema):
     subject = fields.String()
     attempts = fields.Integer()
     quizzes = fields.Integer()
@@ -68,7 +68,7 @@ class SubjectSchema(Schema):
     pass_rate = Decimal2(allow_none=True)
 
 
-class StudentRowSchema(Schema):
+class StudentPerformanceSchema(Schema):
     student = fields.Nested(AnalyticsRef)
     attempts = fields.Integer()
     best_score = Decimal2(allow_none=True)
@@ -79,7 +79,7 @@ class StudentRowSchema(Schema):
     last_submitted_at = DateTimeZ(allow_none=True)
 
 
-class QuestionRefSchema(Schema):
+class AnalyticsQuestionSchema(Schema):
     id = fields.String()
     text = fields.String()
     type = fields.String()
@@ -88,9 +88,9 @@ class QuestionRefSchema(Schema):
     marks = fields.Integer()
 
 
-class QuestionStatSchema(Schema):
+class QuestionStatisticsSchema(Schema):
     number = fields.Integer()
-    question = fields.Nested(QuestionRefSchema)
+    question = fields.Nested(AnalyticsQuestionSchema)
     attempts = fields.Integer()
     answered_count = fields.Integer()
     graded_count = fields.Integer()
@@ -105,13 +105,13 @@ class QuestionStatSchema(Schema):
         "description": "100 × correlation of the question's marks with the rest of the quiz"})
 
 
-class TopicSchema(Schema):
+class TopicPerformanceSchema(Schema):
     topic = fields.String()
     questions = fields.Integer()
     facility_index = Decimal2(allow_none=True)
 
 
-class QuizInfoSchema(Schema):
+class AnalyticsQuizSchema(Schema):
     id = fields.String()
     title = fields.String()
     subject = fields.String()
@@ -124,13 +124,13 @@ class QuizInfoSchema(Schema):
 
 
 class QuizAnalyticsSchema(SummaryFields):
-    quiz = fields.Nested(QuizInfoSchema)
-    score_distribution = fields.List(fields.Nested(BucketSchema))
-    question_statistics = fields.List(fields.Nested(QuestionStatSchema))
-    performance_by_topic = fields.List(fields.Nested(TopicSchema))
-    student_performance = fields.List(fields.Nested(StudentRowSchema))
+    quiz = fields.Nested(AnalyticsQuizSchema)
+    score_distribution = fields.List(fields.Nested(ScoreBucketSchema))
+    question_statistics = fields.List(fields.Nested(QuestionStatisticsSchema))
+    performance_by_topic = fields.List(fields.Nested(TopicPerformanceSchema))
+    student_performance = fields.List(fields.Nested(StudentPerformanceSchema))
     violation_summary = fields.Nested(ViolationSummarySchema)
-    recent_activity = fields.List(fields.Nested(ActivitySchema))
+    recent_activity = fields.List(fields.Nested(AttemptActivitySchema))
     generated_at = DateTimeZ()
 
 
@@ -154,11 +154,11 @@ class AdminAnalyticsSchema(SummaryFields):
     total_quizzes = fields.Integer()
     active_quizzes = fields.Integer()
     quizzes_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
-    score_distribution = fields.List(fields.Nested(BucketSchema))
-    recent_activity = fields.List(fields.Nested(ActivitySchema))
-    top_students = fields.List(fields.Nested(StudentRowSchema))
+    score_distribution = fields.List(fields.Nested(ScoreBucketSchema))
+    recent_activity = fields.List(fields.Nested(AttemptActivitySchema))
+    top_students = fields.List(fields.Nested(StudentPerformanceSchema))
     teacher_stats = fields.List(fields.Nested(TeacherStatSchema))
-    performance_by_subject = fields.List(fields.Nested(SubjectSchema))
+    performance_by_subject = fields.List(fields.Nested(SubjectPerformanceSchema))
     violation_summary = fields.Nested(ViolationSummarySchema)
     generated_at = DateTimeZ()
 
@@ -170,9 +170,9 @@ class TeacherAnalyticsSchema(SummaryFields):
     quizzes_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
     my_classes = fields.Integer()
     my_students = fields.Integer()
-    recent_attempts = fields.List(fields.Nested(ActivitySchema))
+    recent_attempts = fields.List(fields.Nested(AttemptActivitySchema))
     quiz_performance = fields.List(fields.Nested(QuizPerformanceSchema))
-    performance_by_subject = fields.List(fields.Nested(SubjectSchema))
+    performance_by_subject = fields.List(fields.Nested(SubjectPerformanceSchema))
     violation_summary = fields.Nested(ViolationSummarySchema)
     generated_at = DateTimeZ()
 
@@ -181,7 +181,7 @@ class StudentAnalyticsSchema(SummaryFields):
     student = fields.Nested(AnalyticsRef)
     quizzes_passed = fields.Integer()
     quizzes_failed = fields.Integer()
-    recent_results = fields.List(fields.Nested(ActivitySchema))
-    performance_by_subject = fields.List(fields.Nested(SubjectSchema))
+    recent_results = fields.List(fields.Nested(AttemptActivitySchema))
+    performance_by_subject = fields.List(fields.Nested(SubjectPerformanceSchema))
     violation_summary = fields.Nested(ViolationSummarySchema)
     generated_at = DateTimeZ()

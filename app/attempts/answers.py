@@ -55,14 +55,14 @@ def checked_row(attempt: QuizAttempt, item: dict) -> dict:
     option, text = item.get("answer_option"), item.get("answer_text")
     if choices:
         if text is not None or option is None:
-            raise ValidationFailed("Answer this question with answer_option",
-                                   details={"answer_option": ["Required for this question; answer_text is not accepted."]})
+            raise ValidationFailed("Answer this question with answer_option", details={
+                "answer_option": ["Required for this question; answer_text is not accepted."]})
         if option not in choices:
             raise ValidationFailed("No such option", details={"answer_option": ["Not an option of this question."]})
     else:
         if option is not None or text is None:
-            raise ValidationFailed("Answer this question with answer_text",
-                                   details={"answer_text": ["Required for this question; answer_option is not accepted."]})
+            raise ValidationFailed("Answer this question with answer_text", details={
+                "answer_text": ["Required for this question; answer_option is not accepted."]})
         limit = current_app.config["ANSWER_TEXT_MAX_LENGTH"]
         if len(text) > limit:
             raise ValidationFailed("The answer is too long",

@@ -10,10 +10,23 @@ from flask_smorest import Blueprint
 from app.attempts import reading, resets, services
 from app.attempts.lifecycle import time_fields
 from app.attempts.schemas import (
-    AnswerBatchSchema, AnswerInSchema, AttemptDetailSchema, AttemptItemSchema, AttemptListQuerySchema,
-    AvailableQuerySchema, AvailableSchema, CategorizedSchema, HistoryQuerySchema, HistorySchema,
-    ResetInSchema, ResetResultSchema, SaveResultSchema, StartSchema, SubmitResultSchema,
-    ViolationInSchema, ViolationResultSchema,
+    AnswerBatchSchema,
+    AnswerInSchema,
+    AttemptDetailSchema,
+    AttemptItemSchema,
+    AttemptListQuerySchema,
+    AvailableQuerySchema,
+    AvailableSchema,
+    CategorizedSchema,
+    HistoryQuerySchema,
+    HistorySchema,
+    ResetInSchema,
+    ResetResultSchema,
+    SaveResultSchema,
+    StartSchema,
+    SubmitResultSchema,
+    ViolationInSchema,
+    ViolationResultSchema,
 )
 from app.common.authz import current_actor, role_required
 from app.common.clock import utcnow

@@ -7,7 +7,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.attempts import answers as answer_store
 from app.attempts.lifecycle import (
-    close_attempt, deadline_for, expire_and_commit, grace, is_past_grace, refuse_closed, state_details,
+    close_attempt,
+    deadline_for,
+    expire_and_commit,
+    grace,
+    is_past_grace,
+    refuse_closed,
+    state_details,
 )
 from app.attempts.models import QuizAttempt, Violation
 from app.common import events

@@ -6,6 +6,7 @@ broadcasts, or e-mails) something that was rolled back. Listeners connect with
 `signal.connect(fn)` and receive `fn(sender, **payload)`.
 """
 import logging
+from types import SimpleNamespace
 
 from blinker import Namespace
 from flask import g, has_app_context
@@ -36,6 +37,7 @@ attempt_reset = signals.signal("attempt-reset")
 student_added_to_class = signals.signal("student-added-to-class")
 
 _fallback_queue: list = []
+_fallback_state = SimpleNamespace()
 
 
 def _queue() -> list:
@@ -56,17 +58,27 @@ def after_commit(fn, *args) -> None:
 
 
 def dispatch_pending() -> None:
-    queue = _queue()
-    while queue:
-        signal, payload = queue.pop(0)
-        try:
-            if signal is None:
-                fn, args = payload
-                fn(*args)
-            else:
-                signal.send("app", **payload)
-        except Exception:  # a failing listener must not undo a committed request
-            log.exception("listener for %s failed", getattr(signal, "name", "after_commit"))
+    # A listener that commits its own unit of work calls this again: that inner call
+    # returns at once and the outer loop goes on, so a batch of events (an import of
+    # thousands of students) is delivered in order without the stack growing per event.
+    owner = g if has_app_context() else _fallback_state
+    if getattr(owner, "dispatching_events", False):
+        return
+    owner.dispatching_events = True
+    try:
+        queue = _queue()
+        while queue:
+            signal, payload = queue.pop(0)
+            try:
+                if signal is None:
+                    fn, args = payload
+                    fn(*args)
+                else:
+                    signal.send("app", **payload)
+            except Exception:  # a failing listener must not undo a committed request
+                log.exception("listener for %s failed", getattr(signal, "name", "after_commit"))
+    finally:
+        owner.dispatching_events = False
 
 
 def discard_pending() -> None:

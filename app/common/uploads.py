@@ -59,12 +59,17 @@ def read_table(file: FileStorage | None, *, columns: dict[str, str]) -> list[dic
     content, kind = read_upload(file)
     if not content.strip():
         raise ValidationFailed("The file is empty", details={"file": ["Empty file."]})
+    first_row = 2  # the header is row 1
     try:
         if kind == "xlsx":
             frame = pd.read_excel(io.BytesIO(content), dtype=str, keep_default_na=False, engine="openpyxl")
         else:
-            frame = pd.read_csv(io.StringIO(decode_csv(content)), dtype=str, keep_default_na=False,
-                                skipinitialspace=True)
+            text = decode_csv(content)
+            body = text.lstrip("\r\n")
+            first_row += text[:len(text) - len(body)].count("\n")
+            # Blank lines are kept (and dropped below) so that row numbers stay file line numbers.
+            frame = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False,
+                                skipinitialspace=True, skip_blank_lines=False)
     except pd.errors.EmptyDataError as exc:
         raise ValidationFailed("The file has no header row", details={"file": ["No header row."]}) from exc
     except Exception as exc:  # pandas raises many parser errors; all mean "unreadable"
@@ -84,6 +89,6 @@ def read_table(file: FileStorage | None, *, columns: dict[str, str]) -> list[dic
         row = {key: (str(value).strip() or None) if value is not None else None for key, value in record.items()}
         if all(v is None for v in row.values()):
             continue
-        row["_row"] = offset + 2
+        row["_row"] = offset + first_row
         rows.append(row)
     return rows

@@ -10,21 +10,21 @@ class GradingQuerySchema(PageQuerySchema):
     class_id = UUIDString()
 
 
-class StudentRefSchema(BaseSchema):
+class GradingStudentSchema(BaseSchema):
     id = fields.String(required=True)
     name = fields.String(attribute="user.name")
     registration_number = fields.String()
     class_id = fields.String(allow_none=True)
 
 
-class QuizRefSchema(BaseSchema):
+class GradingQuizSchema(BaseSchema):
     id = fields.String(required=True)
     title = fields.String()
     subject = fields.String()
     passing_percentage = fields.Integer()
 
 
-class AttemptSummarySchema(BaseSchema):
+class GradingAttemptSchema(BaseSchema):
     id = fields.String(required=True)
     attempt_number = fields.Integer()
     status = fields.String()
@@ -40,9 +40,9 @@ class AttemptSummarySchema(BaseSchema):
 
 class QueueItemSchema(BaseSchema):
     attempt_id = fields.String(required=True)
-    attempt = fields.Nested(AttemptSummarySchema)
-    student = fields.Nested(StudentRefSchema)
-    quiz = fields.Nested(QuizRefSchema)
+    attempt = fields.Nested(GradingAttemptSchema)
+    student = fields.Nested(GradingStudentSchema)
+    quiz = fields.Nested(GradingQuizSchema)
     submitted_at = DateTimeZ(allow_none=True)
     descriptive_questions_count = fields.Integer(metadata={"description": "Answers waiting for a teacher"})
     auto_graded_score = Decimal2(metadata={"description": "Marks given automatically"})
@@ -81,9 +81,9 @@ class GradingAnswerSchema(BaseSchema):
 
 
 class GradingDetailSchema(BaseSchema):
-    attempt = fields.Nested(AttemptSummarySchema)
-    student = fields.Nested(StudentRefSchema)
-    quiz = fields.Nested(QuizRefSchema)
+    attempt = fields.Nested(GradingAttemptSchema)
+    student = fields.Nested(GradingStudentSchema)
+    quiz = fields.Nested(GradingQuizSchema)
     answers = fields.List(fields.Nested(GradingAnswerSchema))
     pending_count = fields.Integer()
 

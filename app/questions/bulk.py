@@ -66,7 +66,7 @@ def create_many(items: list[tuple[int, object]], *, actor, dry_run: bool, key: s
             created.append(build_question(data, actor=actor))
     db.session.flush()
     ids = [question.id for question in created]
-    if ids:
+    if not dry_run:
         record_audit(actor, "questions_bulk_created" if key == "index" else "questions_imported",
                      "question", None, new={"count": len(ids), "ids": ids})
     failed = len({e[key] for e in errors})
@@ -75,24 +75,31 @@ def create_many(items: list[tuple[int, object]], *, actor, dry_run: bool, key: s
 
 def bulk_create(data: dict, *, actor) -> dict:
     result = create_many(list(enumerate(data["questions"])), actor=actor, dry_run=data["dry_run"], key="index")
-    return {"dry_run": result["dry_run"], "created_count": len(result["created_ids"]),
+    return {"dry_run": result["dry_run"], "created_count": len(result["created_ids"]), "valid_count": result["valid"],
             "failed_count": result["failed"], "created_ids": result["created_ids"], "errors": result["errors"]}
 
 
 def import_questions(file, *, actor, dry_run: bool) -> dict:
     rows = read_table(file, columns=IMPORT_COLUMNS)
+    if not rows:
+        raise ValidationFailed("The file has no question rows", details={"file": ["No data rows."]})
     if len(rows) > MAX_IMPORT_ROWS:
         raise ValidationFailed(f"At most {MAX_IMPORT_ROWS} rows per file",
                                details={"file": [f"{len(rows)} rows; the limit is {MAX_IMPORT_ROWS}."]})
     result = create_many([(row["_row"], row_to_item(row)) for row in rows], actor=actor, dry_run=dry_run,
                          key="row")
-    verb = "checked" if dry_run else "imported"
+    # As in the students' import, `imported` counts the rows that would be imported on a dry run.
     return {
-        "message": f"{result['valid']} of {len(rows)} rows {verb}" if rows else "The file has no rows",
-        "dry_run": dry_run, "total_rows": len(rows), "valid": result["valid"],
-        "imported": len(result["created_ids"]), "failed": result["failed"],
+        "message": _summary(dry_run, result["valid"], result["failed"]), "dry_run": dry_run,
+        "total_rows": len(rows), "valid": result["valid"], "imported": result["valid"], "failed": result["failed"],
         "created_ids": result["created_ids"], "errors": result["errors"],
     }
+
+
+def _summary(dry_run: bool, valid: int, failed: int) -> str:
+    if dry_run:
+        return f"Dry run: {valid} rows would be imported, {failed} have errors; nothing was written"
+    return "Import successful" if not failed else f"Imported {valid} questions; {failed} rows have errors"
 
 
 def _split(value: str | None) -> list[str] | None:

@@ -105,6 +105,7 @@ class ItemErrorSchema(BaseSchema):
 class BulkCreateResultSchema(BaseSchema):
     dry_run = fields.Boolean()
     created_count = fields.Integer()
+    valid_count = fields.Integer()
     failed_count = fields.Integer()
     created_ids = fields.List(fields.String())
     errors = fields.List(fields.Nested(ItemErrorSchema))

@@ -5,6 +5,7 @@ for question counts and marks; a student's page swaps the classes for one query
 over their own attempts. Nothing here runs a query per quiz.
 """
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import exists, func, or_, select
@@ -82,7 +83,7 @@ def has_attempts(quiz: Quiz) -> bool:
 class AttemptSummary:
     used: int = 0
     granted: int = 0
-    granted_at: object = None
+    granted_key: tuple | None = None
     best_score: Decimal | None = None
     best_percentage: Decimal | None = None
     in_progress_attempt_id: str | None = None
@@ -94,8 +95,10 @@ class AttemptSummary:
 
     def add(self, attempt) -> None:
         if attempt.is_reset:
-            if self.granted_at is None or (attempt.reset_at and attempt.reset_at > self.granted_at):
-                self.granted, self.granted_at = attempt.additional_attempts_granted or 0, attempt.reset_at
+            # The latest reset decides (ties: the highest attempt number), as when starting.
+            key = (attempt.reset_at or datetime.min, attempt.attempt_number)
+            if self.granted_key is None or key > self.granted_key:
+                self.granted, self.granted_key = attempt.additional_attempts_granted or 0, key
             return
         self.used += 1
         if attempt.status == "in_progress":
@@ -110,7 +113,8 @@ def attempt_summaries(quiz_ids: list[str], student_id: str) -> dict[str, Attempt
     if not quiz_ids:
         return summaries
     rows = db.session.execute(
-        select(QuizAttempt.id, QuizAttempt.quiz_id, QuizAttempt.is_reset, QuizAttempt.reset_at,
+        select(QuizAttempt.id, QuizAttempt.quiz_id, QuizAttempt.attempt_number, QuizAttempt.is_reset,
+               QuizAttempt.reset_at,
                QuizAttempt.additional_attempts_granted, QuizAttempt.status, QuizAttempt.score,
                QuizAttempt.percentage)
         .where(QuizAttempt.student_id == student_id, QuizAttempt.quiz_id.in_(quiz_ids))

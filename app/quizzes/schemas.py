@@ -7,7 +7,7 @@ through starting an attempt.
 """
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from app.common.schemas import BaseSchema, Decimal2, DateTimeZ, UUIDString, require_non_blank
+from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, require_non_blank
 from app.quizzes.models import QUIZ_STATUSES
 
 MAX_QUESTIONS = 500

@@ -175,6 +175,9 @@ def delete_quiz(quiz: Quiz, *, actor) -> None:
 
 
 def publish_quiz(quiz: Quiz, *, actor, now) -> Quiz:
+    # A locking re-read: of two simultaneous publishes one waits and then sees "published",
+    # so students are told once.
+    db.session.refresh(quiz, with_for_update=True)
     quiz.publish(now)
     record_audit(actor, "quiz_published", "quiz", quiz.id, new={"access_code": quiz.access_code})
     events.publish(events.quiz_published, quiz_id=quiz.id, actor_id=actor.id)

@@ -79,7 +79,7 @@ def test_discrimination_is_null_when_nobody_differs(client, known_quiz):
 
 
 def test_answers_awaiting_marks_are_left_out_of_their_question(client, known_quiz):
-    quiz, (q1, q2, q3) = known_quiz["quiz"], known_quiz["questions"]
+    quiz, (q1, _q2, q3) = known_quiz["quiz"], known_quiz["questions"]
     attempt = make_attempt(quiz, make_student(known_quiz["cls"]), status="submitted")
     make_answer(attempt, q1, option=1, marks_awarded=Decimal(2), is_correct=True)
     make_answer(attempt, q3, text="to be marked")
@@ -123,7 +123,7 @@ def test_recent_activity_lists_latest_attempts_first(client, known_quiz):
 
 
 def test_quiz_analytics_query_count_does_not_grow_with_attempts(client, known_quiz, count_queries):
-    quiz, (q1, q2, q3) = known_quiz["quiz"], known_quiz["questions"]
+    quiz, (q1, _q2, q3) = known_quiz["quiz"], known_quiz["questions"]
     headers = auth(known_quiz["teacher"])
     with count_queries() as before:
         client.get(f"/api/analytics/quiz/{quiz.id}", headers=headers)

@@ -130,7 +130,8 @@ def test_factory_attempt_without_option_order_still_checks_options(client, schoo
     quiz = quiz_for(school)
     attempt = make_attempt(quiz, school.student)
     url, headers = f"/api/attempts/{attempt.id}/answer", auth(school.student)
-    assert client.post(url, headers=headers, json={"question_id": school.q.mcq.id, "answer_option": 3}).status_code == 200
+    saved = client.post(url, headers=headers, json={"question_id": school.q.mcq.id, "answer_option": 3})
+    assert saved.status_code == 200
     assert_error(client.post(url, headers=headers, json={"question_id": school.q.mcq.id, "answer_option": 9}), 422)
 
 

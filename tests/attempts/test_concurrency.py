@@ -91,3 +91,31 @@ def test_parallel_retries_of_one_violation_count_once(app, school, client):
     assert len({body["violation_id"] for _c, body in results}) == 1
     db.session.rollback()
     assert db.session.get(QuizAttempt, attempt_id).total_violations == 1
+
+
+def test_parallel_sweeps_close_each_abandoned_attempt_once(app, school):
+    from datetime import timedelta
+
+    from app.attempts.services import close_expired
+    from app.common.clock import utcnow
+    from tests.factories import make_attempt, make_student
+
+    quiz = quiz_for(school, time_limit_minutes=5)
+    for _ in range(12):
+        make_attempt(quiz, make_student(school.cls), started_at=utcnow() - timedelta(hours=1))
+    totals, barrier = [], threading.Barrier(4)
+
+    def sweep():
+        with app.app_context():
+            barrier.wait()
+            totals.append(close_expired(utcnow(), batch=3))
+            db.session.remove()
+
+    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(totals) == 12 and len(totals) == 4
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(QuizAttempt.id)).where(QuizAttempt.status == "in_progress")) == 0

@@ -100,7 +100,8 @@ def test_history_lists_current_and_archived_attempts(client, school):
 def test_history_of_someone_else_is_not_found(client, school):
     quiz = quiz_for(school)
     other = make_student(school.cls)
-    response = client.get(f"/api/attempts/history?quiz_id={quiz.id}&student_id={other.id}", headers=auth(school.student))
+    response = client.get(f"/api/attempts/history?quiz_id={quiz.id}&student_id={other.id}",
+                          headers=auth(school.student))
     assert_error(response, 404)
     teacher_missing_student = client.get(f"/api/attempts/history?quiz_id={quiz.id}", headers=auth(school.teacher))
     assert_error(teacher_missing_student, 422)

@@ -1,5 +1,7 @@
 import pytest
 
+from app.extensions import db
+from app.users.models import User
 from tests.factories import PASSWORD, auth, make_admin, make_student, tokens_for
 from tests.helpers import assert_error
 
@@ -110,9 +112,6 @@ def test_deactivated_account_answers_like_a_wrong_password(client):
 
 
 def test_login_records_the_last_login(client):
-    from app.extensions import db
-    from app.users.models import User
-
     admin = make_admin()
     assert db.session.get(User, admin.id).last_login is None
     login(client, admin.email)
@@ -128,7 +127,8 @@ def test_login_body_is_validated(client):
 
 @pytest.mark.parametrize("path, body", [
     ("/api/auth/login", {"email_or_reg_no": "x@school.test", "password": "whatever-it-is"}),
-    ("/api/auth/claim-account", {"registration_number": "STU1", "password": "abcdefgh1", "confirm_password": "abcdefgh1"}),
+    ("/api/auth/claim-account",
+     {"registration_number": "STU1", "password": "abcdefgh1", "confirm_password": "abcdefgh1"}),
     ("/api/auth/forgot-password", {"email": "x@school.test"}),
     ("/api/auth/verify-reset-code", {"email": "x@school.test", "code": "123456"}),
     ("/api/auth/reset-password", {"email": "x@school.test", "code": "123456", "new_password": "abcdefgh1"}),

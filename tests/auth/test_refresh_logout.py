@@ -85,7 +85,8 @@ def test_logout_with_the_refresh_token_revokes_both(client):
 
 def test_logout_cannot_revoke_another_users_refresh_token(client):
     mine, theirs = tokens_for(make_admin()), tokens_for(make_admin())
-    client.post("/api/auth/logout", headers=bearer(mine["access_token"]), json={"refresh_token": theirs["refresh_token"]})
+    client.post("/api/auth/logout", headers=bearer(mine["access_token"]),
+                json={"refresh_token": theirs["refresh_token"]})
     assert refresh_by_body(client, theirs["refresh_token"]).status_code == 200
 
 

@@ -36,6 +36,7 @@ def test_attempt_pdf_for_the_teacher_has_name_score_answers_and_key(client, know
     assert "Partial answer" in text and "correct answer" in text and "Model answer" in text
 
 
+@pytest.mark.skipif(not HAS_DEJAVU, reason="Arabic needs DejaVu Sans (fonts-dejavu-core), not installed here")
 def test_attempt_pdf_renders_arabic_names(client, known_quiz):
     text = pdf_text(attempt_pdf(client, make_admin(), known_quiz["attempts"][3]))
     assert "أحمد علي" in text
@@ -45,8 +46,8 @@ def test_attempt_pdf_renders_arabic_names(client, known_quiz):
 @pytest.mark.skipif(not HAS_DEJAVU, reason="DejaVu Sans (fonts-dejavu-core) is not installed here")
 def test_pdf_embeds_a_unicode_font(client, known_quiz):
     response = attempt_pdf(client, known_quiz["teacher"], known_quiz["attempts"][3])
-    fonts = {str(f["/BaseFont"]) for f in PdfReader(io.BytesIO(response.data)).pages[0]["/Resources"]["/Font"]
-             .get_object().values() for f in [f.get_object()]}
+    font_dict = PdfReader(io.BytesIO(response.data)).pages[0]["/Resources"]["/Font"].get_object()
+    fonts = {str(ref.get_object()["/BaseFont"]) for ref in font_dict.values()}
     assert any("DejaVuSans" in name for name in fonts)
 
 
@@ -100,7 +101,8 @@ def test_analytics_pdf_has_chart_and_question_table(client, known_quiz):
     text = pdf_text(response)
     assert "Term 1 Algebra" in text and "Score distribution" in text and "90–100" in text
     assert "46.88%" in text and "80.83" in text and "98.98" in text
-    assert "Alice Martin" in text and "أحمد علي" in text
+    assert "Alice Martin" in text and "Chloé Durand" in text
+    assert "أحمد علي" in text or not HAS_DEJAVU
     same = client.get(f"/api/analytics/quiz/{quiz_id}/export?format=pdf", headers=auth(make_admin()))
     assert "80.83" in pdf_text(same)
 
@@ -131,3 +133,5 @@ def test_reports_fall_back_to_a_builtin_font(client, known_quiz, monkeypatch):
     monkeypatch.setattr(pdf_module, "_fonts", ("Helvetica", "Helvetica-Bold"))
     text = pdf_text(attempt_pdf(client, known_quiz["teacher"], known_quiz["attempts"][1]))
     assert "Bruno Díaz" in text and "[x]" in text
+    arabic = attempt_pdf(client, known_quiz["teacher"], known_quiz["attempts"][3])
+    assert "0 / 8" in pdf_text(arabic)  # glyphs missing from the built-in font, but no failure

@@ -43,8 +43,8 @@ def test_bulk_create_dry_run_writes_nothing(client):
     items = [{"text": "Essay", "type": "descriptive", "marks": 5}]
     response = client.post("/api/questions/bulk-create", json={"questions": items, "dry_run": True},
                            headers=auth(make_teacher()))
-    assert response.get_json()["created_count"] == 0
-    assert response.get_json()["failed_count"] == 0
+    body = response.get_json()
+    assert (body["created_count"], body["valid_count"], body["failed_count"]) == (0, 1, 0)
     assert question_count() == 0
 
 
@@ -79,7 +79,7 @@ def test_csv_import_reads_every_type_and_reports_bad_rows(client):
 def test_import_dry_run_checks_without_writing(client):
     csv = (HEADER + "Q,descriptive,,,3,,,,,\n").encode()
     body = upload(client, make_teacher(), csv, query="?dry_run=true").get_json()
-    assert (body["valid"], body["imported"], body["dry_run"]) == (1, 0, True)
+    assert (body["valid"], body["imported"], body["created_ids"], body["dry_run"]) == (1, 1, [], True)
     assert question_count() == 0
 
 

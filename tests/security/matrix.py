@@ -6,6 +6,7 @@ the route takes no object). `ok` means any 2xx. Path parameters and body
 placeholders are filled from the fixture world (tests/security/world.py).
 """
 import copy
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +125,8 @@ def fill_body(world: World, body, role: str, variant: str):
         return {key: fill_body(world, value, role, variant) for key, value in body.items()}
     if isinstance(body, list):
         return [fill_body(world, value, role, variant) for value in body]
+    if isinstance(body, str) and "{seq}" in body:
+        return body.replace("{seq}", str(world.next_seq()))
     if isinstance(body, str):
         match = PLACEHOLDER.match(body)
         if match:
@@ -137,13 +140,29 @@ def request(client, world: World, row: Row, role: str, variant: str):
     if row.query:
         kwargs["query_string"] = fill_body(world, copy.deepcopy(row.query), role, variant)
     if row.upload:
-        import io
-
-        kwargs["data"] = {"file": (io.BytesIO(row.upload["content"].encode()), row.upload["filename"])}
+        content = re.sub(r"\{([a-z_.]+)\}", lambda m: str(resolve(world, m.group(1), role, variant)),
+                         row.upload["content"])
+        kwargs["data"] = {"file": (io.BytesIO(content.encode()), row.upload["filename"])}
         kwargs["content_type"] = "multipart/form-data"
     elif row.body is not None:
         kwargs["json"] = fill_body(world, copy.deepcopy(row.body), role, variant)
     return client.open(path, method=row.method, **kwargs)
+
+
+def response_text(response) -> str:
+    """What a person would read in the response: JSON/CSV text, PDF text, workbook cells."""
+    data, kind = response.get_data(), response.mimetype or ""
+    if kind == "application/pdf" or data.startswith(b"%PDF"):
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    if data.startswith(b"PK\x03\x04"):
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data), read_only=True)
+        return "\n".join(str(value) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                         for value in row if value is not None)
+    return data.decode("utf-8", errors="replace")
 
 
 def matches(expected, status: int) -> bool:

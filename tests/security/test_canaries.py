@@ -6,7 +6,6 @@ route is crawled as both students with every combination of world objects for it
 parameters, then every write route of the matrix is called as both students, and the
 Socket.IO events a student receives meanwhile are collected too.
 """
-import io
 import itertools
 import json
 import re
@@ -16,7 +15,7 @@ import pytest
 from app.extensions import socketio
 from app.questions.models import ANSWER_KEY_FIELDS
 from tests.helpers import walk_keys
-from tests.security.matrix import load_rows, request
+from tests.security.matrix import load_rows, request, response_text
 from tests.security.world import CANARY_PREFIX, build_world
 
 STUDENTS = ("student_a", "student_b")
@@ -40,22 +39,6 @@ def _values(world, name, role):
             obj = world.get(kind, side)
             values.append(getattr(obj, attr or "id"))
     return values or ["00000000-0000-0000-0000-000000000000"]
-
-
-def response_text(response) -> str:
-    """What a person would read in the response: JSON/CSV text, PDF text, workbook cells."""
-    data, kind = response.get_data(), response.mimetype or ""
-    if kind == "application/pdf" or data.startswith(b"%PDF"):
-        from pypdf import PdfReader
-
-        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
-    if data.startswith(b"PK\x03\x04"):
-        from openpyxl import load_workbook
-
-        book = load_workbook(io.BytesIO(data), read_only=True)
-        return "\n".join(str(value) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
-                         for value in row if value is not None)
-    return data.decode("utf-8", errors="replace")
 
 
 def _leaks(world, body: str, keys: bool = True) -> list[str]:

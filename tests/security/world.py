@@ -6,7 +6,6 @@ submitted attempt awaiting grading, a second quiz with an attempt in progress, a
 draft quiz, and a notification for every user. The authorization matrix, the
 canary crawl and the mass-assignment probe all run against it.
 """
-import uuid
 from datetime import timedelta
 
 from app.attempts.models import QuizAttempt, StudentAnswer, Violation
@@ -31,7 +30,7 @@ CANARY_PREFIX = "CANARY-"
 
 
 def canary(label: str) -> str:
-    return f"{CANARY_PREFIX}{label}-{uuid.uuid4().hex[:12]}"
+    return f"{CANARY_PREFIX}{label}"
 
 
 class World:
@@ -42,6 +41,13 @@ class World:
         self.users: dict[str, User] = {}
         self.tokens: dict[str, dict] = {}
         self.canaries: set[str] = set()
+        self.ids: dict[str, set[str]] = {"a": set(), "b": set()}
+        self._seq = 0
+
+    def next_seq(self) -> int:
+        """Unique numbers for names created by requests (the same sequence in every world)."""
+        self._seq += 1
+        return self._seq
 
     def put(self, kind: str, side: str, obj) -> None:
         self.objects.setdefault(kind, {})[side] = obj
@@ -56,7 +62,7 @@ class World:
 
 
 def _user(role: str, name: str, **kw) -> User:
-    user = User(email=f"{name}-{uuid.uuid4().hex[:8]}@school.test", name=name.replace("_", " ").title(),
+    user = User(email=f"{name}@school.test", name=name.replace("_", " ").title(),
                 role=role, is_active=True, password_hash=_hash(), **kw)
     db.session.add(user)
     return user
@@ -65,13 +71,15 @@ def _user(role: str, name: str, **kw) -> User:
 def _questions(world: World, teacher: User, side: str) -> list[Question]:
     made = [
         Question(text=f"Side {side}: pick one", type="mcq", marks=2, options=["w", "x", "y", "z"],
-                 correct_answer=2, sample_answer=canary("mcq-sample"), marking_rubric=canary("mcq-rubric")),
+                 correct_answer=2, sample_answer=canary(f"mcq-sample-{side}"),
+                 marking_rubric=canary(f"mcq-rubric-{side}")),
         Question(text=f"Side {side}: true?", type="true_false", marks=1, options=["True", "False"],
-                 correct_answer=1, sample_answer=canary("tf-sample")),
+                 correct_answer=1, sample_answer=canary(f"tf-sample-{side}")),
         Question(text=f"Side {side}: name it", type="short_answer", marks=2,
-                 accepted_answers=[canary("accepted"), canary("accepted")], sample_answer=canary("short-sample")),
+                 accepted_answers=[canary(f"accepted-1-{side}"), canary(f"accepted-2-{side}")],
+                 sample_answer=canary(f"short-sample-{side}")),
         Question(text=f"Side {side}: explain", type="descriptive", marks=5,
-                 sample_answer=canary("desc-sample"), marking_rubric=canary("desc-rubric")),
+                 sample_answer=canary(f"desc-sample-{side}"), marking_rubric=canary(f"desc-rubric-{side}")),
     ]
     for question in made:
         question.created_by, question.topic, question.difficulty = teacher.id, "General", "easy"
@@ -87,7 +95,7 @@ def _questions(world: World, teacher: User, side: str) -> list[Question]:
 
 def _quiz(teacher, school_class, questions, *, title, status="published", **kw) -> Quiz:
     now = utcnow()
-    quiz = Quiz(title=title, subject="Mathematics", access_code=uuid.uuid4().hex[:10].upper(),
+    quiz = Quiz(title=title, subject="Mathematics", access_code=title.upper().replace(" ", "")[:20],
                 time_limit_minutes=30, status=status, created_by=teacher.id,
                 start_date=now - timedelta(hours=1), end_date=now + timedelta(days=1),
                 published_at=now if status == "published" else None, max_attempts=3, **kw)
@@ -115,7 +123,7 @@ def _attempt(quiz, student, questions, *, status, number=1) -> QuizAttempt:
 
 
 def _side(world: World, side: str, admin: User) -> None:
-    school_class = SchoolClass(name=f"Class {side.upper()} {uuid.uuid4().hex[:6]}", section=side.upper(),
+    school_class = SchoolClass(name=f"Class {side.upper()}", section=side.upper(),
                                academic_year="2026-2027")
     db.session.add(school_class)
     teacher = _user("teacher", f"teacher_{side}")
@@ -123,13 +131,13 @@ def _side(world: World, side: str, admin: User) -> None:
     teacher.teacher = Teacher(subject="Mathematics")
     student = _user("student", f"student_{side}")
     db.session.flush()
-    student.student = Student(registration_number=f"REG{side.upper()}{uuid.uuid4().hex[:6]}",
+    student.student = Student(registration_number=f"REG{side.upper()}001",
                               class_id=school_class.id, is_account_claimed=True, claimed_at=utcnow())
     student.student.registration_key = Student.key_for(student.student.registration_number)
     unclaimed = _user("student", f"unclaimed_{side}")
     unclaimed.password_hash = None
     db.session.flush()
-    unclaimed.student = Student(registration_number=f"NEW{side.upper()}{uuid.uuid4().hex[:6]}",
+    unclaimed.student = Student(registration_number=f"NEW{side.upper()}001",
                                 class_id=school_class.id, is_account_claimed=False,
                                 claim_code_hash=hash_code("CLAIM-123"))
     unclaimed.student.registration_key = Student.key_for(unclaimed.student.registration_number)
@@ -155,6 +163,8 @@ def _side(world: World, side: str, admin: User) -> None:
         world.put(kind, side, obj)
     world.users[f"teacher_{side}"] = teacher
     world.users[f"student_{side}"] = student
+    world.ids[side] |= {obj.id for obj in (school_class, teacher, student, unclaimed, quiz, open_quiz, draft,
+                                           submitted, in_progress, *questions)}
 
 
 def build_world() -> World:
@@ -179,6 +189,8 @@ def build_world() -> World:
         world.tokens[role] = issue_token_pair(user)
     commit()
     for role, user in world.users.items():
-        world.put(f"notification@{role}", "own", db.session.scalar(
-            db.select(Notification).where(Notification.user_id == user.id)))
+        notification = db.session.scalar(db.select(Notification).where(Notification.user_id == user.id))
+        world.put(f"notification@{role}", "own", notification)
+        if role != "admin":
+            world.ids[role[-1]].add(notification.id)
     return world

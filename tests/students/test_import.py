@@ -239,3 +239,34 @@ def test_import_issues_the_same_statements_whatever_the_row_count(client, count_
         return counted.count
 
     assert run(0, 3) == run(100, 80)
+
+
+def test_listeners_that_commit_their_own_work_hear_every_imported_student(client):
+    """Hundreds of events after one commit: each listener's own commit must not nest the rest."""
+    from app.common.db import commit
+
+    admin = make_admin()
+    heard = []
+
+    def committing_listener(sender, **payload):
+        heard.append(payload["student_id"])
+        commit()
+
+    rows = "".join(f"S{n},s{n}@school.test,R{n},Class 10\n" for n in range(400))
+    events.student_added_to_class.connect(committing_listener)
+    try:
+        body = upload(client, admin, "name,email,registration_number,class_name\n" + rows).get_json()
+    finally:
+        events.student_added_to_class.disconnect(committing_listener)
+    assert body["imported"] == 400
+    assert sorted(heard) == sorted(s["id"] for s in body["imported_students"])
+
+
+def test_row_numbers_are_file_lines_even_around_blank_lines(client):
+    content = ("\nname,email,registration_number,class_name\n"   # lines 1-2
+               "A,a@school.test,R1,Class 10\n"                    # line 3
+               "\n"                                               # line 4
+               "B,not-an-email,R2,Class 10\n")                    # line 5
+    body = upload(client, make_admin(), content).get_json()
+    assert body["imported"] == 1 and body["total_rows"] == 2
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [(5, "email")]

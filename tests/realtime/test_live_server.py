@@ -1,0 +1,144 @@
+"""The real thing: gunicorn with a gevent worker, python-socketio clients over websocket."""
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+import redis
+import requests
+import socketio
+
+from app.common.clock import utcnow
+from app.realtime.push import MONITOR_NAMESPACE, NOTIFICATIONS_NAMESPACE
+from tests.factories import make_class, make_question, make_quiz, make_student, make_teacher, tokens_for
+from tests.realtime.servers import ROOT, LiveClient, Server, server_env
+
+pytestmark = pytest.mark.slow
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_reachable() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+def token(user):
+    return tokens_for(user)["access_token"]
+
+
+def bearer(user):
+    return {"Authorization": f"Bearer {token(user)}"}
+
+
+def classroom():
+    school_class = make_class()
+    teacher = make_teacher(classes=[school_class])
+    quiz = make_quiz(teacher, questions=[make_question(teacher), make_question(teacher)], classes=[school_class])
+    return teacher, quiz, make_student(school_class, name="Alice")
+
+
+@pytest.fixture
+def servers(database_url):
+    started = []
+
+    def start(**env):
+        started.append(Server(database_url, **env))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def live_clients():
+    clients = []
+
+    def connect(*args, **kw):
+        clients.append(LiveClient(*args, **kw))
+        return clients[-1]
+
+    yield connect
+    for client in clients:
+        client.close()
+
+
+def test_real_server_refuses_bad_tokens_and_students_over_websocket(servers):
+    server = servers()
+    _teacher, _quiz, student = classroom()
+    for namespace, auth in ((NOTIFICATIONS_NAMESPACE, None), (NOTIFICATIONS_NAMESPACE, {"token": "nope"}),
+                            (MONITOR_NAMESPACE, {"token": token(student)})):
+        client = socketio.Client(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(server.url, namespaces=[namespace], transports=["websocket"], auth=auth,
+                           wait_timeout=5)
+        client.disconnect()
+
+
+def test_real_server_pushes_a_students_requests_to_the_monitor_and_the_student(servers, live_clients):
+    server = servers()
+    teacher, quiz, student = classroom()
+    monitor = live_clients(server.url, MONITOR_NAMESPACE, token(teacher))
+    monitor.emit("join_quiz", {"quiz_id": quiz.id})
+    assert monitor.wait_for("joined")[1]["quiz_id"] == quiz.id
+    assert monitor.wait_for("quiz_status")[1]["active_attempts"] == 0
+    inbox = live_clients(server.url, NOTIFICATIONS_NAMESPACE, token(student))
+    assert inbox.wait_for("unread_count")[1] == {"unread_count": 0}
+
+    headers = bearer(student)
+    started = requests.post(f"{server.url}/api/quizzes/{quiz.id}/start", headers=headers, timeout=10)
+    attempt_id = started.json()["attempt_id"]
+    assert monitor.wait_for("attempt_started")[1]["attempt_id"] == attempt_id
+    requests.post(f"{server.url}/api/attempts/{attempt_id}/violations", headers=headers,
+                  json={"violation_type": "fullscreen_exit"}, timeout=10)
+    violation = monitor.wait_for("violation")[1]
+    assert violation == {**violation, "student_name": "Alice", "violation_type": "fullscreen_exit",
+                         "total_violations": 1}
+    warning = inbox.wait_for("notification")[1]
+    assert warning["type"] == "violation_warning" and warning["priority"] == "high"
+    assert inbox.wait_for("unread_count")[1] == {"unread_count": 1}
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="Redis at 127.0.0.1:6379 is not reachable")
+def test_two_instances_joined_by_redis_deliver_events_from_requests_and_cli(servers, live_clients, database_url):
+    channel = f"qms-test-{uuid.uuid4().hex}"  # this test's own pub/sub channel
+    monitor_side = servers(REDIS_URL=REDIS_URL, SOCKETIO_CHANNEL=channel)
+    student_side = servers(REDIS_URL=REDIS_URL, SOCKETIO_CHANNEL=channel)
+    teacher, quiz, student = classroom()
+    monitor = live_clients(monitor_side.url, MONITOR_NAMESPACE, token(teacher))
+    monitor.emit("join_quiz", {"quiz_id": quiz.id})
+    monitor.wait_for("quiz_status")
+    inbox = live_clients(monitor_side.url, NOTIFICATIONS_NAMESPACE, token(student))
+    inbox.wait_for("unread_count")
+
+    headers = bearer(student)
+    attempt_id = requests.post(f"{student_side.url}/api/quizzes/{quiz.id}/start", headers=headers,
+                               timeout=10).json()["attempt_id"]
+    monitor.wait_for("attempt_started")
+    sent = time.monotonic()
+    response = requests.post(f"{student_side.url}/api/attempts/{attempt_id}/violations", headers=headers,
+                             json={"violation_type": "tab_switch"}, timeout=10)
+    assert response.status_code == 200
+    arrived, violation = monitor.wait_for("violation", timeout=1.0)
+    assert violation["attempt_id"] == attempt_id
+    assert arrived - sent < 1.0
+
+    # A CLI command in a third process reaches the same sockets through the queue.
+    next_class = make_class()
+    make_quiz(teacher, classes=[next_class], start=utcnow() + timedelta(minutes=20))
+    late_student = make_student(next_class)
+    late_inbox = live_clients(monitor_side.url, NOTIFICATIONS_NAMESPACE, token(late_student))
+    late_inbox.wait_for("unread_count")
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "notifications", "remind"], cwd=ROOT,
+        env={**server_env(database_url), "REDIS_URL": REDIS_URL, "SOCKETIO_CHANNEL": channel,
+             "GEVENT_PATCH": "0"},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    reminder = late_inbox.wait_for("notification", timeout=5)[1]
+    assert reminder["type"] == "quiz_starting_soon"
