@@ -88,11 +88,14 @@ def _optional_module(name: str):
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from app.common.authz import authorize_before_parsing
     from app.common.db import commit, rollback
     from app.common.logs import assign_request_id
-    from app.errors import handle_unexpected, reject_unsupported_media_type
+    from app.errors import handle_unexpected, reject_method_on_static_path, reject_unsupported_media_type
 
     app.before_request(assign_request_id)
+    app.before_request(reject_method_on_static_path)
+    app.before_request(authorize_before_parsing)
     app.before_request(reject_unsupported_media_type)
 
     @app.after_request

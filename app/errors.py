@@ -7,7 +7,7 @@ import uuid
 
 from flask import jsonify, request
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.common.clock import isoformat, utcnow
 
@@ -172,6 +172,22 @@ def reject_unsupported_media_type() -> None:
         return
     raise UnsupportedMediaType("Send the request body as application/json",
                                details={"content_type": [request.mimetype or "missing"]})
+
+
+def reject_method_on_static_path() -> None:
+    """`GET /api/attempts/reset` matches `/api/attempts/<attempt_id>` too; when a route
+    without parameters has exactly this path, the method is not allowed here: 405 with
+    that route's methods, not a 404 about an object named "reset"."""
+    from flask import current_app
+
+    if not request.view_args or not request.path.startswith("/api"):
+        return
+    allowed = set()
+    for rule in current_app.url_map.iter_rules():
+        if not rule.arguments and rule.rule == request.path:
+            allowed |= rule.methods
+    if allowed and request.method not in allowed:
+        raise MethodNotAllowed(valid_methods=sorted(allowed))
 
 
 def register_error_handlers(app) -> None:

@@ -50,7 +50,7 @@ def parse_args():
 
 def create_database(server: str) -> tuple[str, callable]:
     url = make_url(normalise_database_url(server))
-    name = f"qms_bench_{uuid.uuid4().hex[:8]}"
+    name = f"qms_bench_analytics_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url.set(database=None))
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))

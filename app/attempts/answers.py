@@ -4,11 +4,10 @@ The attempt row stores the options it showed (`option_order`: question id → or
 option indexes), so checking an answer needs no question lookup.
 """
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import mysql, sqlite
 
 from app.attempts.models import QuizAttempt, StudentAnswer
-from app.common.authz import visible_attempts_clause
 from app.common.db import new_id
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -23,29 +22,43 @@ def options_of(question_type: str, options: list | None) -> list:
     return list(options or (TRUE_FALSE_OPTIONS if question_type == "true_false" else []))
 
 
-def lock_for_save(attempt_id: str, question_ids: list[str], actor) -> tuple[QuizAttempt, int, int]:
-    """The caller's attempt, locked, with how many questions it has answered already
-    and how many of `question_ids` among them.
+def lock_for_save(attempt_id: str, question_ids: list[str], actor):
+    """The caller's attempt as a locked row (id, quiz_id, student_id, status, deadline_at,
+    question_order, option_order), with how many questions it has answered already and
+    how many of `question_ids` among them.
 
     FOR UPDATE serialises saves with submit and the sweep: a save either lands
-    before the attempt closes (and is graded) or sees it closed (409).
+    before the attempt closes (and is graded) or sees it closed (409). A plain row,
+    not an ORM object: this is the hottest read in the system.
     """
     if not actor.is_student:
         raise NotFound("Attempt not found")
-    answered = select(func.count(StudentAnswer.id)).where(StudentAnswer.attempt_id == QuizAttempt.id)
-    row = db.session.execute(
-        select(
-            QuizAttempt,
-            answered.scalar_subquery().label("answered"),
-            answered.where(StudentAnswer.question_id.in_(question_ids)).scalar_subquery().label("already"),
-        ).where(QuizAttempt.id == attempt_id, visible_attempts_clause(actor)).with_for_update()
+    row = db.session.connection().execute(
+        _LOCK_FOR_SAVE, {"attempt_id": attempt_id, "student_id": actor.id, "question_ids": question_ids}
     ).first()
     if row is None:
         raise NotFound("Attempt not found")
-    return row[0], row[1] or 0, row[2] or 0
+    return row
 
 
-def checked_row(attempt: QuizAttempt, item: dict) -> dict:
+_SAVE_COLUMNS = (
+    QuizAttempt.id, QuizAttempt.quiz_id, QuizAttempt.student_id, QuizAttempt.status, QuizAttempt.deadline_at,
+    QuizAttempt.question_order, QuizAttempt.option_order,
+)
+_ANSWERED = select(func.count(StudentAnswer.id)).where(StudentAnswer.attempt_id == QuizAttempt.id)
+# Built once (this is the hottest read). The student_id condition is authz's
+# visible_attempts_clause for a student, in bound form: only its student sees an attempt.
+_LOCK_FOR_SAVE = select(
+    *_SAVE_COLUMNS,
+    _ANSWERED.scalar_subquery().label("answered"),
+    _ANSWERED.where(StudentAnswer.question_id.in_(bindparam("question_ids", expanding=True)))
+    .scalar_subquery().label("already"),
+).where(
+    QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.student_id == bindparam("student_id"),
+).with_for_update()
+
+
+def checked_row(attempt, item: dict) -> dict:
     """The answer as a row to upsert, after checking it fits its question."""
     question_id = item["question_id"]
     if question_id not in attempt.question_order:
@@ -70,12 +83,36 @@ def checked_row(attempt: QuizAttempt, item: dict) -> dict:
     return {"question_id": question_id, "answer_option": option, "answer_text": text}
 
 
-def _choices(attempt: QuizAttempt, question_id: str) -> list[int]:
+def _choices(attempt, question_id: str) -> list[int]:
     if attempt.option_order is not None:
         return attempt.option_order.get(question_id) or []
     # Attempts created without a stored option order: ask the question itself.
     question = db.session.get(Question, question_id)
     return list(range(len(options_of(question.type, question.options))))
+
+
+def _build_upsert(dialect: str):
+    table = StudentAnswer.__table__
+    if dialect in ("mysql", "mariadb"):
+        stmt = mysql.insert(table)
+        new = stmt.inserted
+        return stmt.on_duplicate_key_update(answer_option=new.answer_option, answer_text=new.answer_text,
+                                            updated_at=new.updated_at)
+    stmt = sqlite.insert(table)
+    new = stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={"answer_option": new.answer_option, "answer_text": new.answer_text, "updated_at": new.updated_at},
+    )
+
+
+# Built once per dialect: constructing the ON DUPLICATE/ON CONFLICT clause costs more
+# than executing it.
+_UPSERTS: dict = {}
+_PROGRESS = (
+    update(QuizAttempt.__table__).where(QuizAttempt.__table__.c.id == bindparam("attempt_id"))
+    .values(current_question_index=bindparam("index"), last_activity_at=bindparam("now"))
+)
 
 
 def upsert(attempt_id: str, rows: list[dict], now) -> None:
@@ -86,17 +123,15 @@ def upsert(attempt_id: str, rows: list[dict], now) -> None:
     """
     latest = {row["question_id"]: row for row in rows}  # a batch naming a question twice: last wins
     values = [{"id": new_id(), "attempt_id": attempt_id, "answered_at": now, "updated_at": now,
-               "is_final": False, **row} for row in latest.values()]
-    if db.engine.dialect.name in ("mysql", "mariadb"):
-        stmt = mysql.insert(StudentAnswer).values(values)
-        new = stmt.inserted
-        stmt = stmt.on_duplicate_key_update(answer_option=new.answer_option, answer_text=new.answer_text,
-                                            updated_at=new.updated_at)
-    else:
-        stmt = sqlite.insert(StudentAnswer).values(values)
-        new = stmt.excluded
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["attempt_id", "question_id"],
-            set_={"answer_option": new.answer_option, "answer_text": new.answer_text, "updated_at": new.updated_at},
-        )
-    db.session.execute(stmt)
+               "is_final": False, "answer_option": row["answer_option"], "answer_text": row["answer_text"],
+               "question_id": question_id} for question_id, row in latest.items()]
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    if dialect not in _UPSERTS:
+        _UPSERTS[dialect] = _build_upsert(dialect)
+    connection.execute(_UPSERTS[dialect], values)
+
+
+def record_progress(attempt_id: str, index: int, now) -> None:
+    """Progress for live monitoring, as a plain UPDATE (no unit-of-work flush)."""
+    db.session.connection().execute(_PROGRESS, {"attempt_id": attempt_id, "index": index, "now": now})

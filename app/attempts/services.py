@@ -136,28 +136,33 @@ def decide_order(quiz) -> tuple[list, dict]:
     return question_order, option_order
 
 
-def save_answers(attempt_id: str, items: list[dict], *, actor, now) -> tuple[QuizAttempt, int, int]:
-    """Upsert answers; returns (attempt, answered_count, question_index)."""
+def save_answers(attempt_id: str, items: list[dict], *, actor, now) -> tuple:
+    """Upsert answers; returns (attempt row, answered_count, question_index)."""
     ids = list(dict.fromkeys(item["question_id"] for item in items))
-    attempt, answered_before, already = answer_store.lock_for_save(attempt_id, ids, actor)
-    refuse_closed(attempt)
-    if is_past_grace(attempt, now):
-        expire_and_commit(attempt, now)
-        raise InvalidState("Time is up: the attempt was submitted as it stood", error_code="TIME_EXPIRED",
-                           details=state_details(attempt))
-    rows = [answer_store.checked_row(attempt, item) for item in items]
-    answer_store.upsert(attempt.id, rows, now)
+    snapshot = answer_store.lock_for_save(attempt_id, ids, actor)
+    if snapshot.status != "in_progress" or is_past_grace(snapshot, now):
+        _refuse_save(snapshot.id, now)
+    rows = [answer_store.checked_row(snapshot, item) for item in items]
+    answer_store.upsert(snapshot.id, rows, now)
     index = next((i["question_index"] for i in reversed(items) if i.get("question_index") is not None), None)
     if index is None:
-        index = attempt.question_order.index(items[-1]["question_id"])
-    attempt.current_question_index = index
-    attempt.last_activity_at = now
-    answered = answered_before + len(ids) - already
+        index = snapshot.question_order.index(items[-1]["question_id"])
+    answer_store.record_progress(snapshot.id, index, now)
+    answered = snapshot.answered + len(ids) - snapshot.already
     for question_id in ids:
-        events.publish(events.answer_saved, attempt_id=attempt.id, quiz_id=attempt.quiz_id,
-                       student_id=attempt.student_id, question_id=question_id, question_index=index,
-                       answered_count=answered, question_count=len(attempt.question_order))
-    return attempt, answered, index
+        events.publish(events.answer_saved, attempt_id=snapshot.id, quiz_id=snapshot.quiz_id,
+                       student_id=snapshot.student_id, question_id=question_id, question_index=index,
+                       answered_count=answered, question_count=len(snapshot.question_order))
+    return snapshot, answered, index
+
+
+def _refuse_save(attempt_id: str, now) -> None:
+    # A locking read, like the snapshot's: it sees the latest committed state.
+    attempt = db.session.get(QuizAttempt, attempt_id, with_for_update=True)
+    refuse_closed(attempt)
+    expire_and_commit(attempt, now)
+    raise InvalidState("Time is up: the attempt was submitted as it stood", error_code="TIME_EXPIRED",
+                       details=state_details(attempt))
 
 
 def submit_attempt(attempt_id: str, *, actor, now) -> tuple[QuizAttempt, list]:

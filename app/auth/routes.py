@@ -1,9 +1,10 @@
 """/api/auth: login, refresh, logout, claim, password reset, change password, me."""
 from flask import current_app, request
-from flask_jwt_extended import current_user, get_jwt, jwt_required
+from flask_jwt_extended import current_user, get_jwt
 from flask_smorest import Blueprint
 
 from app.auth import schemas, services
+from app.common.authz import role_required
 from app.common.schemas import MessageSchema
 from app.errors import Unauthorized
 from app.extensions import limiter
@@ -74,7 +75,7 @@ def _bearer_token() -> str | None:
 @blp.route("/logout", methods=["POST"])
 @blp.arguments(schemas.LogoutSchema, required=False)
 @blp.response(200, MessageSchema)
-@jwt_required()
+@role_required()
 def logout(body):
     services.logout(current_user, get_jwt(), (body or {}).get("refresh_token"))
     return {"message": "Logged out successfully"}
@@ -127,7 +128,7 @@ def reset_password(body):
 @blp.route("/change-password", methods=["POST"])
 @blp.arguments(schemas.ChangePasswordSchema)
 @blp.response(200, schemas.ChangePasswordResponseSchema)
-@jwt_required()
+@role_required()
 def change_password(body):
     pair = services.change_password(current_user, body["current_password"], body["new_password"])
     return {"message": "Password changed successfully", **pair}
@@ -135,6 +136,6 @@ def change_password(body):
 
 @blp.route("/me", methods=["GET"])
 @blp.response(200, MeSchema)
-@jwt_required()
+@role_required()
 def me():
     return load_profile(current_user)

@@ -10,6 +10,7 @@ An object the caller may not see is "not found" (404), never "forbidden".
 """
 from functools import wraps
 
+from flask import current_app, g, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
 from sqlalchemy import and_, exists, false, select, true
 
@@ -23,19 +24,44 @@ from app.users.models import Student, Teacher, User
 
 
 def role_required(*roles: str):
-    """Require a valid access token and, when roles are given, one of those roles."""
+    """Require a valid access token and, when roles are given, one of those roles.
+
+    The check also runs before the request body is parsed (`authorize_before_parsing`),
+    so a caller without a token gets 401 and a wrong role 403, never a 422 about a body
+    it may not send at all.
+    """
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            verify_jwt_in_request()
-            if roles and current_user.role not in roles:
-                raise Forbidden("Your role does not allow this action")
+            if not g.get("authorized_early"):
+                _authorize(roles)
             return view(*args, **kwargs)
 
+        wrapper.required_roles = roles  # copied up by the decorators that wrap it (functools.wraps)
         return wrapper
 
     return decorator
+
+
+def _authorize(roles: tuple[str, ...]) -> None:
+    verify_jwt_in_request()
+    if roles and current_user.role not in roles:
+        raise Forbidden("Your role does not allow this action")
+
+
+def authorize_before_parsing() -> None:
+    """before_request hook: run the endpoint's role_required check ahead of its arguments."""
+    view = current_app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        method = "get" if request.method == "HEAD" else request.method.lower()
+        view = getattr(view_class, method, None)
+    roles = getattr(view, "required_roles", None)
+    if roles is None:
+        return
+    _authorize(roles)
+    g.authorized_early = True
 
 
 def current_actor() -> User:

@@ -41,8 +41,7 @@ def attempt_pdf(attempt: QuizAttempt, *, actor: User, now) -> tuple[bytes, str]:
             q for q in marks if q not in (attempt.question_order or [])]
         for number, qid in enumerate(order, start=1):
             question, max_marks = marks[qid]
-            story += [_question_block(number, question, max_marks, answers.get(qid), show_key, st),
-                      Spacer(1, 3 * mm)]
+            story += _question_block(number, question, max_marks, answers.get(qid), show_key, st)
     else:
         story += [Spacer(1, 6 * mm), pdf.para("Question-by-question review is not available for this quiz.",
                                               st["muted"])]
@@ -104,23 +103,21 @@ def _score_panel(attempt: QuizAttempt, pending: list, st) -> Table:
     return table
 
 
-def _question_block(number, question, max_marks, answer, show_key: bool, st) -> KeepTogether:
+def _question_block(number, question, max_marks, answer, show_key: bool, st) -> list:
+    """A shaded heading, then plain paragraphs: a long answer flows onto the next page."""
     awarded = answer.marks_awarded if answer is not None else None
     marks_text = (f"{pdf.fmt_number(awarded)} / {max_marks}" if awarded is not None
                   else ("awaiting marks" if answer is not None else f"0 / {max_marks} (not answered)"))
-    rows = [[pdf.para(f"Question {number}", st["cellbold"]), pdf.para(marks_text, st["cellright"])],
-            [pdf.para(question.text, st["base"]), ""]]
-    rows += [[cell, ""] for cell in _answer_lines(question, answer, show_key, st)]
-    if answer is not None and answer.feedback:
-        rows.append([pdf.para(f"Teacher's feedback: {answer.feedback}", st["muted"]), ""])
-    table = Table(rows, colWidths=[WIDTH - 40 * mm, 40 * mm])
-    table.setStyle(TableStyle([
-        ("BOX", (0, 0), (-1, -1), 0.5, pdf.RULE), ("BACKGROUND", (0, 0), (-1, 0), pdf.SHADE),
-        ("SPAN", (0, 1), (-1, 1)), *[("SPAN", (0, r), (-1, r)) for r in range(2, len(rows))],
-        ("ALIGN", (1, 0), (1, 0), "RIGHT"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    heading = Table([[pdf.para(f"Question {number}", st["cellbold"]), pdf.para(marks_text, st["cellright"])]],
+                    colWidths=[WIDTH - 45 * mm, 45 * mm])
+    heading.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), pdf.SHADE), ("LINEBELOW", (0, 0), (-1, -1), 0.5, pdf.RULE),
         ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]))
-    return KeepTogether([table])
+    body = [pdf.para(question.text, st["indented"]), *_answer_lines(question, answer, show_key, st)]
+    if answer is not None and answer.feedback:
+        body.append(pdf.para(f"Teacher's feedback: {answer.feedback}", st["feedback"]))
+    return [KeepTogether([heading, *body[:2]]), *body[2:], Spacer(1, 4 * mm)]
 
 
 def _answer_lines(question, answer, show_key: bool, st) -> list:
@@ -133,18 +130,18 @@ def _answer_lines(question, answer, show_key: bool, st) -> list:
                 tags.append("your answer")
             if show_key and index == question.correct_answer:
                 tags.append("correct answer")
-            style = st["bold"] if tags else st["base"]
+            style = st["indented_bold"] if tags else st["indented"]
             marker = pdf.bullet(index == chosen)
             suffix = f"   ({', '.join(tags)})" if tags else ""
             lines.append(pdf.para(f"{marker} {chr(65 + index)}. {option}{suffix}", style))
         if chosen is None:
-            lines.append(pdf.para("No option chosen.", st["muted"]))
+            lines.append(pdf.para("No option chosen.", st["indented_muted"]))
         return lines
     text = (answer.answer_text or "").strip() if answer is not None else ""
-    lines = [pdf.para("Answer:", st["muted"]), pdf.para(text or "No answer given.", st["base"])]
+    lines = [pdf.para("Answer:", st["indented_muted"]), pdf.para(text or "No answer given.", st["indented"])]
     if show_key and question.type == "short_answer" and question.accepted_answers:
-        lines.append(pdf.para("Accepted answers: " + ", ".join(question.accepted_answers), st["muted"]))
+        lines.append(pdf.para("Accepted answers: " + ", ".join(question.accepted_answers), st["indented_muted"]))
     if show_key and question.sample_answer:
-        lines.append(pdf.para(f"Model answer: {question.sample_answer}", st["muted"]))
+        lines.append(pdf.para(f"Model answer: {question.sample_answer}", st["indented_muted"]))
     return lines
 

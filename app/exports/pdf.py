@@ -93,6 +93,12 @@ def styles() -> dict[str, ParagraphStyle]:
         "cellbold": ParagraphStyle("cellbold", parent=base, fontName=bold, fontSize=8.5, leading=10.5),
         "cellright": ParagraphStyle("cellright", parent=base, fontName=bold, fontSize=8.5, leading=10.5,
                                     alignment=TA_RIGHT),
+        "indented": ParagraphStyle("indented", parent=base, leftIndent=6, rightIndent=6, spaceBefore=3),
+        "indented_bold": ParagraphStyle("indented_bold", parent=base, fontName=bold, leftIndent=6, spaceBefore=3),
+        "indented_muted": ParagraphStyle("indented_muted", parent=base, fontSize=8.5, leading=11, textColor=MUTED,
+                                         leftIndent=6, rightIndent=6, spaceBefore=3),
+        "feedback": ParagraphStyle("feedback", parent=base, fontSize=9, leading=12, leftIndent=6, rightIndent=6,
+                                   spaceBefore=5, borderPadding=4, backColor=colors.HexColor("#fff8e1")),
         "cellmuted": ParagraphStyle("cellmuted", parent=base, fontSize=7.5, leading=9.5, textColor=MUTED),
     }
 

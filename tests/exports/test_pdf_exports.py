@@ -135,3 +135,19 @@ def test_reports_fall_back_to_a_builtin_font(client, known_quiz, monkeypatch):
     assert "Bruno Díaz" in text and "[x]" in text
     arabic = attempt_pdf(client, known_quiz["teacher"], known_quiz["attempts"][3])
     assert "0 / 8" in pdf_text(arabic)  # glyphs missing from the built-in font, but no failure
+
+
+def test_a_very_long_answer_flows_over_several_pages(client, known_quiz):
+    from sqlalchemy import select
+
+    from app.attempts.models import StudentAnswer
+    from app.extensions import db
+    attempt, essay = known_quiz["attempts"][0], known_quiz["questions"][2]
+    answer = db.session.scalar(select(StudentAnswer).where(
+        StudentAnswer.attempt_id == attempt.id, StudentAnswer.question_id == essay.id))
+    answer.answer_text = ("A long paragraph of a thorough answer. " * 60 + "\n\n") * 12
+    answer.feedback = "Detailed feedback. " * 150
+    commit()
+    response = attempt_pdf(client, known_quiz["teacher"], attempt)
+    assert response.status_code == 200
+    assert len(PdfReader(io.BytesIO(response.data)).pages) >= 3

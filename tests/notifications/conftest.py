@@ -1,1 +1,1 @@
-from tests.realtime.conftest import sockets  # noqa: F401  (socket test clients, disconnected afterwards)
+from tests.realtime.conftest import _listeners_connected, sockets  # noqa: F401  (shared socket fixtures)

@@ -19,3 +19,13 @@ def sockets(app):
     for client, namespace in clients:
         if client.is_connected(namespace):
             client.disconnect(namespace=namespace)
+
+
+@pytest.fixture(autouse=True)
+def _listeners_connected(app):
+    """Re-connect the real listeners (idempotent): a test elsewhere may have cleared a signal."""
+    from app.notifications import listeners as notification_listeners
+    from app.realtime import listeners as realtime_listeners
+
+    notification_listeners.connect()
+    realtime_listeners.connect()

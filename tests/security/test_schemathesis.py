@@ -87,7 +87,9 @@ def run_operations(api_schema, call) -> tuple[int, list[str]]:
         operation, run = result.ok()
         try:
             run()
-        except Exception as exc:  # schemathesis raises a group of check failures per operation
+        except BaseException as exc:  # schemathesis raises a group of check failures per operation
+            if isinstance(exc, KeyboardInterrupt):
+                raise
             failures.append(f"{operation.label}: {exc}"[:3000])
     return cases[0], failures
 
