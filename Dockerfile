@@ -12,6 +12,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# DejaVu Sans renders accented and Arabic names in the PDF reports.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, in their own layer: rebuilt only when requirements.txt changes.
 # Everything installs from wheels (PyMySQL is pure Python), so no compiler is needed.
 COPY requirements.txt ./

@@ -5,8 +5,9 @@ Services raise `DomainError` subclasses; nothing below the routes calls `abort()
 import logging
 import uuid
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.common.clock import isoformat, utcnow
@@ -130,8 +131,10 @@ def handle_http_exception(exc: HTTPException):
     if status == 400 and "messages" in data:
         return error_response(400, "The request body is malformed",
                               details=_flatten_webargs_messages(data["messages"]))
-    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-        headers["Allow"] = ", ".join(exc.valid_methods)
+    if status == 405:
+        methods = _static_route_methods() or getattr(exc, "valid_methods", None)
+        if methods:
+            headers["Allow"] = ", ".join(sorted(methods))
     message = exc.description if status < 500 else "Unexpected error"
     return error_response(status, message, headers=headers)
 
@@ -145,7 +148,8 @@ def _retry_after_seconds(exc) -> int:
 
 
 def is_database_unavailable(exc: Exception) -> bool:
-    return isinstance(exc, OperationalError) or (
+    # PoolTimeout: every pooled connection stayed busy for DB_POOL_TIMEOUT; retry later.
+    return isinstance(exc, (OperationalError, PoolTimeout)) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
 
@@ -174,20 +178,32 @@ def reject_unsupported_media_type() -> None:
                                details={"content_type": [request.mimetype or "missing"]})
 
 
-def reject_method_on_static_path() -> None:
-    """`GET /api/attempts/reset` matches `/api/attempts/<attempt_id>` too; when a route
-    without parameters has exactly this path, the method is not allowed here: 405 with
-    that route's methods, not a 404 about an object named "reset"."""
-    from flask import current_app
-
-    if not request.view_args or not request.path.startswith("/api"):
-        return
-    allowed = set()
+def _static_route_methods() -> set[str]:
+    """Methods of the routes without parameters whose path is exactly this request's."""
+    allowed: set[str] = set()
     for rule in current_app.url_map.iter_rules():
         if not rule.arguments and rule.rule == request.path:
             allowed |= rule.methods
+    return allowed
+
+
+def reject_method_on_static_path():
+    """`GET /api/attempts/reset` matches `/api/attempts/<attempt_id>` too; when a route
+    without parameters has exactly this path, the method is not allowed here: 405 with
+    that route's methods, not a 404 about an object named "reset". OPTIONS answers
+    that route's methods alone."""
+    if not request.path.startswith("/api") or not (request.view_args or request.method == "OPTIONS"):
+        return None
+    allowed = _static_route_methods()
+    if allowed and request.method == "OPTIONS":
+        if set(current_app.url_map.bind_to_environ(request.environ).allowed_methods()) == allowed:
+            return None
+        response = current_app.response_class(status=200)
+        response.headers["Allow"] = ", ".join(sorted(allowed))
+        return response
     if allowed and request.method not in allowed:
         raise MethodNotAllowed(valid_methods=sorted(allowed))
+    return None
 
 
 def register_error_handlers(app) -> None:

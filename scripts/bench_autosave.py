@@ -21,7 +21,7 @@ Usage (from the repository root):
     .venv/bin/python scripts/bench_autosave.py                # 3 pairs, 10 s runs: ~4 min
     .venv/bin/python scripts/bench_autosave.py --pairs 1 --duration 5 --warmup 2   # quick look
 
-Options: --pairs N, --duration S, --warmup S, --students N (500), --burst N (300),
+Options: --phases saturation,paced,burst (a subset), --pairs N, --duration S, --warmup S, --students N (500), --burst N (300),
 --workers N (4 gevent workers per server), --port-app (5101), --port-floor (5102),
 --mysql URL, --keep-db. Everything it starts (two gunicorn process groups, load
 generators) is stopped by PID when it ends, and its database is dropped.
@@ -59,6 +59,7 @@ def parse_args():
     parser.add_argument("--port-app", type=int, default=5101)
     parser.add_argument("--port-floor", type=int, default=5102)
     parser.add_argument("--mysql", default="mysql+pymysql://root@127.0.0.1:3306")
+    parser.add_argument("--phases", default="saturation,paced,burst", help="comma-separated subset to run")
     parser.add_argument("--keep-db", action="store_true")
     return parser.parse_args()
 
@@ -331,7 +332,7 @@ def run_pairs(args, servers: dict, tmp: Path, data: dict) -> dict:
     results = {"saturation": [], "paced": [], "burst": []}
     bursts = iter(data["burst_quizzes"])
     for pair in range(args.pairs):
-        for kind in ("saturation", "paced", "burst"):
+        for kind in [k for k in ("saturation", "paced", "burst") if k in args.phases.split(",")]:
             row = {}
             for name in ("floor", "app"):
                 proc, port = servers[name]
@@ -351,6 +352,10 @@ def run_pairs(args, servers: dict, tmp: Path, data: dict) -> dict:
     return results
 
 
+def args_burst(results: dict, name: str) -> int:
+    return results["burst"][0][name]["requests"] if results["burst"] else 0
+
+
 def ratio_summary(rows: list[dict], key: str) -> str:
     ratios = [r["app"][key] / r["floor"][key] for r in rows if r["floor"][key]]
     if not ratios:
@@ -360,7 +365,7 @@ def ratio_summary(rows: list[dict], key: str) -> str:
 
 def report(results: dict, statements: dict, versions: dict) -> None:
     def med(kind, name, key):
-        return statistics.median(r[name][key] for r in results[kind])
+        return statistics.median(r[name][key] for r in results[kind]) if results[kind] else float("nan")
 
     print("\n== summary (medians over pairs; ratios are app / floor per pair)")
     for name in ("floor", "app"):
@@ -377,7 +382,7 @@ def report(results: dict, statements: dict, versions: dict) -> None:
     for name in ("floor", "app"):
         print(f"{name:<5} burst of starts: p99 {med('burst', name, 'p99_ms'):.0f} ms  "
               f"total {med('burst', name, 'elapsed_s'):.2f} s  "
-              f"created {min(r[name]['created'] for r in results['burst'])}/{results['burst'][0][name]['requests']}"
+              f"created {min((r[name]['created'] for r in results['burst']), default=0)}/{args_burst(results, name)}"
               f"  errors {sum(r[name]['errors'] for r in results['burst'])}")
     for name, seen in statements.items():
         print(f"SQL statements per {name}: {len(seen)} + COMMIT  {seen}")
@@ -390,7 +395,7 @@ def show_server_errors(tmp: Path) -> None:
                  if any(word in line for word in ("ERROR", "Error", "WARNING", "Traceback"))]
         if lines:
             print(f"-- {name} server log: {len(lines)} warning/error lines, last ones:")
-            print("\n".join(line[:300] for line in lines[-8:]))
+            print("\n".join(line[:200] + " … " + line[-400:] for line in lines[-3:]))
 
 
 def versions(args) -> dict:

@@ -156,6 +156,14 @@ def test_cors_allows_configured_origins(client):
     assert "X-Request-ID" in response.headers["Access-Control-Expose-Headers"]
 
 
+@pytest.mark.parametrize("path", ["/api/users", "/api/users/some-id/restore", "/api/auth/me"])
+def test_cors_preflight_of_a_protected_route_answers_without_a_token(client, path):
+    response = client.options(path, headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+                                             "Access-Control-Request-Headers": "Authorization"})
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" in response.headers
+
+
 # --- health, OpenAPI and docs -----------------------------------------------------------
 
 def test_health_reports_the_database(client):

@@ -32,13 +32,18 @@ def quiz_summary(quiz) -> dict:
     }
 
 
-def _attempt_questions(attempt: QuizAttempt) -> list[tuple[int, Question, int]]:
-    """(index, question, marks) in the attempt's stored order, in one query."""
+def quiz_questions(quiz_id: str) -> list[tuple[Question, int]]:
+    """(question, marks in this quiz) in the quiz's order, in one query."""
     rows = db.session.execute(
         select(Question, QuizQuestion.marks_override).join(QuizQuestion, QuizQuestion.question_id == Question.id)
-        .where(QuizQuestion.quiz_id == attempt.quiz_id, Question.id.in_(attempt.question_order))
+        .where(QuizQuestion.quiz_id == quiz_id).order_by(QuizQuestion.order_index)
     ).all()
-    by_id = {q.id: (q, override if override is not None else q.marks) for q, override in rows}
+    return [(q, override if override is not None else q.marks) for q, override in rows]
+
+
+def _attempt_questions(attempt: QuizAttempt, questions: list | None = None) -> list[tuple[int, Question, int]]:
+    """(index, question, marks) in the attempt's stored order."""
+    by_id = {q.id: (q, marks) for q, marks in (questions if questions is not None else quiz_questions(attempt.quiz_id))}
     return [(i, *by_id[qid]) for i, qid in enumerate(attempt.question_order) if qid in by_id]
 
 
@@ -63,16 +68,21 @@ def saved_answer(answer: StudentAnswer) -> dict:
             "answer_text": answer.answer_text, "updated_at": answer.updated_at}
 
 
-def taking_view(attempt: QuizAttempt, now) -> dict:
-    """The start response, also used to resume: questions in the attempt's order."""
-    questions = _attempt_questions(attempt)
+def taking_view(attempt: QuizAttempt, now, questions: list | None = None) -> dict:
+    """The start response, also used to resume: questions in the attempt's order.
+
+    `questions` are the quiz's (question, marks) when the caller just loaded them (a
+    new attempt, which has no answers yet).
+    """
+    fresh = questions is not None
+    questions = _attempt_questions(attempt, questions)
     return {
         "attempt_id": attempt.id, "attempt_number": attempt.attempt_number, "status": attempt.status,
         "started_at": attempt.started_at, **time_fields(attempt, now),
         "quiz": {**quiz_summary(attempt.quiz), "question_count": len(questions),
                  "total_marks": sum(m for _i, _q, m in questions)},
         "questions": [student_question(attempt, i, q, m) for i, q, m in questions],
-        "answers": [saved_answer(a) for a in _answers_by_question(attempt).values()],
+        "answers": [] if fresh else [saved_answer(a) for a in _answers_by_question(attempt).values()],
         "current_question_index": attempt.current_question_index,
         "total_violations": attempt.total_violations,
     }

@@ -43,11 +43,11 @@ AttemptPage = page_schema(AttemptItemSchema, "AttemptPage")
 @role_required("student")
 def start_quiz(quiz_id):
     now = utcnow()
-    attempt, created = services.start_attempt(
+    attempt, questions = services.start_attempt(
         quiz_id, actor=current_actor(), now=now, ip_address=request.remote_addr,
         user_agent=request.user_agent.string,
     )
-    return reading.taking_view(attempt, now), 201 if created else 200
+    return reading.taking_view(attempt, now, questions), 200 if questions is None else 201
 
 
 @blp.route("/attempts")

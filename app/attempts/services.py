@@ -16,13 +16,12 @@ from app.attempts.lifecycle import (
     state_details,
 )
 from app.attempts.models import QuizAttempt, Violation
+from app.attempts.reading import quiz_questions
 from app.common import events
 from app.common.authz import get_own_attempt, get_visible_quiz
 from app.common.db import commit, rollback
 from app.errors import Conflict, InvalidState
 from app.extensions import db
-from app.questions.models import Question
-from app.quizzes.models import QuizQuestion
 
 START_TRIES = 5
 _random = secrets.SystemRandom()
@@ -46,18 +45,16 @@ class Allowance:
 
 def attempt_allowance(quiz, student_id: str) -> Allowance:
     """Seed 000 §3: the quiz's attempts plus the latest reset's grant, minus attempts not reset."""
-    used, last_number = db.session.execute(
-        select(func.coalesce(func.sum(case((QuizAttempt.is_reset.is_(False), 1), else_=0)), 0),
-               func.coalesce(func.max(QuizAttempt.attempt_number), 0))
-        .where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.student_id == student_id)
+    mine = (QuizAttempt.quiz_id == quiz.id, QuizAttempt.student_id == student_id)
+    latest_grant = (
+        select(QuizAttempt.additional_attempts_granted).where(*mine, QuizAttempt.is_reset.is_(True))
+        .order_by(QuizAttempt.reset_at.desc(), QuizAttempt.attempt_number.desc()).limit(1).scalar_subquery()
+    )
+    used, last_number, granted = db.session.execute(
+        select(func.sum(case((QuizAttempt.is_reset.is_(False), 1), else_=0)),
+               func.max(QuizAttempt.attempt_number), latest_grant).where(*mine)
     ).one()
-    granted = db.session.scalar(
-        select(QuizAttempt.additional_attempts_granted)
-        .where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.student_id == student_id,
-               QuizAttempt.is_reset.is_(True))
-        .order_by(QuizAttempt.reset_at.desc(), QuizAttempt.attempt_number.desc()).limit(1)
-    ) or 0
-    return Allowance(quiz.max_attempts, granted, used or 0, last_number or 0)
+    return Allowance(quiz.max_attempts, granted or 0, int(used or 0), last_number or 0)
 
 
 def in_progress_attempt(quiz_id: str, student_id: str) -> QuizAttempt | None:
@@ -72,10 +69,11 @@ def _is_retryable(exc: Exception) -> bool:
     return isinstance(exc, OperationalError) and code in (1205, 1213)  # lock wait, deadlock
 
 
-def start_attempt(quiz_id: str, *, actor, now, ip_address=None, user_agent=None) -> tuple[QuizAttempt, bool]:
+def start_attempt(quiz_id: str, *, actor, now, ip_address=None, user_agent=None) -> tuple[QuizAttempt, list | None]:
     """The student's attempt at the quiz: the one in progress, or a new one.
 
-    Returns (attempt, created). Two simultaneous starts race on the unique
+    Returns (attempt, questions): for a new attempt the quiz's (question, marks) pairs
+    it was built from, None when resuming. Two simultaneous starts race on the unique
     `in_progress_key` and attempt number; the loser rolls back and retries in a
     fresh transaction, whose first read then finds the winner's attempt.
     """
@@ -89,12 +87,12 @@ def start_attempt(quiz_id: str, *, actor, now, ip_address=None, user_agent=None)
     raise Conflict("The attempt could not be started; retry", error_code="START_CONFLICT")
 
 
-def _start_once(quiz_id, actor, now, ip_address, user_agent) -> tuple[QuizAttempt, bool]:
+def _start_once(quiz_id, actor, now, ip_address, user_agent) -> tuple[QuizAttempt, list | None]:
     quiz = get_visible_quiz(quiz_id, actor)
     current = in_progress_attempt(quiz.id, actor.id)
     if current is not None:
         if not is_past_grace(current, now):
-            return current, False
+            return current, None
         expire_and_commit(current, now)
     if not quiz.is_open_at(now):
         raise InvalidState("This quiz is not open for attempts now", error_code="QUIZ_NOT_OPEN")
@@ -102,7 +100,8 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent) -> tuple[QuizAttemp
     if allowance.remaining <= 0:
         raise InvalidState("No attempts left for this quiz", error_code="NO_ATTEMPTS_LEFT",
                            details={"max_attempts": allowance.allowed, "used_attempts": allowance.used})
-    question_order, option_order = decide_order(quiz)
+    questions = quiz_questions(quiz.id)
+    question_order, option_order = decide_order(quiz, questions)
     attempt = QuizAttempt(
         quiz_id=quiz.id, student_id=actor.id, attempt_number=allowance.last_number + 1,
         in_progress_key=QuizAttempt.in_progress_key_for(quiz.id, actor.id), started_at=now,
@@ -113,26 +112,22 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent) -> tuple[QuizAttemp
     db.session.add(attempt)
     db.session.flush()
     events.publish(events.attempt_started, attempt_id=attempt.id, quiz_id=quiz.id, student_id=actor.id)
-    return attempt, True
+    return attempt, questions
 
 
-def decide_order(quiz) -> tuple[list, dict]:
+def decide_order(quiz, questions: list) -> tuple[list, dict]:
     """Question ids in display order, and each choice question's original option indexes."""
-    rows = db.session.execute(
-        select(Question.id, Question.type, Question.options).join(QuizQuestion, QuizQuestion.question_id == Question.id)
-        .where(QuizQuestion.quiz_id == quiz.id).order_by(QuizQuestion.order_index)
-    ).all()
-    question_order = [row.id for row in rows]
+    question_order = [question.id for question, _marks in questions]
     if quiz.randomize_questions:
         _random.shuffle(question_order)
     option_order = {}
-    for row in rows:
-        count = len(answer_store.options_of(row.type, row.options))
+    for question, _marks in questions:
+        count = len(answer_store.options_of(question.type, question.options))
         if count:
             indexes = list(range(count))
             if quiz.randomize_options:
                 _random.shuffle(indexes)
-            option_order[row.id] = indexes
+            option_order[question.id] = indexes
     return question_order, option_order
 
 

@@ -52,6 +52,8 @@ def _authorize(roles: tuple[str, ...]) -> None:
 
 def authorize_before_parsing() -> None:
     """before_request hook: run the endpoint's role_required check ahead of its arguments."""
+    if request.method == "OPTIONS":  # CORS preflight: no token is sent and no view runs
+        return
     view = current_app.view_functions.get(request.endpoint)
     view_class = getattr(view, "view_class", None)
     if view_class is not None:

@@ -74,15 +74,19 @@ def require_non_blank(value: str) -> None:
 class MultipartFormPlugin(BasePlugin):
     """One multipart body read through two `@blp.arguments` (locations `files` and
     `form`): flask-smorest documents one of them as the request body and leaves the
-    other as OpenAPI 2 `formData` parameters. Fold both into one multipart body."""
+    other as OpenAPI 2 `formData` parameters. Merge both into one multipart object."""
+
+    def init_spec(self, spec):
+        super().init_spec(spec)
+        self.spec = spec
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         for operation in (operations or {}).values():
             if isinstance(operation, dict):
-                _fold_form_data(operation)
+                _fold_form_data(operation, self.spec.components.schemas)
 
 
-def _fold_form_data(operation: dict) -> None:
+def _fold_form_data(operation: dict, components: dict) -> None:
     params = operation.get("parameters") or []
     form = [p for p in params if isinstance(p, dict) and p.get("in") == "formData"]
     if not form:
@@ -90,10 +94,20 @@ def _fold_form_data(operation: dict) -> None:
     operation["parameters"] = [p for p in params if p not in form]
     if not operation["parameters"]:
         del operation["parameters"]
-    extra = {"type": "object", "properties": {p["name"]: p["schema"] for p in form}}
-    required = [p["name"] for p in form if p.get("required")]
-    if required:
-        extra["required"] = required
+    merged = {"type": "object", "properties": {}, "required": []}
     body = operation.setdefault("requestBody", {"content": {}})
-    schemas = [content["schema"] for content in body["content"].values() if content.get("schema")]
-    body["content"] = {"multipart/form-data": {"schema": {"allOf": [*schemas, extra]}}}
+    for content in body["content"].values():
+        schema = _resolve(content.get("schema") or {}, components)
+        merged["properties"].update(schema.get("properties", {}))
+        merged["required"] += schema.get("required", [])
+    for param in form:
+        merged["properties"][param["name"]] = param["schema"]
+        merged["required"] += [param["name"]] if param.get("required") else []
+    if not merged["required"]:
+        del merged["required"]
+    body["content"] = {"multipart/form-data": {"schema": merged}}
+
+
+def _resolve(schema: dict, components: dict) -> dict:
+    ref = schema.get("$ref", "")
+    return components.get(ref.rsplit("/", 1)[-1], {}) if ref else schema

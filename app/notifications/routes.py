@@ -51,14 +51,14 @@ def read_all():
     return {"success": True, "count": services.mark_all_read(actor=current_actor())}
 
 
-@blp.route("/notifications/<string:notification_id>/read", methods=["POST"])
+@blp.route("/notifications/<string(length=36):notification_id>/read", methods=["POST"])
 @blp.response(200, NotificationReadSchema)
 @role_required()
 def read_one(notification_id):
     return {"success": True, "notification": services.mark_read(notification_id, actor=current_actor())}
 
 
-@blp.route("/notifications/<string:notification_id>", methods=["DELETE"])
+@blp.route("/notifications/<string(length=36):notification_id>", methods=["DELETE"])
 @blp.response(200, SuccessSchema)
 @role_required()
 def delete_one(notification_id):

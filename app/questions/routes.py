@@ -19,6 +19,8 @@ from app.questions.schemas import (
 )
 
 blp = Blueprint("questions", __name__, url_prefix="/api/questions", description="Question bank")
+# `<uuid:…>` keeps `/bulk-create` and `/bulk-import` from also matching the item routes
+# (which would answer GET there with 404 instead of 405 and list the wrong methods in Allow).
 AUTHORS = ("admin", "teacher")
 
 
@@ -48,50 +50,50 @@ class Questions(MethodView):
         return services.create_question(body, actor=current_actor())
 
 
-@blp.route("/<string:question_id>")
+@blp.route("/<uuid:question_id>")
 class QuestionItem(MethodView):
     @blp.response(200, QuestionSchema)
     @role_required(*AUTHORS)
     def get(self, question_id):
-        return get_visible_question(question_id, current_actor())
+        return get_visible_question(str(question_id), current_actor())
 
     @blp.arguments(QuestionUpdateSchema)
     @blp.response(200, QuestionSchema)
     @role_required(*AUTHORS)
     def put(self, body, question_id):
         actor = current_actor()
-        return services.update_question(get_visible_question(question_id, actor), body, actor=actor)
+        return services.update_question(get_visible_question(str(question_id), actor), body, actor=actor)
 
     @blp.response(200, MessageSchema)
     @role_required(*AUTHORS)
     def delete(self, question_id):
         actor = current_actor()
-        services.delete_question(get_visible_question(question_id, actor), actor=actor)
+        services.delete_question(get_visible_question(str(question_id), actor), actor=actor)
         return {"message": "Question deleted"}
 
 
-@blp.route("/<string:question_id>/archive", methods=["POST"])
+@blp.route("/<uuid:question_id>/archive", methods=["POST"])
 @blp.response(200, QuestionSchema)
 @role_required(*AUTHORS)
 def archive_question(question_id):
     actor = current_actor()
-    return services.archive_question(get_visible_question(question_id, actor), actor=actor)
+    return services.archive_question(get_visible_question(str(question_id), actor), actor=actor)
 
 
-@blp.route("/<string:question_id>/restore", methods=["POST"])
+@blp.route("/<uuid:question_id>/restore", methods=["POST"])
 @blp.response(200, QuestionSchema)
 @role_required(*AUTHORS)
 def restore_question(question_id):
     actor = current_actor()
-    return services.restore_question(get_visible_question(question_id, actor), actor=actor)
+    return services.restore_question(get_visible_question(str(question_id), actor), actor=actor)
 
 
-@blp.route("/<string:question_id>/duplicate", methods=["POST"])
+@blp.route("/<uuid:question_id>/duplicate", methods=["POST"])
 @blp.response(201, QuestionSchema)
 @role_required(*AUTHORS)
 def duplicate_question(question_id):
     actor = current_actor()
-    return services.duplicate_question(get_visible_question(question_id, actor), actor=actor)
+    return services.duplicate_question(get_visible_question(str(question_id), actor), actor=actor)
 
 
 @blp.route("/bulk-create", methods=["POST"])

@@ -42,6 +42,12 @@ QuizPage = page_schema(QuizSchema, "QuizPage")
 StudentQuizPage = page_schema(StudentQuizSchema, "StudentQuizPage")
 
 
+def role_views(description: str, *schemas) -> dict:
+    """OpenAPI for a response whose schema depends on the caller's role."""
+    return {"responses": {"200": {"description": description,
+                                  "content": {"application/json": {"schema": {"anyOf": list(schemas)}}}}}}
+
+
 def quiz_for_role(quiz, actor) -> dict:
     if actor.is_student:
         return StudentQuizSchema().dump(listing.student_view(quiz, actor.id, now=utcnow()))
@@ -51,7 +57,8 @@ def quiz_for_role(quiz, actor) -> dict:
 @blp.route("")
 class Quizzes(MethodView):
     @blp.arguments(QuizListQuery, location="query")
-    @blp.response(200, description="QuizPage for admins and teachers, StudentQuizPage for students.")
+    @blp.response(200)
+    @blp.doc(**role_views("QuizPage for admins and teachers, StudentQuizPage for students.", QuizPage, StudentQuizPage))
     @role_required()
     def get(self, params):
         actor = current_actor()
@@ -67,7 +74,8 @@ class Quizzes(MethodView):
 
 @blp.route("/<string:quiz_id>")
 class QuizItem(MethodView):
-    @blp.response(200, description=ROLE_VIEWS)
+    @blp.response(200)
+    @blp.doc(**role_views(ROLE_VIEWS, QuizDetailSchema, StudentQuizSchema))
     @role_required()
     def get(self, quiz_id):
         actor = current_actor()
@@ -89,7 +97,8 @@ class QuizItem(MethodView):
 
 
 @blp.route("/access/<string:access_code>")
-@blp.response(200, description=ROLE_VIEWS)
+@blp.response(200)
+@blp.doc(**role_views(ROLE_VIEWS, QuizDetailSchema, StudentQuizSchema))
 @role_required()
 def quiz_by_access_code(access_code):
     actor = current_actor()

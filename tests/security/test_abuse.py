@@ -6,7 +6,7 @@ from flask import current_app
 
 from app.extensions import db, limiter
 from app.users.models import Student, User
-from tests.factories import PASSWORD, _hash, make_admin, make_class, make_student, seq
+from tests.factories import PASSWORD, _hash, auth, make_admin, make_class, make_student, seq
 from tests.helpers import assert_error
 
 
@@ -162,3 +162,123 @@ def test_reset_code_guessing_is_limited_per_account_and_voids_the_code(client):
     assert_error(throttled, 429, "RATE_LIMITED")
     limiter.reset()  # even once the limiter lets the account try again, five wrong tries voided the code
     assert_error(client.post("/api/auth/verify-reset-code", json={"email": user.email, "code": code}), 401)
+
+
+# --- exports: spreadsheet formulas are escaped -----------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.test","x")', "+SUM(1,1)", "-2+3", "@SUM(A1)", "\t=1+1", "\r=cmd|' /C calc'!A0"]
+EXPORTS = [
+    ("/api/students/export", ("csv", "xlsx")),
+    ("/api/exports/students", ("csv", "xlsx")),
+    ("/api/exports/quiz/{quiz}/results", ("csv", "xlsx")),
+    ("/api/exports/analytics/{quiz}", ("csv",)),
+    ("/api/analytics/quiz/{quiz}/export", ("csv",)),
+]
+
+
+def _plant_formulas(world):
+    from app.attempts.models import StudentAnswer
+
+    student_a, student_b = world.users["student_a"], world.users["student_b"]
+    student_a.name, student_b.name = FORMULAS[0], FORMULAS[1]
+    student_a.email = "=evil@school.test"
+    world.get("class", "a").name = FORMULAS[3]
+    world.get("quiz", "a").title = FORMULAS[2]
+    world.users["teacher_a"].name = FORMULAS[4]
+    for answer in db.session.scalars(db.select(StudentAnswer)):
+        if answer.answer_text is not None:
+            answer.answer_text, answer.feedback = FORMULAS[5], FORMULAS[0]
+    db.session.commit()
+
+
+def _cells(response, fmt):
+    if fmt == "xlsx":
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        return [value for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for value in row]
+    import csv
+    import io
+
+    return [value for row in csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))) for value in row]
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def test_every_export_escapes_spreadsheet_formulas(client):
+    from tests.security.world import build_world
+
+    world = build_world()
+    _plant_formulas(world)
+    checked, dangerous = 0, []
+    for path, formats in EXPORTS:
+        url = path.replace("{quiz}", world.get("quiz", "a").id)
+        for fmt in formats:
+            response = client.get(url, query_string={"format": fmt}, headers=world.headers("admin"))
+            assert response.status_code == 200, (url, fmt, response.get_json(silent=True))
+            cells = [c for c in _cells(response, fmt) if isinstance(c, str) and c and not _is_number(c)]
+            checked += len(cells)
+            dangerous += [f"{url} ({fmt}): {c!r}" for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+            escaped = [c for c in cells if c.startswith("'") and c[1:] in FORMULAS + ["=evil@school.test"]]
+            assert escaped or url.endswith("/export") and "analytics" in url or "analytics" in url, (url, fmt)
+    assert checked > 50
+    assert not dangerous, "\n".join(dangerous)
+
+
+# --- uploads: refused whole, nothing written ---------------------------------------------
+
+IMPORTS = ["/api/students/bulk-import", "/api/questions/bulk-import"]
+
+
+def _table_counts():
+    from app.questions.models import Question
+
+    return (db.session.scalar(db.select(db.func.count()).select_from(User)),
+            db.session.scalar(db.select(db.func.count()).select_from(Question)))
+
+
+@pytest.mark.parametrize("path", IMPORTS)
+@pytest.mark.parametrize("name, content, filename, mimetype, status", [
+    ("oversized", b"name,email\n" + b"x" * (16 * 1024 * 1024 + 10), "big.csv", "text/csv", 413),
+    ("binary", b"\x00\x01\x02\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "data.csv", "text/csv", 415),
+    ("png renamed", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "students.xlsx",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 415),
+    ("wrong type", b"%PDF-1.4 not a table", "students.pdf", "application/pdf", 415),
+    ("executable", b"MZ\x90\x00\x03\x00\x00\x00", "students.exe", "application/octet-stream", 415),
+    ("empty", b"", "students.csv", "text/csv", 422),
+    ("mis-encoded", "name,email,registration_number,class_name\n".encode("utf-16") + "Zoë,z@s.test,R1,A\n".encode("utf-16"),
+     "students.csv", "text/csv", None),
+])
+def test_bad_uploads_are_refused_with_nothing_written(client, path, name, content, filename, mimetype, status):
+    import io
+
+    admin = make_admin()
+    before = _table_counts()
+    response = client.post(path, headers={**auth(admin)}, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(content), filename, mimetype)})
+    if status is None:  # mis-encoded text: refused (415/422), never half-imported
+        assert response.status_code in (400, 415, 422), (name, response.status_code, response.get_json())
+    else:
+        assert response.status_code == status, (name, response.get_json(silent=True))
+    assert set(response.get_json()) >= {"error", "error_code", "message", "details", "timestamp"}
+    db.session.expire_all()
+    assert _table_counts() == before
+
+
+@pytest.mark.parametrize("path", IMPORTS)
+def test_upload_over_the_request_limit_is_413_with_the_envelope(app, client, path):
+    import io
+
+    admin = make_admin()
+    size = app.config["MAX_CONTENT_LENGTH"] + 1024
+    response = client.post(path, headers=auth(admin), content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(b"a" * size), "huge.csv", "text/csv")})
+    assert_error(response, 413)

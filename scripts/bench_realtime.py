@@ -1,0 +1,360 @@
+"""Benchmark live monitoring: fan-out latency and the cost of monitoring to autosave.
+
+Usage (from the repository root; needs MariaDB and Redis on this machine):
+
+    .venv/bin/python scripts/bench_realtime.py            # full run (about 3 minutes)
+    .venv/bin/python scripts/bench_realtime.py --quick    # short run while developing
+
+Options: --db-url mysql://root@127.0.0.1:3306/ (server URL; a throwaway database is
+created and dropped), --redis-url redis://127.0.0.1:6379/0, --port 5400 (first port),
+--monitors 200, --events 20, --students 500, --quizzes 10, --duration 15 (seconds per
+phase), --pairs 3, --instances 2 (for the autosave part).
+
+Part 1, fan-out: one gunicorn instance (one gevent worker, Redis message queue),
+`--monitors` Socket.IO clients over websocket joined to one quiz room. For each of
+`--events` rounds, in alternation: a student's `POST /api/attempts/{id}/violations`
+(the time runs from sending the request to the arrival of `violation` at each
+client), and a bare emit of the same size to the same room through the same Redis
+queue from a write-only `SocketIO(message_queue=...)` (the floor). Reported: the
+median of per-event medians and of per-event maxima, and the worst event. Target:
+max under 100 ms.
+
+Part 2, monitoring overhead: `--students` students in `--quizzes` quizzes autosave
+about once a second each (jittered, keep-alive connections) against `--instances`
+instances joined by Redis; phases alternate without and with 3 monitors per quiz
+connected to the first instance (`--pairs` pairs of `--duration` seconds after a 3 s
+warm-up). Reported: autosave p50/p99 per phase and the median ratio (with/without)
+over the pairs. Target: no more than 20 % worse. Non-2xx answers are counted (must
+be 0). The load generator runs on the same machine: on a busy box, compare ratios,
+not absolute numbers.
+"""
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import secrets  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gevent  # noqa: E402
+import gevent.event  # noqa: E402
+import gevent.pool  # noqa: E402
+import socketio  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+MONITOR_NS = "/quiz-monitor"
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="small, short run")
+    p.add_argument("--db-url", default=os.environ.get("BENCH_DB_URL", "mysql://root@127.0.0.1:3306/"))
+    p.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    p.add_argument("--port", type=int, default=5400)
+    p.add_argument("--monitors", type=int, default=200)
+    p.add_argument("--events", type=int, default=20)
+    p.add_argument("--students", type=int, default=500)
+    p.add_argument("--quizzes", type=int, default=10)
+    p.add_argument("--duration", type=float, default=15)
+    p.add_argument("--pairs", type=int, default=3)
+    p.add_argument("--instances", type=int, default=2)
+    args = p.parse_args()
+    if args.quick:
+        args.students, args.duration, args.pairs = min(args.students, 200), 5, 1
+    return args
+
+
+# --- environment: database, app, servers ------------------------------------------------
+
+def create_database(server_url: str) -> tuple[str, callable]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url.replace("mysql://", "mysql+pymysql://", 1))
+    name = f"qms_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database=None))
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def bench_env(db_url: str, redis_url: str, channel: str, ports) -> dict:
+    return {"APP_ENV": "production", "DATABASE_URL": db_url, "REDIS_URL": redis_url, "SOCKETIO_CHANNEL": channel,
+            "SECRET_KEY": secrets.token_hex(32), "JWT_SECRET_KEY": secrets.token_hex(32),
+            "CORS_ORIGINS": ",".join(f"http://127.0.0.1:{port}" for port in ports), "TRUSTED_PROXY_HOPS": "0", "LOG_LEVEL": "WARNING",
+            "JWT_ACCESS_MINUTES": "120", "RATELIMIT_STORAGE_URI": "memory://"}
+
+
+class Server:
+    def __init__(self, port: int, env: dict):
+        self.port = port
+        self.log = open(f"/tmp/bench_realtime_{port}.log", "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn_config.py", "wsgi:app"], cwd=ROOT,
+            stdout=self.log, stderr=subprocess.STDOUT,
+            env={**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "",
+                 "GUNICORN_LOG_LEVEL": "warning", "GUNICORN_KEEPALIVE": "75", "GUNICORN_GRACEFUL_TIMEOUT": "2"})
+        for _ in range(300):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                conn.request("GET", "/api/health")
+                if conn.getresponse().status in (200, 503):
+                    return
+            except OSError:
+                gevent.sleep(0.1)
+        raise RuntimeError(f"server on {port} did not start; see {self.log.name}")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def seed(n_quizzes: int, per_quiz: int, monitors_quiz_students: int):
+    """A teacher, `n_quizzes` quizzes of 5 questions, each with its own class of students."""
+    from app.common.db import commit
+    from app.extensions import db
+    from tests.factories import (
+        assign_teacher,
+        make_class,
+        make_question,
+        make_quiz,
+        make_student,
+        make_teacher,
+        tokens_for,
+    )
+
+    db.create_all()
+    teacher = make_teacher()
+    questions = [make_question(teacher) for _ in range(5)]
+    quizzes = []
+    for index in range(n_quizzes):
+        school_class = make_class()
+        assign_teacher(teacher, school_class)
+        quiz = make_quiz(teacher, questions=questions, classes=[school_class], max_violations=1000,
+                         time_limit_minutes=240)
+        count = monitors_quiz_students if index == 0 else per_quiz
+        students = [make_student(school_class) for _ in range(count)]
+        quizzes.append({"id": quiz.id, "students": [tokens_for(s)["access_token"] for s in students]})
+    commit()
+    return tokens_for(teacher)["access_token"], [q.id for q in questions], quizzes
+
+
+# --- HTTP ----------------------------------------------------------------------------------
+
+class Http:
+    """One keep-alive connection, as a browser tab would hold."""
+
+    def __init__(self, port: int, token: str):
+        self.port, self.headers = port, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def post(self, path: str, body: dict | None = None) -> tuple[int, dict]:
+        data = json.dumps(body or {}).encode()  # one send() with the headers: no Nagle delay
+        for attempt in range(2):
+            try:
+                self.conn.request("POST", path, body=data, headers=self.headers)
+                response = self.conn.getresponse()
+                return response.status, json.loads(response.read() or b"{}")
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def start_attempts(port: int, quiz_id: str, tokens: list[str]) -> list[tuple[Http, str]]:
+    def start(token):
+        client = Http(port, token)
+        status, body = client.post(f"/api/quizzes/{quiz_id}/start")
+        assert status in (200, 201), body
+        return client, body["attempt_id"]
+
+    return list(gevent.pool.Pool(50).imap(start, tokens))
+
+
+# --- Socket.IO clients ------------------------------------------------------------------------
+
+class Monitor:
+    def __init__(self, port: int, token: str, quiz_id: str, arrivals: dict | None):
+        self.sio = socketio.Client(reconnection=False)
+        joined = gevent.event.Event()
+        self.sio.on("joined", lambda _data: joined.set(), namespace=MONITOR_NS)
+        if arrivals is not None:
+            self.sio.on("violation", lambda d: arrivals.setdefault(d["violation_id"], []).append(
+                time.perf_counter()), namespace=MONITOR_NS)
+        self.sio.connect(f"http://127.0.0.1:{port}", namespaces=[MONITOR_NS], transports=["websocket"],
+                         auth={"token": token}, wait_timeout=30)
+        self.sio.emit("join_quiz", {"quiz_id": quiz_id}, namespace=MONITOR_NS)
+        if not joined.wait(30):
+            raise RuntimeError("monitor did not join")
+
+    def close(self):
+        self.sio.disconnect()
+
+
+def connect_monitors(n, port, token, quiz_id, arrivals=None) -> list[Monitor]:
+    return list(gevent.pool.Pool(20).imap(lambda _i: Monitor(port, token, quiz_id, arrivals), range(n)))
+
+
+# --- part 1: fan-out ------------------------------------------------------------------------
+
+def wait_all(arrivals: dict, key: str, n: int, timeout=5.0) -> list[float]:
+    deadline = time.perf_counter() + timeout
+    while len(arrivals.get(key, ())) < n and time.perf_counter() < deadline:
+        gevent.sleep(0.001)
+    return arrivals.get(key, [])
+
+
+def fan_out(args, env, teacher_token, quizzes):
+    from flask_socketio import SocketIO
+
+    server = Server(args.port, env)
+    try:
+        quiz = quizzes[0]
+        students = start_attempts(args.port, quiz["id"], quiz["students"][:args.events])
+        arrivals: dict = {}
+        monitors = connect_monitors(args.monitors, args.port, teacher_token, quiz["id"], arrivals)
+        bare = SocketIO(message_queue=args.redis_url, channel=env["SOCKETIO_CHANNEL"])
+        gevent.sleep(1)
+        results = {"violation request": [], "bare emit": []}
+        for index, (client, attempt_id) in enumerate(students):
+            key = f"bare-{index}"
+            sent = time.perf_counter()
+            bare.emit("violation", {"violation_id": key, "quiz_id": quiz["id"], "attempt_id": attempt_id,
+                                    "student_name": "Bench Student", "violation_type": "tab_switch"},
+                      to=f"quiz_{quiz['id']}", namespace=MONITOR_NS)
+            got = wait_all(arrivals, key, args.monitors)
+            results["bare emit"].append([t - sent for t in got])
+            gevent.sleep(0.2)
+            sent = time.perf_counter()
+            status, body = client.post(f"/api/attempts/{attempt_id}/violations", {"violation_type": "tab_switch"})
+            assert status == 200, body
+            got = wait_all(arrivals, body["violation_id"], args.monitors)
+            results["violation request"].append([t - sent for t in got])
+            gevent.sleep(0.2)
+        for monitor in monitors:
+            monitor.close()
+        return results
+    finally:
+        server.stop()
+
+
+def report_fan_out(results, n_monitors):
+    print(f"\n== Fan-out to {n_monitors} monitors in one room (ms)")
+    for name, per_event in results.items():
+        complete = sum(1 for times in per_event if len(times) == n_monitors)
+        medians = [statistics.median(t) * 1000 for t in per_event if t]
+        maxima = [max(t) * 1000 for t in per_event if t]
+        print(f"  {name:<18} events {len(per_event)} (all {n_monitors} delivered: {complete}) "
+              f"median {statistics.median(medians):6.1f}  max (median of events) {statistics.median(maxima):6.1f}  "
+              f"worst max {max(maxima):6.1f}")
+
+
+# --- part 2: autosave with and without monitors ----------------------------------------------
+
+def autosave_phase(savers, question_ids, seconds, warmup=3.0) -> tuple[list[float], int]:
+    latencies, failures, stop_at = [], [0], time.perf_counter() + warmup + seconds
+    measure_from = time.perf_counter() + warmup
+
+    def student(client, attempt_id):
+        gevent.sleep(random.random())
+        index = random.randrange(len(question_ids))
+        while time.perf_counter() < stop_at:
+            index = (index + 1) % len(question_ids)
+            body = {"question_id": question_ids[index], "answer_option": random.randrange(4),
+                    "question_index": index}
+            began = time.perf_counter()
+            status, _ = client.post(f"/api/attempts/{attempt_id}/answer", body)
+            if began >= measure_from:
+                latencies.append(time.perf_counter() - began)
+                failures[0] += status != 200
+            gevent.sleep(max(0.0, random.uniform(0.8, 1.2) - (time.perf_counter() - began)))
+
+    gevent.joinall([gevent.spawn(student, c, a) for c, a in savers])
+    return latencies, failures[0]
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
+    ports = [args.port + 1 + i for i in range(args.instances)]
+    servers = [Server(port, env) for port in ports]
+    try:
+        savers = []
+        for index, quiz in enumerate(quizzes):
+            port = ports[index % len(ports)]
+            tokens = quiz["students"][args.events:] if index == 0 else quiz["students"]
+            savers += start_attempts(port, quiz["id"], tokens)
+        rows = []
+        for pair in range(args.pairs):
+            plain, failed_plain = autosave_phase(savers, question_ids, args.duration)
+            monitors = [m for quiz in quizzes for m in connect_monitors(3, ports[0], teacher_token, quiz["id"])]
+            watched, failed_watched = autosave_phase(savers, question_ids, args.duration)
+            for monitor in monitors:
+                monitor.close()
+            rows.append((plain, watched, failed_plain + failed_watched))
+            print(f"  pair {pair + 1}: without p50 {percentile(plain, .5):6.2f} p99 {percentile(plain, .99):6.2f} "
+                  f"({len(plain) / args.duration:5.0f} req/s) | with p50 {percentile(watched, .5):6.2f} "
+                  f"p99 {percentile(watched, .99):6.2f} ({len(watched) / args.duration:5.0f} req/s) | "
+                  f"non-2xx {failed_plain + failed_watched}")
+        return rows
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def report_overhead(rows, args):
+    p50 = [percentile(w, .5) / percentile(p, .5) for p, w, _f in rows]
+    p99 = [percentile(w, .99) / percentile(p, .99) for p, w, _f in rows]
+    print(f"== Autosave with 3 monitors x {args.quizzes} quizzes vs without, {len(rows)} pair(s): "
+          f"p50 ratio median {statistics.median(p50):.2f} (min {min(p50):.2f}, max {max(p50):.2f}); "
+          f"p99 ratio median {statistics.median(p99):.2f} (min {min(p99):.2f}, max {max(p99):.2f}); "
+          f"non-2xx {sum(f for *_x, f in rows)}")
+
+
+def main():
+    args = parse_args()
+    db_url, drop = create_database(args.db_url)
+    env = bench_env(db_url, args.redis_url, f"qms-bench-{uuid.uuid4().hex[:8]}",
+                    range(args.port, args.port + args.instances + 1))
+    os.environ.update(env)
+    try:
+        from app import create_app
+
+        app = create_app("production")
+        with app.app_context():
+            per_quiz = max(1, args.students // args.quizzes)
+            teacher_token, question_ids, quizzes = seed(args.quizzes, per_quiz, per_quiz + args.events)
+        print(f"data: {args.quizzes} quizzes x {per_quiz} students, 5 questions; monitors {args.monitors}; "
+              f"database {db_url.rsplit('/', 1)[-1].split('?')[0]}")
+        report_fan_out(fan_out(args, env, teacher_token, quizzes), args.monitors)
+        print(f"\n== Autosave, {per_quiz * args.quizzes} students ~1/s, {args.instances} instance(s) (ms)")
+        report_overhead(monitoring_overhead(args, env, teacher_token, question_ids, quizzes), args)
+    finally:
+        drop()
+
+
+if __name__ == "__main__":
+    main()
