@@ -12,4 +12,5 @@ app = create_app(os.environ.get("APP_ENV", "development"))
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
+    print(f"Serving REST and Socket.IO on http://{host}:{port} (API docs: http://{host}:{port}/api/docs)", flush=True)
     socketio.run(app, host=host, port=port, debug=False, allow_unsafe_werkzeug=True)

@@ -54,4 +54,4 @@ def seed_demo(if_empty: bool) -> None:
         click.echo("Demo school created.")
     click.echo("Demo logins (e-mail or registration number / password):")
     for role, login, password in DEMO_LOGINS:
-        click.echo(f"  {role:<8} {login:<28} {password}")
+        click.echo(f"  {role:<10} {login:<28} {password}")

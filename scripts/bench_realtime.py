@@ -70,7 +70,7 @@ def parse_args():
     p.add_argument("--instances", type=int, default=2)
     args = p.parse_args()
     if args.quick:
-        args.students, args.duration, args.pairs = min(args.students, 200), 5, 1
+        args.students, args.duration, args.pairs = min(args.students, 100), 5, 1
     return args
 
 
@@ -96,7 +96,8 @@ def create_database(server_url: str) -> tuple[str, callable]:
 def bench_env(db_url: str, redis_url: str, channel: str, ports) -> dict:
     return {"APP_ENV": "production", "DATABASE_URL": db_url, "REDIS_URL": redis_url, "SOCKETIO_CHANNEL": channel,
             "SECRET_KEY": secrets.token_hex(32), "JWT_SECRET_KEY": secrets.token_hex(32),
-            "CORS_ORIGINS": ",".join(f"http://127.0.0.1:{port}" for port in ports), "TRUSTED_PROXY_HOPS": "0", "LOG_LEVEL": "WARNING",
+            "CORS_ORIGINS": ",".join(f"http://127.0.0.1:{port}" for port in ports),
+            "TRUSTED_PROXY_HOPS": "0", "LOG_LEVEL": "WARNING",
             "JWT_ACCESS_MINUTES": "120", "RATELIMIT_STORAGE_URI": "memory://"}
 
 

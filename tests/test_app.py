@@ -72,6 +72,17 @@ def test_unknown_body_fields_are_422_per_field(client):
     assert assert_error(response, 422)["details"] == {"role": ["Unknown field."]}
 
 
+def test_a_body_over_the_size_limit_is_413(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64)
+    response = client.post("/api/auth/forgot-password", json={"email": "a" * 100 + "@school.test"})
+    assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+
+
+def test_an_anonymous_caller_gets_401_before_any_body_validation(client):
+    assert_error(client.post("/api/auth/change-password", json={"unexpected": 1}), 401, "TOKEN_MISSING")
+    assert_error(client.post("/api/users", json={"unexpected": 1}), 401, "TOKEN_MISSING")
+
+
 def test_forbidden_role_is_403_envelope(client):
     assert_error(client.get("/api/users", headers=auth(make_student())), 403, "FORBIDDEN")
 

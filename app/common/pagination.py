@@ -4,6 +4,7 @@ Every list answers `{"items", "total", "page", "limit", "pages"}` with two queri
 (count and page), whatever the page size.
 """
 import math
+import re
 
 from marshmallow import Schema, fields, post_load, validate
 from sqlalchemy import func, select
@@ -28,6 +29,18 @@ class PageQuerySchema(BaseSchema):
         data["limit"] = data.get("limit") or data.pop("page_size", None) or DEFAULT_LIMIT
         data.pop("page_size", None)
         return data
+
+
+def ordering_field(keys) -> fields.String:
+    """An `ordering` parameter limited to `keys` (each optionally `-`-prefixed, comma-separated),
+    documented as a pattern; override `PageQuerySchema.ordering` with it in a list's query schema."""
+    names = "|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True))
+    allowed = ", ".join(sorted(keys))
+    return fields.String(
+        validate=[validate.Length(max=200),
+                  validate.Regexp(rf"^-?({names})(,-?({names}))*$", error=f"Must be one of: {allowed}")],
+        metadata={"description": f"Comma-separated, `-` for descending. Fields: {allowed}."},
+    )
 
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:

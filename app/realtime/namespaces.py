@@ -2,8 +2,11 @@
 
 A socket's token gets the checks an HTTP request gets (app.auth.tokens); the claims
 are kept per socket and re-checked against the database before each action, so a
-logout, deactivation or password change also closes the door to sockets.
+logout, deactivation or password change also closes the door to sockets. Joining
+a quiz room also needs an unexpired token (a fresh one may come with `join_quiz`);
+the notifications socket stays open as long as its token is not revoked.
 """
+import calendar
 import logging
 import threading
 
@@ -14,7 +17,7 @@ from app.auth.tokens import access_claims, user_for_claims
 from app.common.authz import get_managed_quiz
 from app.common.clock import isoformat, utcnow
 from app.common.db import commit
-from app.errors import DomainError, Forbidden, ValidationFailed
+from app.errors import DomainError, Forbidden, Unauthorized, ValidationFailed
 from app.extensions import db
 from app.realtime import push
 from app.realtime.status import quiz_status
@@ -52,12 +55,15 @@ class AuthenticatedNamespace(Namespace):
         db.session.rollback()
         raise ConnectionRefusedError(_error_payload(exc))
 
-    def user(self, token: str | None = None):
+    def user(self, token: str | None = None, *, unexpired: bool = False):
+        """The socket's user; `unexpired` also refuses a token that has expired since connect."""
         if token:
             return self.authenticate(token)
         claims = self.claims.get(request.sid)
         if claims is None:
             return self.authenticate(None)
+        if unexpired and claims.get("exp", 0) <= calendar.timegm(utcnow().timetuple()):
+            raise Unauthorized("The token has expired; send a fresh one", error_code="TOKEN_EXPIRED")
         return user_for_claims(claims)
 
     def fail(self, exc: DomainError) -> dict:
@@ -90,7 +96,7 @@ class MonitorNamespace(AuthenticatedNamespace):
         data = data if isinstance(data, dict) else {}
         try:
             quiz_id = _quiz_id(data)
-            user = require_monitor(self.user(data.get("token")))
+            user = require_monitor(self.user(data.get("token"), unexpired=True))
             quiz = get_managed_quiz(quiz_id, user)
             status = quiz_status(quiz.id)
         except DomainError as exc:

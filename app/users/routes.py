@@ -3,7 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.common.authz import current_actor, role_required
-from app.common.pagination import PageQuerySchema, page_schema
+from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import MessageSchema
 from app.users import services
 from app.users.schemas import UserCreateSchema, UserListQuerySchema, UserSchema, UserUpdateSchema
@@ -12,7 +12,7 @@ blp = Blueprint("users", __name__, url_prefix="/api/users", description="User ma
 
 
 class UserListQuery(PageQuerySchema, UserListQuerySchema):
-    pass
+    ordering = ordering_field(services.ORDERINGS)
 
 
 UserPage = page_schema(UserSchema, "UserPage")

@@ -1,6 +1,7 @@
 """Helpers for socket tests."""
 import time
 
+
 def received(client, namespace, name=None):
     events = client.get_received(namespace)
     return [e for e in events if name is None or e["name"] == name]

@@ -256,3 +256,15 @@ def test_a_students_real_requests_are_pushed_to_the_monitor(client, sockets):
     assert saved == {**saved, "answered_count": 1, "total_questions": 2, "progress": 50, "current_question": 1}
     assert violation["total_violations"] == 1
     assert submitted == {**submitted, "attempt_id": attempt_id, "status": "graded", "score": 2.0}
+
+
+def test_joining_after_the_token_expired_needs_a_fresh_token_in_join_quiz(app, sockets):
+    from app.common import clock
+
+    teacher, _cls, quiz, _q = monitored_quiz()
+    client = sockets(NS, token(teacher))
+    clock.set_frozen(utcnow() + app.config["JWT_ACCESS_TOKEN_EXPIRES"] + timedelta(seconds=1))
+    events_ = join(client, quiz.id)
+    assert events_[0]["args"][0]["error_code"] == "TOKEN_EXPIRED"
+    clock.set_frozen(None)
+    assert names(join(client, quiz.id, token=token(teacher))) == ["joined", "quiz_status"]

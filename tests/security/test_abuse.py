@@ -228,7 +228,8 @@ def test_every_export_escapes_spreadsheet_formulas(client):
             checked += len(cells)
             dangerous += [f"{url} ({fmt}): {c!r}" for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
             escaped = [c for c in cells if c.startswith("'") and c[1:] in FORMULAS + ["=evil@school.test"]]
-            assert escaped or url.endswith("/export") and "analytics" in url or "analytics" in url, (url, fmt)
+            if "analytics" not in url:  # names are in these exports: the escaping is visible
+                assert escaped, (url, fmt)
     assert checked > 50
     assert not dangerous, "\n".join(dangerous)
 
@@ -254,7 +255,7 @@ def _table_counts():
     ("wrong type", b"%PDF-1.4 not a table", "students.pdf", "application/pdf", 415),
     ("executable", b"MZ\x90\x00\x03\x00\x00\x00", "students.exe", "application/octet-stream", 415),
     ("empty", b"", "students.csv", "text/csv", 422),
-    ("mis-encoded", "name,email,registration_number,class_name\n".encode("utf-16") + "Zoë,z@s.test,R1,A\n".encode("utf-16"),
+    ("mis-encoded", "name,email,registration_number,class_name\nZoë,z@s.test,R1,A\n".encode("utf-16"),
      "students.csv", "text/csv", None),
 ])
 def test_bad_uploads_are_refused_with_nothing_written(client, path, name, content, filename, mimetype, status):
