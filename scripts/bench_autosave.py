@@ -6,7 +6,9 @@ both on one throwaway database, and measures, alternating floor/app in pairs:
 
   1. saturated throughput: 64 keep-alive connections saving back to back (wrk, or the
      Python closed loop of bench_load.py when wrk is missing), with the app's and
-     MariaDB's CPU per request and the commits observed;
+     MariaDB's CPU per request and the commits observed (MariaDB's server-wide
+     Com_commit: anything else using the server inflates it). wrk's timeout is 10 s;
+     timeouts are counted as errors and shown apart;
   2. latency at an offered load: 500 students each saving about once a second
      (p50/p99, errors; bench_load.py paced);
   3. a class-size burst: 300 students starting the same (fresh) quiz at one instant
@@ -21,9 +23,9 @@ Usage (from the repository root):
     .venv/bin/python scripts/bench_autosave.py                # 3 pairs, 10 s runs: ~4 min
     .venv/bin/python scripts/bench_autosave.py --pairs 1 --duration 5 --warmup 2   # quick look
 
-Options: --phases saturation,paced,burst (a subset), --pairs N, --duration S, --warmup S, --students N (500), --burst N (300),
---workers N (4 gevent workers per server), --port-app (5101), --port-floor (5102),
---mysql URL, --keep-db. Everything it starts (two gunicorn process groups, load
+Options: --phases saturation,paced,burst (a subset), --pairs N, --duration S, --warmup S,
+--students N (500), --burst N (300), --workers N (4 gevent workers per server),
+--port-app (5101), --port-floor (5102), --mysql URL, --keep-db. Everything it starts (two gunicorn process groups, load
 generators) is stopped by PID when it ends, and its database is dropped.
 """
 import argparse
@@ -305,15 +307,18 @@ end
 def saturate(args, port: int, tmp: Path, duration: float) -> dict:
     if shutil.which("wrk"):
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{args.connections}", f"-d{max(1, int(duration))}s", "-s", str(tmp / "save.lua"),
-             f"http://127.0.0.1:{port}", "--", str(tmp / "targets.txt")],
+            ["wrk", "-t2", f"-c{args.connections}", f"-d{max(1, int(duration))}s", "--timeout", "10s",
+             "-s", str(tmp / "save.lua"), f"http://127.0.0.1:{port}", "--", str(tmp / "targets.txt")],
             capture_output=True, text=True, timeout=duration + 30).stdout
         rate = float(out.split("Requests/sec:")[1].split()[0])
         total = int(out.split(" requests in ")[0].split()[-1])
         errors = int(out.split("Non-2xx or 3xx responses:")[1].split()[0]) if "Non-2xx" in out else 0
-        if "Socket errors" in out:
-            errors += sum(int(x.strip(",")) for x in out.split("Socket errors:")[1].splitlines()[0].split()[1::2])
-        return {"rate": rate, "requests": total, "errors": errors}
+        socket = {}
+        if "Socket errors:" in out:  # "connect 0, read 0, write 0, timeout 12"
+            words = out.split("Socket errors:")[1].splitlines()[0].replace(",", "").split()
+            socket = {words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2)}
+        return {"rate": rate, "requests": total, "errors": errors + sum(socket.values()),
+                "non_2xx": errors, "timeouts": socket.get("timeout", 0)}
     return load(port, tmp, "closed", "--duration", str(duration), "--connections", str(args.connections))
 
 

@@ -65,7 +65,7 @@ def fresh_database(server_url: str, keep: bool):
     url = make_url(server_url)
     if url.drivername == "mysql":
         url = url.set(drivername="mysql+pymysql")
-    name = f"qms_bench_{uuid.uuid4().hex[:10]}"
+    name = f"qms_bench_import_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url.set(database=None))
     with admin.connect() as conn:
         version = conn.execute(text("SELECT VERSION()")).scalar()

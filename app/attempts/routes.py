@@ -6,6 +6,7 @@ attempt already in progress (same body).
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from app.attempts import reading, resets, services
 from app.attempts.lifecycle import time_fields
@@ -52,7 +53,7 @@ def start_quiz(quiz_id):
 
 @blp.route("/attempts")
 class Attempts(MethodView):
-    @blp.arguments(AttemptListQuerySchema, location="query")
+    @blp.arguments(AttemptListQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, AttemptPage)
     @role_required()
     def get(self, params):
@@ -130,7 +131,7 @@ def reset(body):
 
 
 @blp.route("/attempts/history")
-@blp.arguments(HistoryQuerySchema, location="query")
+@blp.arguments(HistoryQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, HistorySchema)
 @role_required()
 def history(params):
@@ -138,7 +139,7 @@ def history(params):
 
 
 @blp.route("/attempts/available")
-@blp.arguments(AvailableQuerySchema, location="query")
+@blp.arguments(AvailableQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, AvailableSchema)
 @role_required("student")
 def available(params):

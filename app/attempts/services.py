@@ -155,6 +155,10 @@ def _refuse_save(attempt_id: str, now) -> None:
     # A locking read, like the snapshot's: it sees the latest committed state.
     attempt = db.session.get(QuizAttempt, attempt_id, with_for_update=True)
     refuse_closed(attempt)
+    _expire_and_refuse(attempt, now)
+
+
+def _expire_and_refuse(attempt: QuizAttempt, now) -> None:
     expire_and_commit(attempt, now)
     raise InvalidState("Time is up: the attempt was submitted as it stood", error_code="TIME_EXPIRED",
                        details=state_details(attempt))
@@ -180,8 +184,7 @@ def record_violation(attempt_id: str, data: dict, *, actor, now) -> tuple[QuizAt
             return attempt, earlier, True
     refuse_closed(attempt)
     if is_past_grace(attempt, now):
-        expire_and_commit(attempt, now)
-        refuse_closed(attempt)
+        _expire_and_refuse(attempt, now)
     violation = Violation(
         attempt_id=attempt.id, violation_type=data["violation_type"], detected_at=now,
         question_index=data.get("question_index"), severity=data.get("severity") or "medium",

@@ -119,3 +119,10 @@ def test_teacher_lists_attempts_of_their_quizzes_only(client, school, count_quer
     assert body["total"] == 3 and len(body["items"]) == 2 and body["pages"] == 2
     assert counted.count <= 3  # user, count, page with quiz and student joined
     assert client.get("/api/attempts", headers=auth(other_teacher)).get_json()["total"] == 0
+
+
+def test_unknown_query_parameters_are_refused(client, school):
+    quiz = quiz_for(school)
+    headers = auth(school.student)
+    assert_error(client.get("/api/attempts?bogus=1", headers=headers), 422)
+    assert_error(client.get(f"/api/attempts/available?quiz_id={quiz.id}&x=1", headers=headers), 422)

@@ -145,3 +145,20 @@ def test_retry_of_the_event_that_closed_the_attempt_is_not_a_conflict(client, sc
 def test_violation_on_a_closed_attempt_is_conflict(client, school):
     attempt = make_attempt(quiz_for(school), school.student, status="submitted")
     assert_error(_report(client, school, attempt.id), 409, "ATTEMPT_CLOSED")
+
+
+def test_violation_after_deadline_and_grace_closes_the_attempt(app, client, school):
+    from datetime import datetime, timedelta
+
+    from app.common import clock
+
+    start_at = datetime(2026, 3, 2, 9, 0, 0)
+    with clock.freeze(start_at) as frozen:
+        _quiz, attempt_id = _begin(client, school, time_limit_minutes=5)
+        frozen.advance(minutes=5, seconds=app.config["ATTEMPT_GRACE_SECONDS"] + 1)
+        late = _report(client, school, attempt_id)
+    assert assert_error(late, 409, "TIME_EXPIRED")["details"]["auto_submit_reason"] == "time_expired"
+    db.session.rollback()
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    assert attempt.status == "graded" and attempt.total_violations == 0
+    assert start_at + timedelta(minutes=5) == attempt.deadline_at

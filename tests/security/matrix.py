@@ -81,7 +81,7 @@ def app_routes(app) -> set[str]:
     """'METHOD /path/{param}' for every rule and method the app serves."""
     found = set()
     for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        path = re.sub(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             found.add(f"{method} {path}")
     return found

@@ -24,7 +24,7 @@ CANDIDATES = {
     "question_id": ["question", "question_short", "question_descriptive"], "class_id": ["class"],
     "student_id": ["student"], "teacher_id": ["teacher"], "access_code": ["quiz.access_code", "quiz_open.access_code"],
 }
-PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+PARAM = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-z_]+)>")
 
 
 def _values(world, name, role):
