@@ -178,9 +178,10 @@ def prepare_database(env: dict, students: int) -> dict:
 
 
 def start_app(procs: Processes, env: dict) -> None:
-    procs.start("gunicorn", [str(VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1", "-b", f"{HOST}:{HTTP_PORT}",
-                             "--timeout", "60", "--graceful-timeout", "5", "wsgi:app"],
-                env={**env, "GEVENT_PATCH": "1"})
+    # The production settings (gunicorn_config.py: one gevent-websocket worker), on our port.
+    procs.start("gunicorn", [str(VENV_BIN / "gunicorn"), "-c", "gunicorn_config.py", "wsgi:app"],
+                env={**env, "GEVENT_PATCH": "1", "GUNICORN_BIND": f"{HOST}:{HTTP_PORT}", "GUNICORN_WORKERS": "1",
+                     "GUNICORN_GRACEFUL_TIMEOUT": "5", "GUNICORN_ACCESS_LOG": "", "GUNICORN_CONTROL_SOCKET": ""})
 
 
 # --- clients ------------------------------------------------------------------------
@@ -359,10 +360,12 @@ def monitor_client(teacher_email: str, quiz_id: str, events: list):
 
     token = requests.post(BASE + "/api/auth/login", json={"email_or_reg_no": teacher_email, "password": PASSWORD},
                           timeout=5).json()["access_token"]
-    client = socketio.Client(reconnection=True, reconnection_delay=0.5)
+    client = socketio.Client(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=2)
     client.on("answer_saved", lambda data: events.append(time.monotonic()), namespace="/quiz-monitor")
+    # A monitor joins its quiz's room on every (re)connection, as the front end does.
+    client.on("connect", lambda: client.emit("join_quiz", {"quiz_id": quiz_id}, namespace="/quiz-monitor"),
+              namespace="/quiz-monitor")
     client.connect(BASE, namespaces=["/quiz-monitor"], auth={"token": token}, wait_timeout=5)
-    client.emit("join_quiz", {"quiz_id": quiz_id}, namespace="/quiz-monitor")
     return client
 
 

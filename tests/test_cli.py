@@ -1,20 +1,24 @@
-"""Operator commands: `flask create-admin`, `flask seed-demo` and the scripts wrapping them."""
+"""Operator commands: `flask create-admin`, `flask seed-demo`, `flask auth purge-tokens`, and
+the scripts wrapping them."""
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from app.auth.models import PasswordResetToken, RefreshToken, TokenBlocklist
 from app.classes.models import SchoolClass
+from app.common import clock
 from app.common.audit import AuditLog
 from app.demo import ADMIN_PASSWORD, DEMO_LOGINS, STUDENT_PASSWORD, TEACHER_PASSWORD, UNCLAIMED_CLAIM_CODE
 from app.extensions import db
 from app.questions.models import Question
 from app.quizzes.models import Quiz
 from app.users.models import Student, User
-from tests.factories import make_admin, make_teacher
+from tests.factories import make_admin, make_teacher, tokens_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -132,3 +136,21 @@ def test_seed_data_script_seeds_once(database_url):
     second = run_script("seed_data.py", database_url, "--if-empty")
     assert second.returncode == 0 and "skipped" in second.stdout
     assert count(Student) == 30
+
+
+# --- auth purge-tokens ------------------------------------------------------------------
+
+def test_purge_tokens_deletes_only_expired_token_rows(runner, client):
+    user = make_admin()
+    old = tokens_for(user)
+    client.post("/api/auth/logout", headers={"Authorization": f"Bearer {old['access_token']}"})
+    client.post("/api/auth/forgot-password", json={"email": user.email})
+    clock.set_frozen(clock.utcnow() + timedelta(days=7, minutes=1))
+    fresh = tokens_for(user)
+    result = runner.invoke(args=["auth", "purge-tokens"])
+    assert result.exit_code == 0, result.output
+    assert "1 blocklisted access tokens, 1 refresh tokens, 1 reset codes deleted." in result.output
+    assert (count(TokenBlocklist), count(PasswordResetToken)) == (0, 0)
+    assert count(RefreshToken) == 1
+    clock.set_frozen(None)
+    assert client.post("/api/auth/refresh", json={"refresh_token": fresh["refresh_token"]}).status_code == 200

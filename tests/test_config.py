@@ -54,8 +54,12 @@ def test_testing_configuration_honours_database_url(tmp_path):
 
 
 def test_development_configuration_defaults_to_an_embedded_database():
-    uri = probe({"APP_ENV": "development"}, "SQLALCHEMY_DATABASE_URI")["SQLALCHEMY_DATABASE_URI"]
-    assert uri.startswith("sqlite:///") and uri.endswith("instance/quiz.db")
+    code = "from app.config import CONFIGS; print(CONFIGS['development'].SQLALCHEMY_DATABASE_URI)"
+    clean = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True,
+                          timeout=120)
+    uri = done.stdout.strip()
+    assert uri.startswith("sqlite:///") and uri.endswith("instance/quiz.db"), done.stderr[-2000:]
 
 
 def test_rate_limiting_is_on_unless_disabled_explicitly(tmp_path):

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, decode_token
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from app.auth import tokens
-from app.auth.models import PasswordResetToken
+from app.auth.models import PasswordResetToken, RefreshToken, TokenBlocklist
 from app.auth.passwords import (
     check_password_policy,
     codes_match,
@@ -176,3 +176,15 @@ def change_password(user: User, current_password: str, new_password: str) -> dic
     check_password_policy(new_password, "new_password")
     set_password(user, new_password, actor=user, action="password_changed")
     return tokens.issue_token_pair(user)
+
+
+def purge_expired_tokens(now) -> dict[str, int]:
+    """Delete token rows past their expiry: an expired token fails its signature check
+    before any of these rows would be read."""
+    targets = {
+        "blocklisted access tokens": delete(TokenBlocklist).where(TokenBlocklist.expires_at <= now),
+        "refresh tokens": delete(RefreshToken).where(RefreshToken.expires_at <= now),
+        "reset codes": delete(PasswordResetToken).where(PasswordResetToken.expires_at <= now),
+    }
+    return {name: db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+            for name, stmt in targets.items()}

@@ -53,7 +53,7 @@ def on_quiz_published(*, quiz_id, actor_id=None, **_):
     students = db.session.scalars(
         select(Student.id).join(User, User.id == Student.id).where(
             Student.class_id.in_(select(QuizClass.class_id).where(QuizClass.quiz_id == quiz_id)),
-            User.is_active.is_(True))
+            User.is_active.is_(True)).order_by(Student.registration_number)
     ).all()
     return [services.notify(
         "quiz_published", students, {"quiz_id": quiz_id, "quiz_title": quiz.title, "subject": quiz.subject},
@@ -123,7 +123,9 @@ def on_violation(*, attempt_id, quiz_id, student_id, violation_type, total_viola
 @own_unit_of_work
 def on_student_added(*, student_id, class_id, actor_id=None, **_):
     school_class = db.session.get(SchoolClass, class_id)
-    teachers = db.session.scalars(select(TeacherClass.teacher_id).where(TeacherClass.class_id == class_id)).all()
+    teachers = db.session.scalars(
+        select(TeacherClass.teacher_id).join(User, User.id == TeacherClass.teacher_id)
+        .where(TeacherClass.class_id == class_id).order_by(User.email)).all()
     context = {"student_id": student_id, "student_name": _name(student_id), "class_id": class_id,
                "class_name": school_class.name}
     return [services.notify("student_added", [t for t in teachers if t != actor_id], context,

@@ -22,6 +22,7 @@ def _students_of(quiz_id: str):
         select(Student.id).join(User, User.id == Student.id)
         .where(Student.class_id.in_(select(QuizClass.class_id).where(QuizClass.quiz_id == quiz_id)),
                User.is_active.is_(True))
+        .order_by(Student.registration_number)
     )
 
 

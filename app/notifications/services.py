@@ -35,13 +35,14 @@ def notify(template: str, recipients, context: dict, *, entity_type: str, entity
            actor_id: str | None = None, link: str | None = None, action_url: str | None = None,
            expires_at=None, dedupe_key: str | None = None) -> Batch | None:
     """Flush one event and its notifications; None when nobody is left to notify."""
-    recipients = list(dict.fromkeys(r for r in recipients if r))
+    recipients = list(dict.fromkeys(r for r in recipients if r))  # callers give a stable order
     if not recipients:
         return None
     content = render(template, context)
+    details = {k: v for k, v in context.items() if k not in ("title", "message")}  # already in the row
     event = NotificationEvent(
         event_type=content["type"], entity_type=entity_type, entity_id=entity_id, triggered_by=actor_id,
-        recipients=recipients, notification_template=template, details=context, dedupe_key=dedupe_key,
+        recipients=recipients, notification_template=template, details=details, dedupe_key=dedupe_key,
         email_required=content["priority"] == "high",
     )
     if not _add_event(event):
@@ -49,7 +50,7 @@ def notify(template: str, recipients, context: dict, *, entity_type: str, entity
     now = utcnow()
     rows = [{
         "id": new_id(), "user_id": user_id, "is_read": False, "read_at": None, "created_at": now,
-        "link": link, "action_url": action_url, "expires_at": expires_at, "details": context,
+        "link": link, "action_url": action_url, "expires_at": expires_at, "details": details,
         "event_id": event.id, **content,
     } for user_id in recipients]
     for start in range(0, len(rows), INSERT_CHUNK):
@@ -192,6 +193,7 @@ def broadcast_to_class(school_class, data: dict, *, actor) -> int:
     student_ids = db.session.scalars(
         select(Student.id).join(User, User.id == Student.id)
         .where(Student.class_id == school_class.id, User.is_active.is_(True))
+        .order_by(Student.registration_number)
     ).all()
     context = {"kind": data["type"], "priority": data.get("priority", "medium"), "title": data["title"].strip(),
                "message": data["message"].strip(), "class_id": school_class.id, "class_name": school_class.name,

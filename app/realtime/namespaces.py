@@ -53,6 +53,7 @@ class AuthenticatedNamespace(Namespace):
 
     def refuse(self, exc: DomainError):
         db.session.rollback()
+        self.claims.pop(request.sid, None)  # a refused socket never disconnects
         raise ConnectionRefusedError(_error_payload(exc))
 
     def user(self, token: str | None = None, *, unexpired: bool = False):

@@ -1,4 +1,5 @@
 """A small school for attempt tests: a teacher, a class, a student and a quiz of four types."""
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -32,3 +33,18 @@ def start(client, quiz, user):
     from tests.factories import auth
 
     return client.post(f"/api/quizzes/{quiz.id}/start", headers=auth(user))
+
+
+@contextmanager
+def captured(signal):
+    """The payloads `signal` sends inside the block (only this receiver is removed after)."""
+    received = []
+
+    def receiver(_sender, **payload):
+        received.append(payload)
+
+    signal.connect(receiver)
+    try:
+        yield received
+    finally:
+        signal.disconnect(receiver)

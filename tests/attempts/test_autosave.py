@@ -5,7 +5,7 @@ from sqlalchemy import select
 from app.attempts.models import QuizAttempt, StudentAnswer
 from app.common import clock, events
 from app.extensions import db
-from tests.attempts.conftest import quiz_for, start
+from tests.attempts.conftest import captured, quiz_for, start
 from tests.factories import auth, make_attempt, make_student
 from tests.helpers import assert_error
 
@@ -146,9 +146,7 @@ def test_save_within_grace_is_accepted(app, client, school):
 
 
 def test_save_after_deadline_and_grace_is_refused_and_the_attempt_is_graded(app, client, school):
-    received = []
-    events.attempt_submitted.connect(lambda _s, **kw: received.append(kw), weak=False)
-    try:
+    with captured(events.attempt_submitted) as received:
         with clock.freeze(NOW) as frozen:
             _quiz, attempt_id = _begin(client, school, time_limit_minutes=10)
             url, headers = f"/api/attempts/{attempt_id}/answer", auth(school.student)
@@ -156,8 +154,6 @@ def test_save_after_deadline_and_grace_is_refused_and_the_attempt_is_graded(app,
                                json={"question_id": school.q.mcq.id, "answer_option": 1}).status_code == 200
             frozen.advance(minutes=10, seconds=app.config["ATTEMPT_GRACE_SECONDS"] + 1)
             late = client.post(url, headers=headers, json={"question_id": school.q.tf.id, "answer_option": 0})
-    finally:
-        events.attempt_submitted.receivers.clear()
     body = assert_error(late, 409, "TIME_EXPIRED")
     assert body["details"]["status"] == "graded"
     db.session.rollback()
@@ -180,14 +176,10 @@ def test_save_counts_statements_on_the_hot_path(client, school, count_queries):
 
 
 def test_answer_saved_event_carries_progress(client, school):
-    received = []
-    events.answer_saved.connect(lambda _s, **kw: received.append(kw), weak=False)
-    try:
+    with captured(events.answer_saved) as received:
         _quiz, attempt_id = _begin(client, school)
         client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
                     json={"question_id": school.q.tf.id, "answer_option": 1})
-    finally:
-        events.answer_saved.receivers.clear()
     assert received == [{"attempt_id": attempt_id, "quiz_id": _quiz.id, "student_id": school.student.id,
                          "question_id": school.q.tf.id, "question_index": 1, "answered_count": 1,
                          "question_count": 3}]

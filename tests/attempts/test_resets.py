@@ -4,7 +4,7 @@ from app.attempts.models import AttemptHistory, QuizAttempt
 from app.common import events
 from app.common.audit import AuditLog
 from app.extensions import db
-from tests.attempts.conftest import quiz_for, start
+from tests.attempts.conftest import captured, quiz_for, start
 from tests.factories import auth, make_admin, make_attempt, make_class, make_student, make_teacher
 from tests.helpers import assert_error
 
@@ -19,15 +19,11 @@ def _available(client, student, quiz):
 
 
 def test_reset_archives_grants_and_lets_the_student_start_again(client, school):
-    received = []
-    events.attempt_reset.connect(lambda _s, **kw: received.append(kw), weak=False)
     quiz = quiz_for(school, max_attempts=1)
     make_attempt(quiz, school.student, status="graded", score=1, total_marks=6)
     assert _available(client, school.student, quiz)["remaining_attempts"] == 0
-    try:
+    with captured(events.attempt_reset) as received:
         response = _reset(client, school.teacher, quiz, school.student, additional=1)
-    finally:
-        events.attempt_reset.receivers.clear()
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["success"] is True and body["new_max_attempts"] == 2 and body["archived_attempts"] == 1

@@ -4,7 +4,7 @@ from app.attempts.models import QuizAttempt
 from app.common import clock
 from app.extensions import db
 from app.questions.models import ANSWER_KEY_FIELDS
-from tests.attempts.conftest import quiz_for, start
+from tests.attempts.conftest import captured, quiz_for, start
 from tests.factories import auth, make_attempt, make_class, make_student
 from tests.helpers import assert_error, walk_keys
 
@@ -116,3 +116,13 @@ def test_start_after_an_abandoned_attempt_begins_the_next_one(client, school):
     assert second.status_code == 201
     assert second.get_json()["attempt_number"] == 2
     assert second.get_json()["attempt_id"] != first["attempt_id"]
+
+
+def test_attempt_started_is_published_once_not_on_resume(client, school):
+    from app.common import events
+
+    with captured(events.attempt_started) as received:
+        quiz = quiz_for(school)
+        attempt_id = start(client, quiz, school.student).get_json()["attempt_id"]
+        start(client, quiz, school.student)
+    assert received == [{"attempt_id": attempt_id, "quiz_id": quiz.id, "student_id": school.student.id}]

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from app.attempts.models import QuizAttempt, StudentAnswer, Violation
 from app.common import events
 from app.extensions import db
-from tests.attempts.conftest import quiz_for, start
+from tests.attempts.conftest import captured, quiz_for, start
 from tests.factories import auth, make_attempt, make_student
 from tests.helpers import assert_error
 
@@ -60,13 +60,9 @@ def test_submit_twice_is_conflict_with_the_attempts_state(client, school):
 
 
 def test_submit_publishes_attempt_submitted(client, school):
-    received = []
-    events.attempt_submitted.connect(lambda _s, **kw: received.append(kw), weak=False)
-    try:
+    with captured(events.attempt_submitted) as received:
         quiz, attempt_id = _begin(client, school)
         client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student))
-    finally:
-        events.attempt_submitted.receivers.clear()
     assert received == [{"attempt_id": attempt_id, "quiz_id": quiz.id, "student_id": school.student.id,
                          "status": "graded", "auto_submit_reason": None, "score": 0.0, "total_marks": 6,
                          "percentage": 0.0, "pending_manual_grading": 0}]
@@ -83,14 +79,10 @@ def _report(client, school, attempt_id, **body):
 
 
 def test_violation_is_recorded_and_counted(client, school):
-    received = []
-    events.violation_recorded.connect(lambda _s, **kw: received.append(kw), weak=False)
-    try:
+    with captured(events.violation_recorded) as received:
         _quiz, attempt_id = _begin(client, school)
         response = _report(client, school, attempt_id, severity="high", question_index=2,
                            metadata={"hidden_ms": 4000})
-    finally:
-        events.violation_recorded.receivers.clear()
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["message"] == "Violation recorded"
@@ -162,3 +154,15 @@ def test_violation_after_deadline_and_grace_closes_the_attempt(app, client, scho
     attempt = db.session.get(QuizAttempt, attempt_id)
     assert attempt.status == "graded" and attempt.total_violations == 0
     assert start_at + timedelta(minutes=5) == attempt.deadline_at
+
+
+def test_submit_after_deadline_and_grace_is_recorded_as_time_expired(app, client, school):
+    from datetime import datetime
+
+    from app.common import clock
+
+    with clock.freeze(datetime(2026, 3, 2, 9, 0, 0)) as frozen:
+        _quiz, attempt_id = _begin(client, school, time_limit_minutes=5)
+        frozen.advance(minutes=6)
+        body = client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student)).get_json()
+    assert body["attempt_status"] == "graded" and body["auto_submit_reason"] == "time_expired"

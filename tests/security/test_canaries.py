@@ -96,15 +96,30 @@ def test_no_student_response_or_event_carries_the_answer_key(app, client):
             crawled += 1
             for leak in _leaks(world, response_text(response)):
                 leaks.append(f"{row.key} as {role} on {variant}: {leak}")
+    # Teachers' actions that notify students live: grading, a class message, a reset.
+    for side in ("a", "b"):
+        teacher = world.headers(f"teacher_{side}")
+        client.post(f"/api/grading/attempts/{world.get('attempt', side).id}/grade", headers=teacher, json={
+            "grades": [{"question_id": world.get("question_descriptive", side).id, "marks_awarded": 3}]})
+        client.post(f"/api/classes/{world.get('class', side).id}/notify", headers=teacher,
+                    json={"type": "announcement", "title": "Hello", "message": "Results are out"})
+        client.post("/api/attempts/reset", headers=teacher, json={
+            "student_id": world.get("student", side).id, "quiz_id": world.get("quiz", side).id,
+            "additional_attempts": 1, "reason": "Retake"})
+    if sockets:
+        assert any(s.is_connected("/notifications") for (_r, ns), s in sockets.items() if ns == "/notifications")
+    events = 0
     for (role, namespace), socket in sockets.items():
         if socket.is_connected(namespace):
             socket.emit("heartbeat", {}, namespace=namespace)
             socket.emit("join_quiz", {"quiz_id": world.get("quiz_open", "a").id}, namespace=namespace)
             for event in socket.get_received(namespace):
+                events += 1
                 for leak in _leaks(world, json.dumps(event.get("args"), default=str)):
                     leaks.append(f"socket {namespace} event {event['name']} to {role}: {leak}")
             socket.disconnect(namespace=namespace)
     assert crawled > 20
+    assert not sockets or events > 0
     assert not leaks, "\n".join(leaks)
 
 
