@@ -22,8 +22,8 @@ max under 100 ms.
 Part 2, monitoring overhead: `--students` students in `--quizzes` quizzes autosave
 about once a second each (jittered, keep-alive connections) against `--instances`
 instances joined by Redis; phases alternate without and with 3 monitors per quiz
-connected to the first instance (`--pairs` pairs of `--duration` seconds after a 3 s
-warm-up). Reported: autosave p50/p99 per phase and the median ratio (with/without)
+connected to the first instance (in a process of their own) (`--pairs` pairs of `--duration` seconds after a 3 s
+warm-up, in A B / B A order). Reported: autosave p50/p99 per phase and the median ratio (with/without)
 over the pairs. Target: no more than 20 % worse. Non-2xx answers are counted (must
 be 0). The load generator runs on the same machine: on a busy box, compare ratios,
 not absolute numbers.
@@ -68,6 +68,7 @@ def parse_args():
     p.add_argument("--duration", type=float, default=15)
     p.add_argument("--pairs", type=int, default=3)
     p.add_argument("--instances", type=int, default=2)
+    p.add_argument("--monitor-child", help=argparse.SUPPRESS)  # internal: the monitors' own process
     args = p.parse_args()
     if args.quick:
         args.students, args.duration, args.pairs = min(args.students, 100), 5, 1
@@ -294,6 +295,40 @@ def autosave_phase(savers, question_ids, seconds, warmup=3.0) -> tuple[list[floa
     return latencies, failures[0]
 
 
+def watched_phase(args, savers, question_ids, port, token, quiz_ids):
+    monitors = start_monitor_process(port, token, quiz_ids)
+    try:
+        return autosave_phase(savers, question_ids, args.duration)
+    finally:
+        monitors.terminate()
+        monitors.wait()
+
+
+def start_monitor_process(port: int, token: str, quiz_ids: list[str], per_quiz: int = 3):
+    """The monitors live in a process of their own, so that receiving their pushes does
+    not slow down the load generator that measures autosave latency."""
+    spec = json.dumps({"port": port, "token": token, "quizzes": quiz_ids, "per_quiz": per_quiz})
+    child = subprocess.Popen([sys.executable, __file__, "--monitor-child", spec], stdout=subprocess.PIPE,
+                             text=True, cwd=ROOT)
+    if not child.stdout.readline().startswith("ready"):
+        raise RuntimeError("monitor process failed")
+    return child
+
+
+def monitor_child(spec_json: str) -> None:
+    import signal
+
+    spec = json.loads(spec_json)
+    monitors = [m for quiz_id in spec["quizzes"]
+                for m in connect_monitors(spec["per_quiz"], spec["port"], spec["token"], quiz_id)]
+    stop = gevent.event.Event()
+    gevent.signal_handler(signal.SIGTERM, stop.set)
+    print("ready", flush=True)
+    stop.wait()
+    for monitor in monitors:
+        monitor.close()
+
+
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
@@ -309,12 +344,15 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
             tokens = quiz["students"][args.events:] if index == 0 else quiz["students"]
             savers += start_attempts(port, quiz["id"], tokens)
         rows = []
+        quiz_ids = [quiz["id"] for quiz in quizzes]
         for pair in range(args.pairs):
-            plain, failed_plain = autosave_phase(savers, question_ids, args.duration)
-            monitors = [m for quiz in quizzes for m in connect_monitors(3, ports[0], teacher_token, quiz["id"])]
-            watched, failed_watched = autosave_phase(savers, question_ids, args.duration)
-            for monitor in monitors:
-                monitor.close()
+            # A B, then B A: a drift over the run does not always favour the same phase.
+            if pair % 2 == 0:
+                plain, failed_plain = autosave_phase(savers, question_ids, args.duration)
+                watched, failed_watched = watched_phase(args, savers, question_ids, ports[0], teacher_token, quiz_ids)
+            else:
+                watched, failed_watched = watched_phase(args, savers, question_ids, ports[0], teacher_token, quiz_ids)
+                plain, failed_plain = autosave_phase(savers, question_ids, args.duration)
             rows.append((plain, watched, failed_plain + failed_watched))
             print(f"  pair {pair + 1}: without p50 {percentile(plain, .5):6.2f} p99 {percentile(plain, .99):6.2f} "
                   f"({len(plain) / args.duration:5.0f} req/s) | with p50 {percentile(watched, .5):6.2f} "
@@ -337,6 +375,8 @@ def report_overhead(rows, args):
 
 def main():
     args = parse_args()
+    if args.monitor_child:
+        return monitor_child(args.monitor_child)
     db_url, drop = create_database(args.db_url)
     env = bench_env(db_url, args.redis_url, f"qms-bench-{uuid.uuid4().hex[:8]}",
                     range(args.port, args.port + args.instances + 1))
