@@ -169,17 +169,23 @@ def unassign_teacher(school_class: SchoolClass, teacher_id: str, *, actor: User)
     record_audit(actor, "class_teacher_unassigned", "class", school_class.id, old={"teacher_id": teacher_id})
 
 
-def move_student(student: Student, school_class: SchoolClass | None, *, actor: User) -> bool:
+def move_student(student: Student, school_class: SchoolClass | None, *, actor: User,
+                 announce: bool = True) -> bool:
     """Put a student in a class (or none); says whether anything changed."""
     class_id = school_class.id if school_class is not None else None
     if student.class_id == class_id:
         return False
     student.class_id = class_id
     student.school_class = school_class
-    if class_id is not None:
-        events.publish(events.student_added_to_class, student_id=student.id, class_id=class_id,
-                       actor_id=actor.id)
+    if class_id is not None and announce:
+        announce_students_added([student.id], class_id, actor)
     return True
+
+
+def announce_students_added(student_ids: list[str], class_id: str, actor: User) -> None:
+    if student_ids:
+        events.publish(events.student_added_to_class, student_ids=list(student_ids), class_id=class_id,
+                       actor_id=actor.id)
 
 
 def assign_students(school_class: SchoolClass, student_ids: list[str], *, actor: User) -> list[str]:
@@ -192,7 +198,8 @@ def assign_students(school_class: SchoolClass, student_ids: list[str], *, actor:
         raise NotFound("Some students were not found", details={"student_ids": missing})
     moves = {s.id: s.class_id for s in students if s.class_id != school_class.id}
     for student in students:
-        move_student(student, school_class, actor=actor)
+        move_student(student, school_class, actor=actor, announce=False)
+    announce_students_added(sorted(moves), school_class.id, actor)
     if moves:
         record_audit(actor, "class_students_assigned", "class", school_class.id,
                      old={"previous_class_ids": moves}, new={"student_ids": sorted(moves)})

@@ -33,7 +33,8 @@ attempt_submitted = signals.signal("attempt-submitted")
 attempt_graded = signals.signal("attempt-graded")
 # attempt_reset:           quiz_id, student_id, actor_id, additional_attempts, reason
 attempt_reset = signals.signal("attempt-reset")
-# student_added_to_class:  student_id, class_id, actor_id
+# student_added_to_class:  student_ids (list), class_id, actor_id — one event per class and
+#                          operation, so an import of a whole year group is one event per class
 student_added_to_class = signals.signal("student-added-to-class")
 
 _fallback_queue: list = []

@@ -121,16 +121,22 @@ def on_violation(*, attempt_id, quiz_id, student_id, violation_type, total_viola
 
 
 @own_unit_of_work
-def on_student_added(*, student_id, class_id, actor_id=None, **_):
-    school_class = db.session.get(SchoolClass, class_id)
-    teachers = db.session.scalars(
+def on_student_added(*, student_ids, class_id, actor_id=None, **_):
+    """One notice per teacher of the class (but the one who did it), however many students."""
+    teachers = [t for t in db.session.scalars(
         select(TeacherClass.teacher_id).join(User, User.id == TeacherClass.teacher_id)
-        .where(TeacherClass.class_id == class_id).order_by(User.email)).all()
-    context = {"student_id": student_id, "student_name": _name(student_id), "class_id": class_id,
-               "class_name": school_class.name}
-    return [services.notify("student_added", [t for t in teachers if t != actor_id], context,
-                            entity_type="class", entity_id=class_id, actor_id=actor_id,
-                            action_url=f"/teacher/classes/{class_id}")]
+        .where(TeacherClass.class_id == class_id).order_by(User.email)).all() if t != actor_id]
+    if not teachers:
+        return []
+    school_class = db.session.get(SchoolClass, class_id)
+    context = {"class_id": class_id, "class_name": school_class.name, "count": len(student_ids),
+               "student_ids": student_ids[:50]}
+    template = "students_added"
+    if len(student_ids) == 1:
+        template = "student_added"
+        context.update(student_id=student_ids[0], student_name=_name(student_ids[0]))
+    return [services.notify(template, teachers, context, entity_type="class", entity_id=class_id,
+                            actor_id=actor_id, action_url=f"/teacher/classes/{class_id}")]
 
 
 def connect() -> None:

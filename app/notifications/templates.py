@@ -57,6 +57,11 @@ TEMPLATES = {
         "title": "New Student Added",
         "message": "{student_name} has been added to your class '{class_name}'.",
     },
+    "students_added": {
+        "type": "student_added", "priority": "low", "category": "system",
+        "title": "New Students Added",
+        "message": "{count} students have been added to your class '{class_name}'.",
+    },
     # A teacher's broadcast to a class (seed 003): title and message are the teacher's.
     "class_broadcast": {
         "type": "{kind}", "priority": "{priority}", "category": "system",

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.passwords import hash_code
 from app.classes.models import SchoolClass
-from app.common import events
+from app.classes.services import announce_students_added
 from app.common.audit import record_audit
 from app.common.authz import visible_classes_clause
 from app.common.clock import utcnow
@@ -237,10 +237,16 @@ def _write(rows: list[dict], classes: dict, actor: User) -> list[dict]:
         except IntegrityError as exc:  # someone added the same person since the duplicate check
             raise Conflict("Some of these students were added meanwhile; run the import again",
                            error_code="IMPORT_CONFLICT") from exc
-    for student in students:
-        events.publish(events.student_added_to_class, student_id=student["id"], class_id=student["class_id"],
-                       actor_id=actor.id)
+    for class_id, student_ids in _ids_by_class(students).items():
+        announce_students_added(student_ids, class_id, actor)
     return _describe(rows, classes, ids, codes)
+
+
+def _ids_by_class(students: list[dict]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for student in students:
+        grouped.setdefault(student["class_id"], []).append(student["id"])
+    return grouped
 
 
 def _flush_or_conflict() -> None:

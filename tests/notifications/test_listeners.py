@@ -114,10 +114,21 @@ def test_student_added_to_a_class_notifies_its_other_teachers():
     school_class = make_class(name="Grade 7")
     adder, colleague = make_teacher(classes=[school_class]), make_teacher(classes=[school_class])
     student = make_student(name="Carol")
-    events.student_added_to_class.send("app", student_id=student.id, class_id=school_class.id, actor_id=adder.id)
+    events.student_added_to_class.send("app", student_ids=[student.id], class_id=school_class.id,
+                                       actor_id=adder.id)
     (note,) = notifications_of(colleague)
     assert note.message == "Carol has been added to your class 'Grade 7'." and note.priority == "low"
     assert notifications_of(adder) == []
+
+
+def test_a_whole_import_into_a_class_is_one_notice_per_teacher():
+    school_class = make_class(name="Grade 8")
+    teacher = make_teacher(classes=[school_class])
+    students = [make_student() for _ in range(3)]
+    events.student_added_to_class.send("app", student_ids=[s.id for s in students], class_id=school_class.id,
+                                       actor_id=None)
+    (note,) = notifications_of(teacher)
+    assert note.message == "3 students have been added to your class 'Grade 8'."
 
 
 def test_a_failing_reaction_is_logged_and_leaves_the_session_usable(caplog):

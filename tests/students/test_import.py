@@ -126,7 +126,7 @@ def test_headers_match_ignoring_case_and_spaces_and_events_fire_per_student(clie
         body = upload(client, admin, content).get_json()
     assert body["imported"] == 1, body
     imported = body["imported_students"][0]
-    assert received == [{"student_id": imported["id"], "class_id": imported["class_id"], "actor_id": admin.id}]
+    assert received == [{"student_ids": [imported["id"]], "class_id": imported["class_id"], "actor_id": admin.id}]
 
 
 def test_utf8_bom_and_latin1_files_keep_accents(client):
@@ -249,7 +249,7 @@ def test_listeners_that_commit_their_own_work_hear_every_imported_student(client
     heard = []
 
     def committing_listener(sender, **payload):
-        heard.append(payload["student_id"])
+        heard.extend(payload["student_ids"])
         commit()
 
     rows = "".join(f"S{n},s{n}@school.test,R{n},Class 10\n" for n in range(400))

@@ -118,7 +118,7 @@ def test_admin_creates_student_with_a_one_time_claim_code(client, school):
     assert stored.claim_code_hash == hash_code(code) and code not in stored.claim_code_hash
     assert stored.registration_key == "STU2024010"
     assert db.session.get(User, body["id"]).password_hash is None
-    assert received == [{"student_id": body["id"], "class_id": school["class_a"].id,
+    assert received == [{"student_ids": [body["id"]], "class_id": school["class_a"].id,
                          "actor_id": school["admin"].id}]
     assert audit_actions(body["id"]) == ["student_created"]
     fetched = client.get(f"/api/students/{body['id']}", headers=auth(school["admin"])).get_json()
@@ -192,7 +192,7 @@ def test_admin_moves_a_student_and_the_new_class_is_announced(client, school):
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["class"]["id"] == school["class_b"].id and body["name"] == "Alice J."
-    assert received == [{"student_id": student.id, "class_id": school["class_b"].id,
+    assert received == [{"student_ids": [student.id], "class_id": school["class_b"].id,
                          "actor_id": school["admin"].id}]
     assert audit_actions(student.id) == ["student_updated"]
 
