@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask import current_app, g
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 
 from app.auth.models import RefreshToken, TokenBlocklist
 from app.common.clock import utcnow
@@ -108,13 +108,22 @@ def block_access_token(jwt_payload: dict) -> None:
                                   token_type=jwt_payload.get("type", "access"), expires_at=expires))
 
 
+# Built once: every authenticated request runs it, and building the statement (with its
+# cache key) costs as much as executing it.
+_USER_UNLESS_BLOCKED = select(
+    User, exists().where(TokenBlocklist.jti == bindparam("jti")).label("blocked"),
+).where(User.id == bindparam("user_id"))
+
+
 def _load_user_unless_blocked(jwt_payload: dict):
-    """One query: the user, and whether this token's jti is on the blocklist."""
-    blocked = exists().where(TokenBlocklist.jti == jwt_payload["jti"])
-    row = db.session.execute(
-        select(User, blocked.label("blocked")).where(User.id == jwt_payload["sub"])
+    """One query: the user, and whether this token's jti is on the blocklist.
+
+    Nothing about the user is cached across requests: a role change, deactivation or
+    revocation committed by any process is seen by the very next request.
+    """
+    return db.session.execute(
+        _USER_UNLESS_BLOCKED, {"user_id": jwt_payload["sub"], "jti": jwt_payload["jti"]}
     ).first()
-    return row
 
 
 def _is_revoked(payload: dict, row) -> bool:
