@@ -49,6 +49,10 @@ def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_reset_on_return", "rollback") is None:
+        from app.common.db import rollback_on_return_only_when_needed
+        with app.app_context():
+            rollback_on_return_only_when_needed(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"),
                      render_as_batch=True, compare_type=True)
     bcrypt.init_app(app)

@@ -119,6 +119,9 @@ class Config:
             "pool_size": env_int("DB_POOL_SIZE", 10),
             "max_overflow": env_int("DB_MAX_OVERFLOW", 10),
             "pool_timeout": env_int("DB_POOL_TIMEOUT", 10),
+            # The pool's ROLLBACK on every return is replaced by one sent only when a
+            # transaction may be open: app.common.db.rollback_on_return_only_when_needed.
+            "pool_reset_on_return": None,
         }
 
 

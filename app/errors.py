@@ -180,11 +180,16 @@ def reject_unsupported_media_type() -> None:
 
 def _static_route_methods() -> set[str]:
     """Methods of the routes without parameters whose path is exactly this request's."""
-    allowed: set[str] = set()
-    for rule in current_app.url_map.iter_rules():
-        if not rule.arguments and rule.rule == request.path:
-            allowed |= rule.methods
-    return allowed
+    # Built once per URL map: Flask refuses new routes once the app has served a request.
+    url_map = current_app.url_map
+    by_path = url_map.__dict__.get("_qms_static_methods")
+    if by_path is None:
+        by_path = {}
+        for rule in url_map.iter_rules():
+            if not rule.arguments:
+                by_path.setdefault(rule.rule, set()).update(rule.methods or ())
+        url_map.__dict__["_qms_static_methods"] = by_path
+    return set(by_path.get(request.path, ()))
 
 
 def reject_method_on_static_path():

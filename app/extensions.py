@@ -5,14 +5,14 @@ from flask_jwt_extended import JWTManager as _JWTManager
 from flask_jwt_extended.config import config as _jwt_config
 from flask_jwt_extended.default_callbacks import default_decode_key_callback
 from flask_jwt_extended.tokens import _decode_jwt
-from jwt import ExpiredSignatureError
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_mail import Mail
 from flask_migrate import Migrate
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
+from jwt import ExpiredSignatureError
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -64,3 +64,9 @@ cors = CORS()
 api = Api()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 socketio = SocketIO()
+
+# Query strings are validated like bodies: an unknown parameter is a 422 naming it,
+# not silently ignored (webargs' default for the query string is to drop them).
+Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION = {
+    **Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None,
+}

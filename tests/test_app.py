@@ -215,3 +215,10 @@ def test_docs_ui_is_served(client, path):
     assert response.status_code == 200
     assert "swagger-ui" in response.get_data(as_text=True)
     assert "openapi.json" in response.get_data(as_text=True)
+
+
+def test_unknown_query_parameter_is_refused_with_its_name(client):
+    admin = make_admin()
+    response = client.get("/api/users?bogus=1", headers=auth(admin))
+    body = assert_error(response, 422, "VALIDATION_ERROR")
+    assert "bogus" in body["details"]

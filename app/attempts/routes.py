@@ -6,7 +6,6 @@ attempt already in progress (same body).
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE
 
 from app.attempts import reading, resets, services
 from app.attempts.lifecycle import time_fields
@@ -53,7 +52,7 @@ def start_quiz(quiz_id):
 
 @blp.route("/attempts")
 class Attempts(MethodView):
-    @blp.arguments(AttemptListQuerySchema, location="query", unknown=RAISE)
+    @blp.arguments(AttemptListQuerySchema, location="query")
     @blp.response(200, AttemptPage)
     @role_required()
     def get(self, params):
@@ -69,7 +68,7 @@ class AttemptItem(MethodView):
 
 
 @blp.route("/attempts/<string:attempt_id>/answer", methods=["POST"])
-@blp.arguments(AnswerInSchema)
+@blp.arguments(AnswerInSchema())  # an instance: no schema built per request
 @blp.response(200, SaveResultSchema)
 @role_required("student")
 def save_answer(body, attempt_id):
@@ -81,7 +80,7 @@ def save_answer(body, attempt_id):
 
 
 @blp.route("/attempts/<string:attempt_id>/answers", methods=["PUT"])
-@blp.arguments(AnswerBatchSchema)
+@blp.arguments(AnswerBatchSchema())
 @blp.response(200, SaveResultSchema)
 @role_required("student")
 def save_answers(body, attempt_id):
@@ -131,7 +130,7 @@ def reset(body):
 
 
 @blp.route("/attempts/history")
-@blp.arguments(HistoryQuerySchema, location="query", unknown=RAISE)
+@blp.arguments(HistoryQuerySchema, location="query")
 @blp.response(200, HistorySchema)
 @role_required()
 def history(params):
@@ -139,7 +138,7 @@ def history(params):
 
 
 @blp.route("/attempts/available")
-@blp.arguments(AvailableQuerySchema, location="query", unknown=RAISE)
+@blp.arguments(AvailableQuerySchema, location="query")
 @blp.response(200, AvailableSchema)
 @role_required("student")
 def available(params):

@@ -53,3 +53,44 @@ def enable_sqlite_foreign_keys() -> None:
 
 
 enable_sqlite_foreign_keys()
+
+
+def rollback_on_return_only_when_needed(engine) -> None:
+    """Send the pool's ROLLBACK on return only when a transaction may still be open.
+
+    The pool's default (`reset_on_return="rollback"`) rolls back every connection it
+    gets back, even after a COMMIT has ended the transaction: one more round trip on
+    every request. With `pool_reset_on_return=None` (see Config.engine_options) this
+    hook does the reset instead, skipping it only when SQLAlchemy saw the connection's
+    last transaction end (COMMIT or ROLLBACK, with no error since). A connection
+    returned in any other state (mid-transaction, after an error, garbage-collected
+    from a killed request, never used through SQLAlchemy) is rolled back as before, so
+    no connection ever goes back to the pool with an open transaction or an old
+    REPEATABLE READ snapshot.
+    """
+    from sqlalchemy import event
+
+    key = "qms_transaction_open"
+
+    def opened(conn) -> None:
+        conn.info[key] = True
+
+    def ended(conn) -> None:
+        conn.info[key] = False
+
+    def failed(context) -> None:
+        if context.connection is not None and not context.connection.invalidated:
+            context.connection.info[key] = True
+
+    def reset(dbapi_connection, record, state) -> None:
+        if record is None or state.terminate_only:
+            return
+        if record.info.get(key, True) and not state.transaction_was_reset:
+            dbapi_connection.rollback()
+        record.info[key] = False
+
+    event.listen(engine, "begin", opened)
+    event.listen(engine, "commit", ended)
+    event.listen(engine, "rollback", ended)
+    event.listen(engine, "handle_error", failed)
+    event.listen(engine, "reset", reset)
