@@ -10,10 +10,16 @@ both on one throwaway database, and measures, alternating floor/app in pairs:
      Com_commit: anything else using the server inflates it). wrk's timeout is 10 s;
      timeouts are counted as errors and shown apart;
   2. latency at an offered load: 500 students each saving about once a second
-     (p50/p99, errors; bench_load.py paced);
+     (p50/p99 from sending, p99 from the moment each save was due, errors, and the
+     share of the machine's CPU the server and MariaDB used; bench_load.py paced,
+     after a paced warm-up). Latency is quoted only from this open-loop run, never
+     from the saturated closed loop;
   3. a class-size burst: 300 students starting the same (fresh) quiz at one instant
      (p99, total time, all must get 201);
-  plus the SQL statements one save issues in each app (counted in-process).
+  plus the SQL statements one save and one start issue in each app (counted
+  in-process), package versions and the load average before and after the run. Floor
+  and app alternate in pairs, so their per-pair ratio stays comparable when absolute
+  numbers drift with other work on the machine (which shows in the load average).
 
 Prerequisites: the project's .venv (`make setup`), a MariaDB/MySQL server reachable as
 `--mysql` (default root@127.0.0.1:3306, allowed to create and drop a database), and
@@ -269,6 +275,7 @@ class Meter:
             return int(conn.execute(text("SHOW GLOBAL STATUS LIKE 'Com_commit'")).first()[1])
 
     def __enter__(self):
+        self.wall0 = time.perf_counter()
         self.app_pids = group_pids(self.proc)
         self.cpu0, self.db0, self.c0 = cpu_seconds(self.app_pids), cpu_seconds(self.db_pids), self.commits()
         return self
@@ -277,12 +284,16 @@ class Meter:
         self.app_cpu = cpu_seconds(self.app_pids) - self.cpu0
         self.db_cpu = cpu_seconds(self.db_pids) - self.db0
         self.commit_count = self.commits() - self.c0
+        self.wall = time.perf_counter() - self.wall0
         self.engine.dispose()
 
     def per_request(self, requests: int) -> dict:
         n = max(requests, 1)
+        # Share of the machine's CPUs that the server and MariaDB used (the load generator
+        # and anything else running come on top): a paced run should sit at 50-70 %.
+        busy = (self.app_cpu + self.db_cpu) / max(self.wall, 1e-9) / (os.cpu_count() or 1)
         return {"app_cpu_ms": round(self.app_cpu * 1000 / n, 3), "db_cpu_ms": round(self.db_cpu * 1000 / n, 3),
-                "commits_per_req": round(self.commit_count / n, 2)}
+                "commits_per_req": round(self.commit_count / n, 2), "cpu_busy_pct": round(100 * busy, 1)}
 
 
 LUA = """
@@ -341,8 +352,12 @@ def run_pairs(args, servers: dict, tmp: Path, data: dict) -> dict:
             row = {}
             for name in ("floor", "app"):
                 proc, port = servers[name]
+                # Warm-up of the same kind, not measured: the workers open their pool
+                # connections and compile their statements, the clients connect.
                 if kind == "saturation":
                     saturate(args, port, tmp, args.warmup)
+                elif kind == "paced":
+                    load(port, tmp, "paced", "--duration", str(args.warmup), "--students", str(args.students))
                 with Meter(args, proc) as meter:
                     if kind == "saturation":
                         measured = saturate(args, port, tmp, args.duration)
@@ -355,6 +370,10 @@ def run_pairs(args, servers: dict, tmp: Path, data: dict) -> dict:
             print(f"pair {pair + 1} {kind:<10} " + json.dumps(row), flush=True)
             results[kind].append(row)
     return results
+
+
+def args_students(results: dict) -> int:
+    return int(results["paced"][0]["floor"].get("offered_rate", 0)) if results["paced"] else 0
 
 
 def args_burst(results: dict, name: str) -> int:
@@ -381,9 +400,13 @@ def report(results: dict, statements: dict, versions: dict) -> None:
               f"errors {sum(r[name]['errors'] for r in results['saturation'])}")
     print(f"saturated throughput ratio: {ratio_summary(results['saturation'], 'rate')}")
     for name in ("floor", "app"):
-        print(f"{name:<5} 500 students ~1/s: {med('paced', name, 'rate'):.0f} saves/s  "
+        print(f"{name:<5} {args_students(results)} students ~1/s: {med('paced', name, 'rate'):.0f} saves/s  "
               f"p50 {med('paced', name, 'p50_ms'):.1f} ms  p99 {med('paced', name, 'p99_ms'):.1f} ms  "
+              f"(p99 from due time {med('paced', name, 'p99_due_ms'):.1f} ms)  "
+              f"server+DB CPU {med('paced', name, 'cpu_busy_pct'):.0f} % of the machine  "
               f"errors {sum(r[name]['errors'] for r in results['paced'])}")
+    print("p50/p99 come only from the paced run (open loop, fixed offered load), never from the "
+          "saturated closed loop, whose latencies measure the queue, not the server.")
     for name in ("floor", "app"):
         print(f"{name:<5} burst of starts: p99 {med('burst', name, 'p99_ms'):.0f} ms  "
               f"total {med('burst', name, 'elapsed_s'):.2f} s  "
@@ -392,6 +415,8 @@ def report(results: dict, statements: dict, versions: dict) -> None:
     for name, seen in statements.items():
         print(f"SQL statements per {name}: {len(seen)} + COMMIT  {seen}")
     print("versions: " + json.dumps(versions))
+    print("load average (1/5/15 min) before the run: {}, after: {}".format(
+        *(" ".join(f"{x:.2f}" for x in load) for load in (LOAD_BEFORE, os.getloadavg()))))
 
 
 def show_server_errors(tmp: Path) -> None:
@@ -415,6 +440,9 @@ def versions(args) -> dict:
     found = {p: version(p) for p in ("gunicorn", "gevent", "Flask", "SQLAlchemy", "PyMySQL")}
     found.update(server=server, wrk=bool(shutil.which("wrk")), cpus=os.cpu_count())
     return found
+
+
+LOAD_BEFORE = os.getloadavg()
 
 
 def main() -> None:

@@ -3,6 +3,9 @@
 Modes (each prints one JSON line of results):
   paced     N students, each saving about once per `interval` seconds (open loop per
             student, jittered), for `duration` seconds: offered load, p50/p99, errors.
+            Latency is timed from the moment the request is sent (p50_ms/p99_ms) and
+            also from the moment it was due (p99_due_ms): a server that falls behind
+            delays a student's next save, and only the second figure shows that queue.
   closed    C connections saving back to back for `duration` seconds (saturation;
             the fallback when wrk is not installed).
   burst     every student POSTs /api/quizzes/<quiz>/start at the same instant
@@ -69,7 +72,7 @@ def summary(latencies: list[float], statuses: list[int], elapsed: float) -> dict
 
 def paced(args, data) -> dict:
     targets, questions = data["targets"][: args.students], data["questions"]
-    latencies, statuses = [], []
+    latencies, statuses, due = [], [], []
     deadline = time.perf_counter() + args.duration
 
     def student(target):
@@ -83,11 +86,15 @@ def paced(args, data) -> dict:
             status, latency = client.post(path, body)
             statuses.append(status)
             latencies.append(latency)
+            due.append(time.perf_counter() - next_at)
             next_at += args.interval * random.uniform(0.9, 1.1)
 
     started = time.perf_counter()
     gevent.joinall([gevent.spawn(student, t) for t in targets])
-    return summary(latencies, statuses, time.perf_counter() - started)
+    result = summary(latencies, statuses, time.perf_counter() - started)
+    result["p99_due_ms"] = round(percentile(due, 99) * 1000, 2)
+    result["offered_rate"] = round(len(targets) / args.interval, 1)
+    return result
 
 
 def closed(args, data) -> dict:

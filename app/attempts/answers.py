@@ -33,9 +33,11 @@ def lock_for_save(attempt_id: str, question_ids: list[str], actor):
     """
     if not actor.is_student:
         raise NotFound("Attempt not found")
-    row = db.session.connection().execute(
-        _LOCK_FOR_SAVE, {"attempt_id": attempt_id, "student_id": actor.id, "question_ids": question_ids}
-    ).first()
+    params = {"attempt_id": attempt_id, "student_id": actor.id}
+    if len(question_ids) == 1:  # one answer (the autosave): no IN list to expand per execution
+        row = db.session.connection().execute(_LOCK_FOR_SAVE_ONE, {**params, "question_id": question_ids[0]}).first()
+    else:
+        row = db.session.connection().execute(_LOCK_FOR_SAVE, {**params, "question_ids": question_ids}).first()
     if row is None:
         raise NotFound("Attempt not found")
     return row
@@ -48,14 +50,18 @@ _SAVE_COLUMNS = (
 _ANSWERED = select(func.count(StudentAnswer.id)).where(StudentAnswer.attempt_id == QuizAttempt.id)
 # Built once (this is the hottest read). The student_id condition is authz's
 # visible_attempts_clause for a student, in bound form: only its student sees an attempt.
-_LOCK_FOR_SAVE = select(
-    *_SAVE_COLUMNS,
-    _ANSWERED.scalar_subquery().label("answered"),
-    _ANSWERED.where(StudentAnswer.question_id.in_(bindparam("question_ids", expanding=True)))
-    .scalar_subquery().label("already"),
-).where(
-    QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.student_id == bindparam("student_id"),
-).with_for_update()
+def _lock_for_save(already_condition):
+    return select(
+        *_SAVE_COLUMNS,
+        _ANSWERED.scalar_subquery().label("answered"),
+        _ANSWERED.where(already_condition).scalar_subquery().label("already"),
+    ).where(
+        QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.student_id == bindparam("student_id"),
+    ).with_for_update()
+
+
+_LOCK_FOR_SAVE = _lock_for_save(StudentAnswer.question_id.in_(bindparam("question_ids", expanding=True)))
+_LOCK_FOR_SAVE_ONE = _lock_for_save(StudentAnswer.question_id == bindparam("question_id"))
 
 
 def checked_row(attempt, item: dict) -> dict:

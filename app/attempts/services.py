@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attempts import answers as answer_store
 from app.attempts.lifecycle import (
@@ -111,6 +112,7 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent) -> tuple[QuizAttemp
     )
     db.session.add(attempt)
     db.session.flush()
+    set_committed_value(attempt, "quiz", quiz)  # the quiz in hand: no query to load it again
     events.publish(events.attempt_started, attempt_id=attempt.id, quiz_id=quiz.id, student_id=actor.id)
     return attempt, questions
 

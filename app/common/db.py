@@ -64,13 +64,16 @@ def rollback_on_return_only_when_needed(engine) -> None:
     hook does the reset instead, skipping it only when SQLAlchemy saw the connection's
     last transaction end (COMMIT or ROLLBACK, with no error since). A connection
     returned in any other state (mid-transaction, after an error, garbage-collected
-    from a killed request, never used through SQLAlchemy) is rolled back as before, so
-    no connection ever goes back to the pool with an open transaction or an old
-    REPEATABLE READ snapshot.
+    from a killed request, used through the raw DBAPI connection) is rolled back as
+    before, so no connection ever goes back to the pool with an open transaction or an
+    old REPEATABLE READ snapshot: every checkout starts out "maybe in a transaction".
     """
     from sqlalchemy import event
 
     key = "qms_transaction_open"
+
+    def checked_out(_dbapi_connection, record, _proxy) -> None:
+        record.info[key] = True
 
     def opened(conn) -> None:
         conn.info[key] = True
@@ -89,6 +92,7 @@ def rollback_on_return_only_when_needed(engine) -> None:
             dbapi_connection.rollback()
         record.info[key] = False
 
+    event.listen(engine, "checkout", checked_out)
     event.listen(engine, "begin", opened)
     event.listen(engine, "commit", ended)
     event.listen(engine, "rollback", ended)

@@ -1,0 +1,127 @@
+"""CPU per autosave and per start, in-process, for the app and the bare floor, on MariaDB.
+
+Runs N requests through each app's WSGI callable (no HTTP server, no load generator),
+with gevent's monkey-patching as under gunicorn, against a throwaway database seeded
+like scripts/bench_autosave.py, and prints the process CPU per request. CPU per request
+is far less sensitive to other work on the machine than throughput, so this is the
+quick loop for trying a change; the HTTP benchmark (bench_autosave.py) gives the
+figures to quote.
+
+Usage (from the repository root):
+    .venv/bin/python scripts/profile_hot_paths.py                 # 3000 saves, 300 starts
+    .venv/bin/python scripts/profile_hot_paths.py --profile save  # + the top functions by CPU
+    .venv/bin/python scripts/profile_hot_paths.py --profile start --saves 1000
+
+Options: --saves N, --starts N, --mysql URL (default root@127.0.0.1:3306, allowed to
+create and drop a database), --profile save|start (cProfile on CPU time; its overhead
+inflates pure-Python code, so read it for proportions only).
+"""
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import pstats  # noqa: E402
+import secrets  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def environ(method: str, path: str, token: str, body: dict | None) -> dict:
+    raw = json.dumps(body).encode() if body is not None else b""
+    env = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "5000",
+        "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1:5000", "HTTP_AUTHORIZATION": f"Bearer {token}", "wsgi.input": io.BytesIO(raw),
+        "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": True,
+        "wsgi.run_once": False, "wsgi.version": (1, 0),
+    }
+    if body is not None:
+        env.update(CONTENT_TYPE="application/json", CONTENT_LENGTH=str(len(raw)))
+    return env
+
+
+def call(wsgi, env: dict, expect: str) -> None:
+    seen = []
+    out = b"".join(wsgi(env, lambda status, headers, exc=None: seen.append(status)))
+    if not seen[0].startswith(expect):
+        raise RuntimeError(f"{env['PATH_INFO']}: {seen[0]} {out[:300]!r}")
+
+
+def cpu_per_request(fn, n: int, profile: bool = False) -> float:
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    started = time.process_time()
+    if profiler:
+        profiler.enable()
+    for i in range(n):
+        fn(i)
+    if profiler:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    return (time.process_time() - started) / n * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--saves", type=int, default=3000)
+    parser.add_argument("--starts", type=int, default=300)
+    parser.add_argument("--mysql", default="mysql+pymysql://root@127.0.0.1:3306")
+    parser.add_argument("--profile", choices=("save", "start"))
+    args = parser.parse_args()
+    database = f"qms_prof_{secrets.token_hex(4)}"
+    os.environ.update({
+        "DATABASE_URL": f"{args.mysql}/{database}?charset=utf8mb4", "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32), "JWT_SECRET_KEY": secrets.token_hex(32),
+        "CORS_ORIGINS": "http://127.0.0.1", "LOG_LEVEL": "WARNING", "JWT_ACCESS_MINUTES": "240",
+    })
+    os.environ.pop("REDIS_URL", None)
+    sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
+    import bench_autosave
+
+    seed_args = SimpleNamespace(mysql=args.mysql, students=max(400, args.starts * 2 + 10), burst=args.starts * 2)
+    bench_autosave.create_database(seed_args, database)
+    try:
+        from app import create_app
+
+        app = create_app("production")
+        data = bench_autosave.seed(app, seed_args, bursts=2)
+        import bench_floor
+
+        targets, questions = data["targets"], data["questions"]
+
+        def saver(wsgi):
+            def save(i):
+                target = targets[i % len(targets)]
+                call(wsgi, environ("POST", f"/api/attempts/{target['attempt_id']}/answer", target["token"],
+                                   {"question_id": questions[i % len(questions)], "answer_option": i % 4}), "200")
+            return save
+
+        for name, wsgi in (("floor", bench_floor.app), ("app", app), ("floor", bench_floor.app), ("app", app)):
+            for i in range(300):
+                saver(wsgi)(i)
+            print(f"{name:<5} save : {cpu_per_request(saver(wsgi), args.saves):.3f} ms CPU per request", flush=True)
+        if args.profile == "save":
+            cpu_per_request(saver(app), args.saves, profile=True)
+
+        starters = data["burst_targets"]
+        for offset, (name, wsgi) in enumerate((("floor", bench_floor.app), ("app", app))):
+            quiz = data["burst_quizzes"][offset]
+
+            def start(i, wsgi=wsgi, quiz=quiz):
+                call(wsgi, environ("POST", f"/api/quizzes/{quiz}/start", starters[i]["token"], None), "201")
+            cpu = cpu_per_request(start, args.starts, profile=args.profile == "start" and name == "app")
+            print(f"{name:<5} start: {cpu:.3f} ms CPU per request (new attempts, 30 questions)", flush=True)
+    finally:
+        bench_autosave.drop_database(seed_args, database)
+
+
+if __name__ == "__main__":
+    main()

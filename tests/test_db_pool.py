@@ -1,0 +1,81 @@
+"""The pool's rollback-on-return is sent only when a transaction may still be open.
+
+Checked against a real MariaDB/MySQL server on a one-connection pool, so every
+checkout gets the same connection back: whatever the previous user left open would be
+visible to the next one.
+"""
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.common.db import rollback_on_return_only_when_needed
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"),
+    reason="transaction state on a returned connection needs a real MariaDB/MySQL server",
+)
+
+
+@pytest.fixture
+def one_connection(database_url):
+    engine = create_engine(database_url, pool_size=1, max_overflow=0, pool_reset_on_return=None,
+                           pool_pre_ping=True)
+    rollback_on_return_only_when_needed(engine)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE reset_probe (id INT PRIMARY KEY) ENGINE=InnoDB"))
+    yield engine
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE reset_probe"))
+    engine.dispose()
+
+
+def _rollbacks(engine) -> int:
+    with engine.connect() as conn:
+        value = int(conn.execute(text("SHOW SESSION STATUS LIKE 'Com_rollback'")).first()[1])
+        conn.commit()
+    return value
+
+
+def _count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT COUNT(*) FROM reset_probe")).scalar()
+
+
+def test_a_committed_connection_goes_back_without_another_rollback(one_connection):
+    before = _rollbacks(one_connection)
+    for _ in range(3):
+        with one_connection.connect() as conn:
+            conn.execute(text("SELECT COUNT(*) FROM reset_probe"))
+            conn.commit()
+    assert _rollbacks(one_connection) == before
+
+
+def test_a_transaction_left_open_on_the_raw_connection_is_rolled_back_on_return(one_connection):
+    raw = one_connection.raw_connection()
+    cursor = raw.cursor()
+    cursor.execute("INSERT INTO reset_probe (id) VALUES (1)")
+    cursor.close()
+    raw.close()  # back to the pool without commit or rollback
+    assert _count(one_connection) == 0  # the same connection: its own insert would show
+
+
+def test_a_read_snapshot_is_not_carried_into_the_next_checkout(one_connection, database_url):
+    raw = one_connection.raw_connection()
+    cursor = raw.cursor()
+    cursor.execute("SELECT COUNT(*) FROM reset_probe")  # opens a REPEATABLE READ snapshot
+    cursor.fetchall()
+    cursor.close()
+    raw.close()
+    other = create_engine(database_url)
+    with other.begin() as conn:
+        conn.execute(text("INSERT INTO reset_probe (id) VALUES (2)"))
+    other.dispose()
+    assert _count(one_connection) == 1  # a stale snapshot would still say 0
+
+
+def test_a_connection_closed_mid_transaction_is_rolled_back(one_connection):
+    conn = one_connection.connect()
+    conn.execute(text("INSERT INTO reset_probe (id) VALUES (3)"))
+    conn.close()
+    assert _count(one_connection) == 0
