@@ -92,7 +92,7 @@ def _optional_module(name: str):
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from app.common.authz import authorize_before_parsing
+    from app.common.authz import authorize_before_parsing, settle_token_holder
     from app.common.db import commit, rollback
     from app.common.logs import assign_request_id
     from app.errors import handle_unexpected, reject_method_on_static_path, reject_unsupported_media_type
@@ -105,6 +105,7 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def finish_unit_of_work(response):
         # The request boundary commits once; an error response rolls back.
+        response = settle_token_holder(response)
         if response.status_code < 400:
             try:
                 commit()

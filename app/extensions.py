@@ -1,4 +1,5 @@
 """Extensions, created unbound and bound to the app in `create_app`."""
+from flask import current_app, request
 from flask_bcrypt import Bcrypt
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager as _JWTManager
@@ -63,6 +64,20 @@ mail = Mail()
 cors = CORS()
 api = Api()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def not_rate_limited(view):
+    """Mark a view that no rate limit applies to, so the limiter skips its per-request
+    bookkeeping altogether (`limiter.exempt` still resolves limits on every request).
+    Decorators applied above it copy the mark (functools.wraps)."""
+    view.not_rate_limited = True
+    return view
+
+
+@limiter.request_filter
+def _view_is_not_rate_limited() -> bool:
+    return getattr(current_app.view_functions.get(request.endpoint or ""), "not_rate_limited", False)
+
 socketio = SocketIO()
 
 # Query strings are validated like bodies: an unknown parameter is a 422 naming it,

@@ -31,6 +31,8 @@ from app.attempts.schemas import (
 from app.common.authz import current_actor, role_required
 from app.common.clock import utcnow
 from app.common.pagination import page_schema
+from app.common.schemas import json_body_doc, load_json_body
+from app.extensions import not_rate_limited
 
 blp = Blueprint("attempts", __name__, url_prefix="/api", description="Taking quizzes and attempts")
 
@@ -67,22 +69,33 @@ class AttemptItem(MethodView):
         return reading.detail_view(attempt_id, actor=current_actor(), now=utcnow())
 
 
+_ANSWER_IN = AnswerInSchema()
+_SAVE_RESULT = SaveResultSchema()
+
+
+# The autosave, every few seconds per student on exam day, is served without the
+# arguments/response layers and the rate limiter (no limit applies to it): the same
+# schemas load and dump by hand, and the OpenAPI document says what they said.
 @blp.route("/attempts/<string:attempt_id>/answer", methods=["POST"])
-@blp.arguments(AnswerInSchema())  # an instance: no schema built per request
-@blp.response(200, SaveResultSchema)
-@role_required("student")
-def save_answer(body, attempt_id):
+@blp.doc(**json_body_doc(AnswerInSchema))
+@blp.alt_response(200, schema=SaveResultSchema, description="OK")
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@not_rate_limited
+@role_required("student", account_checked_by_view=True)
+def save_answer(attempt_id):
+    body = load_json_body(_ANSWER_IN)
     now = utcnow()
     attempt, answered, index = services.save_answers(attempt_id, [body], actor=current_actor(), now=now)
-    return {"message": "Answer saved", "question_id": body["question_id"], "question_index": index,
-            "answered_count": answered, "question_count": len(attempt.question_order),
-            **time_fields(attempt, now)}
+    return _SAVE_RESULT.dump({
+        "message": "Answer saved", "question_id": body["question_id"], "question_index": index,
+        "answered_count": answered, "question_count": len(attempt.question_order), **time_fields(attempt, now),
+    })
 
 
 @blp.route("/attempts/<string:attempt_id>/answers", methods=["PUT"])
 @blp.arguments(AnswerBatchSchema())
 @blp.response(200, SaveResultSchema)
-@role_required("student")
+@role_required("student", account_checked_by_view=True)
 def save_answers(body, attempt_id):
     now = utcnow()
     attempt, answered, index = services.save_answers(attempt_id, body["answers"], actor=current_actor(), now=now)

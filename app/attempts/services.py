@@ -138,17 +138,17 @@ def save_answers(attempt_id: str, items: list[dict], *, actor, now) -> tuple:
     ids = list(dict.fromkeys(item["question_id"] for item in items))
     snapshot = answer_store.lock_for_save(attempt_id, ids, actor)
     if snapshot.status != "in_progress" or is_past_grace(snapshot, now):
-        _refuse_save(snapshot.id, now)
+        _refuse_save(attempt_id, now)
     rows = [answer_store.checked_row(snapshot, item) for item in items]
-    answer_store.upsert(snapshot.id, rows, now)
+    answer_store.upsert(attempt_id, rows, now)
     index = next((i["question_index"] for i in reversed(items) if i.get("question_index") is not None), None)
     if index is None:
         index = snapshot.question_order.index(items[-1]["question_id"])
-    answer_store.record_progress(snapshot.id, index, now)
-    answered = snapshot.answered + len(ids) - snapshot.already
+    answer_store.record_progress(attempt_id, index, now)
+    answered = snapshot.answered_elsewhere + len(ids)
     for question_id in ids:
-        events.publish(events.answer_saved, attempt_id=snapshot.id, quiz_id=snapshot.quiz_id,
-                       student_id=snapshot.student_id, question_id=question_id, question_index=index,
+        events.publish(events.answer_saved, attempt_id=attempt_id, quiz_id=snapshot.quiz_id,
+                       student_id=actor.id, question_id=question_id, question_index=index,
                        answered_count=answered, question_count=len(snapshot.question_order))
     return snapshot, answered, index
 

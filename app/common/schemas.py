@@ -1,8 +1,10 @@
 """Base schemas and fields shared by every domain."""
+import json
 from datetime import datetime, timezone
 from decimal import Decimal
 
 from apispec import BasePlugin
+from flask import request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from app.common.clock import isoformat, to_naive_utc
@@ -111,3 +113,28 @@ def _fold_form_data(operation: dict, components: dict) -> None:
 def _resolve(schema: dict, components: dict) -> dict:
     ref = schema.get("$ref", "")
     return components.get(ref.rsplit("/", 1)[-1], {}) if ref else schema
+
+
+def load_json_body(schema: Schema) -> dict:
+    """The request's JSON body loaded by `schema`, refused exactly as `@blp.arguments`
+    refuses it (400 for malformed JSON, 422 per field; no body reads as `{}`).
+
+    For the autosave alone, which documents its body with `json_body_doc` instead of
+    going through the arguments layer: a measurable share of its CPU.
+    """
+    from app.errors import BadRequest, ValidationFailed
+
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
+        raise BadRequest("The request body is malformed", details={"json": ["Invalid JSON body."]}) from exc
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ValidationFailed("One or more fields are invalid", details=exc.messages) from exc
+
+
+def json_body_doc(schema: type[Schema]) -> dict:
+    """The OpenAPI requestBody that `@blp.arguments(schema)` would have documented."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
