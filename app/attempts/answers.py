@@ -161,5 +161,6 @@ def upsert(attempt_id: str, rows: list[dict], now) -> None:
 
 
 def record_progress(attempt_id: str, index: int, now) -> None:
-    """Progress for live monitoring, as a plain UPDATE (no unit-of-work flush)."""
+    """Progress the saved answers cannot express (see app.attempts.progress), as a plain
+    UPDATE (no unit-of-work flush)."""
     db.session.connection().execute(_PROGRESS, {"attempt_id": attempt_id, "index": index, "now": now})

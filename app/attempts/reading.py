@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from app.attempts.answers import options_of
 from app.attempts.lifecycle import time_fields
 from app.attempts.models import QuizAttempt, StudentAnswer, Violation
+from app.attempts.progress import position_from_answers
 from app.common.authz import get_visible_attempt, visible_attempts_clause
 from app.common.pagination import paginate
 from app.extensions import db
@@ -76,14 +77,16 @@ def taking_view(attempt: QuizAttempt, now, questions: list | None = None) -> dic
     """
     fresh = questions is not None
     questions = _attempt_questions(attempt, questions)
+    answers = [] if fresh else list(_answers_by_question(attempt).values())
+    position, _last_active = position_from_answers(attempt, answers)
     return {
         "attempt_id": attempt.id, "attempt_number": attempt.attempt_number, "status": attempt.status,
         "started_at": attempt.started_at, **time_fields(attempt, now),
         "quiz": {**quiz_summary(attempt.quiz), "question_count": len(questions),
                  "total_marks": sum(m for _i, _q, m in questions)},
         "questions": [student_question(attempt, i, q, m) for i, q, m in questions],
-        "answers": [] if fresh else [saved_answer(a) for a in _answers_by_question(attempt).values()],
-        "current_question_index": attempt.current_question_index,
+        "answers": [saved_answer(a) for a in answers],
+        "current_question_index": position,
         "total_violations": attempt.total_violations,
     }
 
@@ -122,10 +125,11 @@ def detail_view(attempt_id: str, *, actor, now) -> dict:
     answers = _answers_by_question(attempt)
     questions = _attempt_questions(attempt)
     shown = review or attempt.is_in_progress or not actor.is_student
+    position, last_active = position_from_answers(attempt, answers.values())
     view = {
         **attempt_item(attempt, now), "quiz": quiz_summary(attempt.quiz),
         "student": student_summary(attempt), "review_available": review,
-        "current_question_index": attempt.current_question_index, "last_activity_at": attempt.last_activity_at,
+        "current_question_index": position, "last_activity_at": last_active,
         "answers": [answer_entry(attempt, i, q, m, answers.get(q.id), review=review, key=key,
                                  teacher=not actor.is_student) for i, q, m in questions] if shown else [],
         "violations": db.session.scalars(

@@ -141,10 +141,11 @@ def save_answers(attempt_id: str, items: list[dict], *, actor, now) -> tuple:
         _refuse_save(attempt_id, now)
     rows = [answer_store.checked_row(snapshot, item) for item in items]
     answer_store.upsert(attempt_id, rows, now)
-    index = next((i["question_index"] for i in reversed(items) if i.get("question_index") is not None), None)
-    if index is None:
-        index = snapshot.question_order.index(items[-1]["question_id"])
-    answer_store.record_progress(attempt_id, index, now)
+    answered_index = snapshot.question_order.index(items[-1]["question_id"])
+    index = next((i["question_index"] for i in reversed(items) if i.get("question_index") is not None),
+                 answered_index)
+    if index != answered_index or len(items) > 1:  # what the answer rows cannot say (app.attempts.progress)
+        answer_store.record_progress(attempt_id, index, now)
     answered = snapshot.answered_elsewhere + len(ids)
     for question_id in ids:
         events.publish(events.answer_saved, attempt_id=attempt_id, quiz_id=snapshot.quiz_id,

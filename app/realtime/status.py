@@ -2,6 +2,7 @@
 from sqlalchemy import func, or_, select
 
 from app.attempts.models import QuizAttempt, StudentAnswer
+from app.attempts.progress import current_position
 from app.common.clock import isoformat, utcnow
 from app.extensions import db
 from app.users.models import Student, User
@@ -12,11 +13,21 @@ COMPLETED = ("submitted", "graded", "auto_submitted")
 def _answered_counts(quiz_id: str):
     given = or_(StudentAnswer.answer_option.is_not(None), StudentAnswer.answer_text.is_not(None))
     return (
-        select(StudentAnswer.attempt_id, func.count().label("answered"))
+        select(StudentAnswer.attempt_id, func.count().label("answered"),
+               func.max(StudentAnswer.updated_at).label("last_answer_at"))
         .join(QuizAttempt, QuizAttempt.id == StudentAnswer.attempt_id)
         .where(QuizAttempt.quiz_id == quiz_id, given)
         .group_by(StudentAnswer.attempt_id)
         .subquery()
+    )
+
+
+def _latest_answered_question():
+    """The question of the attempt's most recently saved answer (see app.attempts.progress)."""
+    return (
+        select(StudentAnswer.question_id).where(StudentAnswer.attempt_id == QuizAttempt.id)
+        .order_by(StudentAnswer.updated_at.desc(), StudentAnswer.id).limit(1)
+        .correlate(QuizAttempt).scalar_subquery()
     )
 
 
@@ -25,7 +36,9 @@ def _rows(quiz_id: str):
     return db.session.execute(
         select(QuizAttempt.id, QuizAttempt.student_id, QuizAttempt.status, QuizAttempt.started_at,
                QuizAttempt.submitted_at, QuizAttempt.deadline_at, QuizAttempt.total_violations,
-               QuizAttempt.current_question_index, QuizAttempt.question_order, QuizAttempt.attempt_number,
+               QuizAttempt.current_question_index, QuizAttempt.last_activity_at, QuizAttempt.question_order,
+               QuizAttempt.attempt_number, answered.c.last_answer_at,
+               _latest_answered_question().label("latest_question_id"),
                QuizAttempt.auto_submit_reason, QuizAttempt.score, QuizAttempt.percentage,
                User.name, Student.registration_number,
                func.coalesce(answered.c.answered, 0).label("answered"))
@@ -41,13 +54,15 @@ def _student_entry(row, now) -> dict:
     total = len(row.question_order or [])
     end = row.submitted_at if row.status in COMPLETED and row.submitted_at else now
     in_progress = row.status == "in_progress"
+    position, _last_active = current_position(row.question_order, row.current_question_index, row.last_activity_at,
+                                              row.latest_question_id, row.last_answer_at)
     return {
         "id": row.student_id,
         "name": row.name,
         "registration_number": row.registration_number,
         "attempt_id": row.id,
         "attempt_number": row.attempt_number,
-        "current_question": (row.current_question_index or 0) + 1 if total else 0,
+        "current_question": (position or 0) + 1 if total else 0,
         "total_questions": total,
         "answered_count": row.answered,
         "progress": round(100 * row.answered / total) if total else 0,

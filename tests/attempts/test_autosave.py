@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -37,25 +37,48 @@ def test_save_is_an_idempotent_upsert_per_question(client, school):
     assert [(a.question_id, a.answer_option) for a in answers] == [(school.q.mcq.id, 3)]
 
 
+def _position(client, school, attempt_id):
+    body = client.get(f"/api/attempts/{attempt_id}", headers=auth(school.teacher)).get_json()
+    return body["current_question_index"], body["last_activity_at"]
+
+
 def test_save_records_progress_for_monitoring(client, school):
     with clock.freeze(NOW) as frozen:
         _quiz, attempt_id = _begin(client, school)
+        assert _position(client, school, attempt_id) == (0, "2026-03-02T09:00:00Z")
         frozen.advance(minutes=3)
         client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
                     json={"question_id": school.q.short.id, "answer_text": "photosynthesis"})
-        attempt = db.session.get(QuizAttempt, attempt_id)
-        db.session.refresh(attempt)
-    assert attempt.current_question_index == 2
-    assert attempt.last_activity_at == NOW + timedelta(minutes=3)
+        assert _position(client, school, attempt_id) == (2, "2026-03-02T09:03:00Z")
+        frozen.advance(minutes=1)
+        client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
+                    json={"question_id": school.q.mcq.id, "answer_option": 1})
+        assert _position(client, school, attempt_id) == (0, "2026-03-02T09:04:00Z")
+        resumed = start(client, _quiz, school.student).get_json()
+    assert resumed["current_question_index"] == 0
+
+
+def test_a_plain_save_writes_only_its_answer(client, school, count_queries):
+    """The position of a plain save is in its answer row: the attempt row is not written."""
+    _quiz, attempt_id = _begin(client, school)
+    headers = auth(school.student)
+    with count_queries() as statements:
+        response = client.post(f"/api/attempts/{attempt_id}/answer", headers=headers,
+                               json={"question_id": school.q.tf.id, "answer_option": 0})
+    assert response.status_code == 200
+    assert not [s for s in statements.statements if s.lstrip().upper().startswith("UPDATE")]
 
 
 def test_explicit_question_index_is_recorded(client, school):
-    _quiz, attempt_id = _begin(client, school)
-    response = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
-                           json={"question_id": school.q.mcq.id, "answer_option": 0, "question_index": 1})
-    assert response.get_json()["question_index"] == 1
-    db.session.rollback()
-    assert db.session.get(QuizAttempt, attempt_id).current_question_index == 1
+    with clock.freeze(NOW) as frozen:
+        _quiz, attempt_id = _begin(client, school)
+        frozen.advance(seconds=30)
+        response = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
+                               json={"question_id": school.q.mcq.id, "answer_option": 0, "question_index": 1})
+        assert response.get_json()["question_index"] == 1
+        db.session.rollback()
+        assert db.session.get(QuizAttempt, attempt_id).current_question_index == 1
+        assert _position(client, school, attempt_id) == (1, "2026-03-02T09:00:30Z")
 
 
 def test_batch_save_writes_every_answer(client, school):

@@ -147,9 +147,11 @@ def test_status_lists_active_and_completed_attempts_with_progress(sockets):
     alice = make_student(school_class, name="Alice")
     bob = make_student(school_class, name="Bob")
     started = utcnow() - timedelta(minutes=12, seconds=5)
-    active = make_attempt(quiz, alice, started_at=started, current_question_index=2, total_violations=1)
-    make_answer(active, questions[0], option=1)
-    make_answer(active, questions[1], option=0)
+    # Alice answered two questions, then moved on to the third without answering it.
+    active = make_attempt(quiz, alice, started_at=started, current_question_index=2, total_violations=1,
+                          last_activity_at=utcnow() - timedelta(minutes=1))
+    make_answer(active, questions[0], option=1, updated_at=utcnow() - timedelta(minutes=3))
+    make_answer(active, questions[1], option=0, updated_at=utcnow() - timedelta(minutes=2))
     make_attempt(quiz, bob, status="graded", started_at=started, score=4)
     client = sockets(NS, token(teacher))
     status = join(client, quiz.id)[1]["args"][0]
@@ -161,6 +163,17 @@ def test_status_lists_active_and_completed_attempts_with_progress(sockets):
                          "status": "in_progress"}
     assert bob_row["status"] == "graded"
     assert bob_row["time_elapsed_minutes"] == 5
+
+
+def test_a_students_position_is_their_latest_answer_when_it_is_newer(sockets):
+    """Saves do not write the attempt row (app.attempts.progress): the latest answer tells."""
+    teacher, school_class, quiz, questions = monitored_quiz(n_questions=4)
+    carol = make_student(school_class, name="Carol")
+    attempt = make_attempt(quiz, carol, current_question_index=0, last_activity_at=utcnow() - timedelta(minutes=5))
+    make_answer(attempt, questions[3], option=1, updated_at=utcnow() - timedelta(minutes=1))
+    make_answer(attempt, questions[2], option=1, updated_at=utcnow() - timedelta(minutes=2))
+    status = join(sockets(NS, token(teacher)), quiz.id)[1]["args"][0]
+    assert status["students"][0]["current_question"] == 4
 
 
 def test_status_takes_the_same_number_of_queries_for_any_room_size(app, count_queries):
