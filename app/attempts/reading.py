@@ -6,7 +6,7 @@ answers; `marking_rubric` is for teachers only. Everything here builds dicts wit
 exactly the keys the reader may see.
 """
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from app.attempts.answers import options_of
 from app.attempts.lifecycle import time_fields
@@ -34,10 +34,15 @@ def quiz_summary(quiz) -> dict:
 
 
 def quiz_questions(quiz_id: str) -> list[tuple[Question, int]]:
-    """(question, marks in this quiz) in the quiz's order, in one query."""
+    """(question, marks in this quiz) in the quiz's order, in one query.
+
+    Only the columns a question is shown with are read (start and resume are hot
+    paths); the answer-key columns load on access, should anything touch them.
+    """
     rows = db.session.execute(
         select(Question, QuizQuestion.marks_override).join(QuizQuestion, QuizQuestion.question_id == Question.id)
         .where(QuizQuestion.quiz_id == quiz_id).order_by(QuizQuestion.order_index)
+        .options(load_only(Question.id, Question.text, Question.type, Question.options, Question.marks))
     ).all()
     return [(q, override if override is not None else q.marks) for q, override in rows]
 

@@ -113,7 +113,9 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent) -> tuple[QuizAttemp
     db.session.add(attempt)
     db.session.flush()
     set_committed_value(attempt, "quiz", quiz)  # the quiz in hand: no query to load it again
-    events.publish(events.attempt_started, attempt_id=attempt.id, quiz_id=quiz.id, student_id=actor.id)
+    events.publish(events.attempt_started, attempt_id=attempt.id, quiz_id=quiz.id, student_id=actor.id,
+                   student_name=actor.name, attempt_number=attempt.attempt_number,
+                   total_questions=len(question_order), started_at=now, expires_at=attempt.deadline_at)
     return attempt, questions
 
 

@@ -17,7 +17,8 @@ signals = Namespace()
 # Each signal's payload (keyword arguments; ids are strings, numbers plain floats/ints):
 # quiz_published:          quiz_id, actor_id
 quiz_published = signals.signal("quiz-published")
-# attempt_started:         attempt_id, quiz_id, student_id
+# attempt_started:         attempt_id, quiz_id, student_id, student_name, attempt_number,
+#                          total_questions, started_at, expires_at
 attempt_started = signals.signal("attempt-started")
 # answer_saved:            attempt_id, quiz_id, student_id, question_id, question_index,
 #                          answered_count, question_count

@@ -24,18 +24,13 @@ def _student_name(student_id: str) -> str | None:
     return db.session.scalar(select(User.name).where(User.id == student_id))
 
 
-def on_attempt_started(_sender, *, attempt_id, quiz_id, student_id, **_):
-    row = db.session.execute(
-        select(QuizAttempt.started_at, QuizAttempt.deadline_at, QuizAttempt.attempt_number,
-               QuizAttempt.question_order, User.name)
-        .join(User, User.id == QuizAttempt.student_id).where(QuizAttempt.id == attempt_id)
-    ).first()
-    if row is None:
-        return
+def on_attempt_started(_sender, *, attempt_id, quiz_id, student_id, student_name, attempt_number,
+                       total_questions, started_at, expires_at, **_):
+    # No query: a whole year group starts at once on exam day.
     push.to_quiz_monitors("attempt_started", {
-        "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id, "student_name": row.name,
-        "attempt_number": row.attempt_number, "total_questions": len(row.question_order or []),
-        "started_at": isoformat(row.started_at), "expires_at": isoformat(row.deadline_at),
+        "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id, "student_name": student_name,
+        "attempt_number": attempt_number, "total_questions": total_questions,
+        "started_at": isoformat(started_at), "expires_at": isoformat(expires_at),
     }, quiz_id)
 
 

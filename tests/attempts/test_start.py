@@ -125,4 +125,8 @@ def test_attempt_started_is_published_once_not_on_resume(client, school):
         quiz = quiz_for(school)
         attempt_id = start(client, quiz, school.student).get_json()["attempt_id"]
         start(client, quiz, school.student)
-    assert received == [{"attempt_id": attempt_id, "quiz_id": quiz.id, "student_id": school.student.id}]
+    assert len(received) == 1
+    assert received[0] == {**received[0], "attempt_id": attempt_id, "quiz_id": quiz.id,
+                           "student_id": school.student.id, "student_name": school.student.name,
+                           "attempt_number": 1, "total_questions": 3}
+    assert received[0]["expires_at"] > received[0]["started_at"]
