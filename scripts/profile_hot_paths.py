@@ -56,6 +56,28 @@ def call(wsgi, env: dict, expect: str) -> None:
         raise RuntimeError(f"{env['PATH_INFO']}: {seen[0]} {out[:300]!r}")
 
 
+SERVER_COMMANDS = ("Com_select", "Com_insert", "Com_update", "Com_commit", "Com_rollback", "Com_admin_commands",
+                   "Questions")
+
+
+def server_commands(mysql_url: str) -> dict:
+    """MariaDB's own counters: what reached the server, pings and pool ROLLBACKs included
+    (server-wide, so read them on a quiet server; this query itself adds one Questions)."""
+    import pymysql
+    from sqlalchemy.engine import make_url
+
+    url = make_url(mysql_url)
+    conn = pymysql.connect(host=url.host or "127.0.0.1", port=url.port or 3306, user=url.username or "root",
+                           password=url.password or "")
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SHOW GLOBAL STATUS")
+            status = dict(cursor.fetchall())
+    finally:
+        conn.close()
+    return {name.removeprefix("Com_"): int(status[name]) for name in SERVER_COMMANDS}
+
+
 def cpu_per_request(fn, n: int, profile: bool = False) -> float:
     profiler = cProfile.Profile(time.process_time) if profile else None
     started = time.process_time()
@@ -110,7 +132,10 @@ def main() -> None:
         for name, wsgi in (("floor", bench_floor.app), ("app", app), ("floor", bench_floor.app), ("app", app)):
             for i in range(300):
                 saver(wsgi)(i)
-            print(f"{name:<5} save : {cpu_per_request(saver(wsgi), args.saves):.3f} ms CPU per request", flush=True)
+            before = server_commands(args.mysql)
+            cpu = cpu_per_request(saver(wsgi), args.saves)
+            sent = {k: round((v - before[k]) / args.saves, 2) for k, v in server_commands(args.mysql).items()}
+            print(f"{name:<5} save : {cpu:.3f} ms CPU per request; server commands per save {sent}", flush=True)
         if args.profile == "save":
             cpu_per_request(saver(app), args.saves, profile=True)
 
