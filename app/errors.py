@@ -157,7 +157,10 @@ def is_database_unavailable(exc: Exception) -> bool:
 def handle_unexpected(exc: Exception):
     from app.extensions import db
 
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except Exception:  # a connection lost mid-transaction: the pool discards it; the answer stays the same
+        log.warning("rollback after %s failed", exc.__class__.__name__, exc_info=True)
     if is_database_unavailable(exc):
         log.warning("database unavailable: %s", exc.__class__.__name__)
         return error_response(503, "The database is unavailable, retry shortly",

@@ -505,6 +505,8 @@ def main() -> int:
         for entry in journal.entries:
             statuses[entry[2]] = statuses.get(entry[2], 0) + 1
         log(f"requests: {len(journal.entries)} by status {statuses}")
+        if statuses.get(500):  # a request cut off by the outage must still hear 503, never 500
+            failures.append(f"{statuses[500]} answers were 500 Internal Server Error")
     except Exception as exc:
         failures.append(f"the run stopped early: {exc!r}")
     finally:

@@ -79,3 +79,23 @@ def test_a_connection_closed_mid_transaction_is_rolled_back(one_connection):
     conn.execute(text("INSERT INTO reset_probe (id) VALUES (3)"))
     conn.close()
     assert _count(one_connection) == 0
+
+
+def test_a_connection_killed_mid_transaction_rolls_back_cleanly_and_the_pool_recovers(one_connection,
+                                                                                       database_url):
+    """The server drops the connection (a restart, a KILL): the rollback that follows must
+    not raise (the request then answers 503, not 500), and the next checkout works."""
+    from sqlalchemy.exc import OperationalError
+
+    killer = create_engine(database_url)
+    conn = one_connection.connect()
+    conn.execute(text("INSERT INTO reset_probe (id) VALUES (7)"))
+    connection_id = conn.execute(text("SELECT CONNECTION_ID()")).scalar()
+    with killer.connect() as other:
+        other.execute(text(f"KILL {int(connection_id)}"))
+    with pytest.raises(OperationalError):
+        conn.execute(text("INSERT INTO reset_probe (id) VALUES (8)"))
+    conn.rollback()  # raised PendingRollbackError from the reset hook before
+    conn.close()
+    killer.dispose()
+    assert _count(one_connection) == 0

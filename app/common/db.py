@@ -79,7 +79,10 @@ def rollback_on_return_only_when_needed(engine) -> None:
         conn.info[key] = True
 
     def ended(conn) -> None:
-        conn.info[key] = False
+        # A connection lost mid-transaction is invalidated: the pool discards it rather
+        # than resetting it, and reading its info would raise inside the rollback.
+        if not conn.invalidated:
+            conn.info[key] = False
 
     def failed(context) -> None:
         if context.connection is not None and not context.connection.invalidated:
