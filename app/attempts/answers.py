@@ -1,4 +1,4 @@
-"""The autosave hot path: one locking read of the attempt, one upsert, one progress update.
+"""The autosave hot path: one locking read of the attempt and one upsert.
 
 The attempt row stores the options it showed (`option_order`: question id → original
 option indexes), so checking an answer needs no question lookup. The locking read also

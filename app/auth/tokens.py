@@ -2,6 +2,8 @@
 
 Every request loads its user in one query that also checks the access-token
 blocklist: a role change, deactivation or logout takes effect on the next request.
+The autosave reads the same account columns inside its own locking read instead
+(`TokenHolder`), with the full check as its fallback.
 """
 import uuid
 from dataclasses import dataclass
