@@ -18,7 +18,7 @@ from app.auth.models import RefreshToken, TokenBlocklist
 from app.common.clock import utcnow
 from app.errors import Unauthorized, error_response
 from app.extensions import db
-from app.users.models import User
+from app.users.models import RoleChecks, User
 
 
 def issue_token_pair(user: User, family_id: str | None = None) -> dict:
@@ -153,7 +153,7 @@ def access_claims(raw: str | None) -> dict:
 
 
 @dataclass(frozen=True, slots=True)
-class TokenHolder:
+class TokenHolder(RoleChecks):
     """Who a verified access token names, before their account is read.
 
     Only a view whose own query also checks the account (active, same token version,
@@ -166,18 +166,6 @@ class TokenHolder:
     role: str
     token_version: int
     jti: str
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def is_teacher(self) -> bool:
-        return self.role == "teacher"
-
-    @property
-    def is_student(self) -> bool:
-        return self.role == "student"
 
     def account_vouched(self, account_version: int | None) -> bool:
         """Is the token still good, given the account as a query read it?

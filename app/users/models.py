@@ -11,7 +11,24 @@ from app.extensions import db
 ROLES = ("admin", "teacher", "student")
 
 
-class User(db.Model):
+class RoleChecks:
+    """`is_admin`, `is_teacher`, `is_student` from the object's `role`: for `User`, and for
+    the `TokenHolder` an access token names before its account is read."""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.role == "teacher"
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == "student"
+
+
+class User(RoleChecks, db.Model):
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -32,18 +49,6 @@ class User(db.Model):
 
     teacher: Mapped["Teacher | None"] = relationship(back_populates="user", uselist=False)
     student: Mapped["Student | None"] = relationship(back_populates="user", uselist=False)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def is_teacher(self) -> bool:
-        return self.role == "teacher"
-
-    @property
-    def is_student(self) -> bool:
-        return self.role == "student"
 
     def deactivate(self, now: datetime) -> None:
         self.is_active = False
