@@ -31,11 +31,11 @@ from decimal import Decimal
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from sqlalchemy import create_engine, event, insert, text  # noqa: E402
+from benchdb import throwaway_database  # noqa: E402
+from sqlalchemy import event, insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.config import normalise_database_url  # noqa: E402
 
 
 def parse_args():
@@ -46,21 +46,6 @@ def parse_args():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     return parser.parse_args()
-
-
-def create_database(server: str) -> tuple[str, callable]:
-    url = make_url(normalise_database_url(server))
-    name = f"qms_bench_analytics_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database=None))
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
 
 
 def populate(n_attempts: int, n_questions: int) -> dict:
@@ -174,7 +159,7 @@ def measure(client, engine, path: str, headers: dict, repeat: int) -> dict:
 
 def main() -> int:
     args = parse_args()
-    url, drop = create_database(args.server)
+    url, drop = throwaway_database(args.server, "qms_bench_analytics")
     try:
         # The testing configuration only relaxes secrets and mail; queries and pooling are production's.
         app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})

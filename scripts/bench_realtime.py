@@ -52,6 +52,8 @@ import socketio  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchdb import throwaway_database  # noqa: E402
+
 MONITOR_NS = "/quiz-monitor"
 
 
@@ -76,23 +78,6 @@ def parse_args():
 
 
 # --- environment: database, app, servers ------------------------------------------------
-
-def create_database(server_url: str) -> tuple[str, callable]:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(server_url.replace("mysql://", "mysql+pymysql://", 1))
-    name = f"qms_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database=None))
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
-
 
 def bench_env(db_url: str, redis_url: str, channel: str, ports) -> dict:
     return {"APP_ENV": "production", "DATABASE_URL": db_url, "REDIS_URL": redis_url, "SOCKETIO_CHANNEL": channel,
@@ -377,7 +362,7 @@ def main():
     args = parse_args()
     if args.monitor_child:
         return monitor_child(args.monitor_child)
-    db_url, drop = create_database(args.db_url)
+    db_url, drop = throwaway_database(args.db_url)
     env = bench_env(db_url, args.redis_url, f"qms-bench-{uuid.uuid4().hex[:8]}",
                     range(args.port, args.port + args.instances + 1))
     os.environ.update(env)

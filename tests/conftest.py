@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.common import clock
-from app.extensions import db, limiter
-from tests.helpers import QueryCounter
+from app.extensions import db
+from tests.helpers import QueryCounter, empty_database
 
 
 def _mysql_test_database():
@@ -62,12 +62,7 @@ def app(database_url):
 def _clean_state(request, app):
     yield
     clock.set_frozen(None)
-    db.session.rollback()
-    db.session.remove()
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-    limiter.reset()
+    empty_database()
 
 
 @pytest.fixture

@@ -53,3 +53,15 @@ def assert_error(response, status: int, error_code: str | None = None):
     if error_code:
         assert body["error_code"] == error_code, body
     return body
+
+
+def empty_database() -> None:
+    """Every table emptied (children first) and the rate limits reset: a clean slate."""
+    from app.extensions import db, limiter
+
+    db.session.rollback()
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+    limiter.reset()

@@ -21,8 +21,9 @@ from app.attempts.models import QuizAttempt, StudentAnswer, Violation
 from app.attempts.services import close_expired
 from app.common import clock
 from app.common.db import commit
-from app.extensions import db, limiter
+from app.extensions import db
 from tests.factories import auth, make_class, make_question, make_quiz, make_student, make_teacher
+from tests.helpers import empty_database
 
 START = datetime(2026, 5, 4, 8, 0)
 TIME_LIMIT = timedelta(minutes=10)
@@ -42,22 +43,13 @@ class ModelAttempt:
     reset: bool = False
 
 
-def _empty_database():
-    db.session.rollback()
-    db.session.remove()
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-    limiter.reset()
-
-
 def attempt_machine(app, client):
     grace = timedelta(seconds=app.config["ATTEMPT_GRACE_SECONDS"])
 
     class Attempts(RuleBasedStateMachine):
         def __init__(self):
             super().__init__()
-            _empty_database()
+            empty_database()
             clock.set_frozen(START)
             school_class = make_class()
             self.teacher = make_teacher(classes=[school_class])

@@ -27,7 +27,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
-from app.extensions import db, limiter
+from app.extensions import limiter
+from tests.helpers import empty_database
 from tests.security.world import build_world
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "4"))
@@ -50,12 +51,7 @@ def world(app):
     built = build_world()
     yield built
     limiter.enabled = True
-    db.session.rollback()
-    db.session.remove()
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-    limiter.reset()
+    empty_database()
 
 
 def load_schema(app, phases):

@@ -14,12 +14,13 @@ from app.auth.tokens import issue_token_pair
 from app.classes.models import SchoolClass, TeacherClass
 from app.common.clock import utcnow
 from app.common.db import commit
-from app.extensions import db, limiter
+from app.extensions import db
 from app.notifications.models import Notification
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizClass, QuizQuestion
 from app.users.models import Student, Teacher, User
 from tests.factories import _hash
+from tests.helpers import empty_database
 
 ROLES = ("anonymous", "student_a", "student_b", "teacher_a", "teacher_b", "admin")
 SIDE = {"anonymous": "a", "student_a": "a", "student_b": "b", "teacher_a": "a", "teacher_b": "b", "admin": "a"}
@@ -169,12 +170,7 @@ def _side(world: World, side: str, admin: User) -> None:
 
 def build_world() -> World:
     """Empty the database, then build both sides and a token per role (one commit)."""
-    db.session.rollback()
-    db.session.remove()
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
-    limiter.reset()
+    empty_database()
     world = World()
     admin = _user("admin", "admin")
     db.session.flush()
