@@ -3,6 +3,7 @@ import importlib
 import os
 
 from flask import Flask, g, request
+from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import CONFIGS
@@ -18,6 +19,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     config_name = config_name or os.environ.get("APP_ENV") or "development"
     config_class = CONFIGS[config_name]
     app = Flask(__name__, instance_relative_config=False)
+    app.session_interface = NoCookieSession()
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     if hasattr(config_class, "validate"):
@@ -39,6 +41,18 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     return app
 
 
+class NoCookieSession(SessionInterface):
+    """The API authenticates every request by its bearer token and keeps no cookie
+    session: Flask's default would build a signing serializer and look for a cookie on
+    every request, for nothing. `flask.session` is a NullSession that refuses writes."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        return None
+
+
 def _ensure_sqlite_folder(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and ":memory:" not in uri:
@@ -49,6 +63,10 @@ def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
 
     db.init_app(app)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from app.common.db import ping_connections_idle_for
+        with app.app_context():
+            ping_connections_idle_for(db.engine, app.config["DB_PING_IDLE_SECONDS"])
     if app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_reset_on_return", "rollback") is None:
         from app.common.db import rollback_on_return_only_when_needed
         with app.app_context():

@@ -93,6 +93,8 @@ class Config:
     ANSWER_TEXT_MAX_LENGTH = env_int("ANSWER_TEXT_MAX_LENGTH", 20000)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+    # A pooled connection idle this long is pinged before use (app.common.db).
+    DB_PING_IDLE_SECONDS = env_int("DB_PING_IDLE_SECONDS", 1)
 
     API_TITLE = "Quiz Management System API"
     API_VERSION = VERSION
@@ -114,7 +116,8 @@ class Config:
         if uri.startswith("sqlite"):
             return {"connect_args": {"check_same_thread": False}}
         return {
-            "pool_pre_ping": True,
+            # Pinged on checkout only after sitting idle: app.common.db.ping_connections_idle_for.
+            "pool_pre_ping": False,
             "pool_recycle": 1800,
             "pool_size": env_int("DB_POOL_SIZE", 10),
             "max_overflow": env_int("DB_MAX_OVERFLOW", 10),

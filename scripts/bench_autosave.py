@@ -268,22 +268,28 @@ class Meter:
         self.engine = create_engine(f"{args.mysql}/")
         self.proc, self.db_pids = proc, mariadb_pids()
 
-    def commits(self) -> int:
+    def counters(self) -> tuple[int, int]:
+        """MariaDB's commits and connections opened so far (a pool that keeps opening and
+        closing connections under load shows here)."""
         from sqlalchemy import text
 
         with self.engine.connect() as conn:
-            return int(conn.execute(text("SHOW GLOBAL STATUS LIKE 'Com_commit'")).first()[1])
+            status = dict(conn.execute(text(
+                "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_commit', 'Connections')")).all())
+        return int(status["Com_commit"]), int(status["Connections"])
 
     def __enter__(self):
         self.wall0 = time.perf_counter()
         self.app_pids = group_pids(self.proc)
-        self.cpu0, self.db0, self.c0 = cpu_seconds(self.app_pids), cpu_seconds(self.db_pids), self.commits()
+        self.cpu0, self.db0, self.c0 = cpu_seconds(self.app_pids), cpu_seconds(self.db_pids), self.counters()
         return self
 
     def __exit__(self, *exc):
         self.app_cpu = cpu_seconds(self.app_pids) - self.cpu0
         self.db_cpu = cpu_seconds(self.db_pids) - self.db0
-        self.commit_count = self.commits() - self.c0
+        commits, connections = self.counters()
+        # Each reading opens one connection of its own: not the server's.
+        self.commit_count, self.connections = commits - self.c0[0], connections - self.c0[1] - 1
         self.wall = time.perf_counter() - self.wall0
         self.engine.dispose()
 
@@ -293,7 +299,8 @@ class Meter:
         # and anything else running come on top): a paced run should sit at 50-70 %.
         busy = (self.app_cpu + self.db_cpu) / max(self.wall, 1e-9) / (os.cpu_count() or 1)
         return {"app_cpu_ms": round(self.app_cpu * 1000 / n, 3), "db_cpu_ms": round(self.db_cpu * 1000 / n, 3),
-                "commits_per_req": round(self.commit_count / n, 2), "cpu_busy_pct": round(100 * busy, 1)}
+                "commits_per_req": round(self.commit_count / n, 2), "new_connections": self.connections,
+                "cpu_busy_pct": round(100 * busy, 1)}
 
 
 LUA = """

@@ -1,4 +1,5 @@
-"""The pool's rollback-on-return is sent only when a transaction may still be open.
+"""The pool's rollback-on-return is sent only when a transaction may still be open, and
+its ping only when a connection has sat idle.
 
 Checked against a real MariaDB/MySQL server on a one-connection pool, so every
 checkout gets the same connection back: whatever the previous user left open would be
@@ -9,7 +10,7 @@ import os
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.common.db import rollback_on_return_only_when_needed
+from app.common.db import ping_connections_idle_for, rollback_on_return_only_when_needed
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL"),
@@ -17,11 +18,18 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _pool_of_one(database_url, ping_idle_seconds: float = 1):
+    """One connection, configured as Config.engine_options and create_app configure the app's."""
+    engine = create_engine(database_url, pool_size=1, max_overflow=0, pool_reset_on_return=None,
+                           pool_pre_ping=False)
+    ping_connections_idle_for(engine, ping_idle_seconds)
+    rollback_on_return_only_when_needed(engine)
+    return engine
+
+
 @pytest.fixture
 def one_connection(database_url):
-    engine = create_engine(database_url, pool_size=1, max_overflow=0, pool_reset_on_return=None,
-                           pool_pre_ping=True)
-    rollback_on_return_only_when_needed(engine)
+    engine = _pool_of_one(database_url)
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE reset_probe (id INT PRIMARY KEY) ENGINE=InnoDB"))
     yield engine
@@ -99,3 +107,63 @@ def test_a_connection_killed_mid_transaction_rolls_back_cleanly_and_the_pool_rec
     conn.close()
     killer.dispose()
     assert _count(one_connection) == 0
+
+
+def _session_counter(conn, name: str) -> int:
+    return int(conn.execute(text(f"SHOW SESSION STATUS LIKE '{name}'")).first()[1])
+
+
+def _kill(database_url, connection_id: int) -> None:
+    killer = create_engine(database_url)
+    with killer.connect() as other:
+        other.execute(text(f"KILL {int(connection_id)}"))
+    killer.dispose()
+
+
+def test_a_connection_back_from_a_recent_request_is_not_pinged(database_url):
+    engine = _pool_of_one(database_url, ping_idle_seconds=60)
+    with engine.connect() as conn:
+        before = _session_counter(conn, "Com_admin_commands")  # COM_PING counts here
+    for _ in range(3):
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    with engine.connect() as conn:
+        assert _session_counter(conn, "Com_admin_commands") == before
+    engine.dispose()
+
+
+def test_a_connection_idle_past_the_window_is_pinged(database_url):
+    engine = _pool_of_one(database_url, ping_idle_seconds=0)
+    with engine.connect() as conn:
+        before = _session_counter(conn, "Com_admin_commands")
+    with engine.connect() as conn:
+        assert _session_counter(conn, "Com_admin_commands") == before + 1
+    engine.dispose()
+
+
+def test_a_connection_that_died_while_idle_is_replaced_before_use(database_url):
+    engine = _pool_of_one(database_url, ping_idle_seconds=0)
+    with engine.connect() as conn:
+        dead = conn.execute(text("SELECT CONNECTION_ID()")).scalar()
+    _kill(database_url, dead)
+    with engine.connect() as conn:  # the ping fails; the pool reconnects; no error reaches the caller
+        assert conn.execute(text("SELECT CONNECTION_ID()")).scalar() != dead
+    engine.dispose()
+
+
+def test_a_connection_that_died_within_the_window_fails_once_then_the_pool_reconnects(database_url):
+    """Not pinged, so its first statement meets the disconnect: the request answers 503
+    (a database outage), and the pool hands out a fresh connection next time."""
+    from sqlalchemy.exc import OperationalError
+
+    engine = _pool_of_one(database_url, ping_idle_seconds=60)
+    with engine.connect() as conn:
+        dead = conn.execute(text("SELECT CONNECTION_ID()")).scalar()
+    _kill(database_url, dead)
+    with engine.connect() as conn:
+        with pytest.raises(OperationalError) as failure:
+            conn.execute(text("SELECT 1"))
+        assert failure.value.connection_invalidated
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT CONNECTION_ID()")).scalar() != dead
+    engine.dispose()

@@ -55,6 +55,48 @@ def enable_sqlite_foreign_keys() -> None:
 enable_sqlite_foreign_keys()
 
 
+def ping_connections_idle_for(engine, seconds: float) -> None:
+    """Ping a pooled connection on checkout only when it has sat idle `seconds` or more.
+
+    `pool_pre_ping` pings on every checkout: one more round trip per request, which
+    on the autosave cost as much as the SELECT itself. A connection returned moments
+    ago by a request that used it successfully is almost surely alive; the ones that
+    go stale (server restart during a quiet spell, wait_timeout, a dropped link) have
+    sat idle. A connection that died within the window fails its first statement
+    instead: SQLAlchemy recognises the disconnect, answers it like any database outage
+    (503 with Retry-After) and discards every connection of the pool older than the
+    failure, so the next request connects afresh. Raising DisconnectionError from the
+    checkout event makes the pool replace a connection whose ping failed, exactly as
+    pool_pre_ping does.
+    """
+    from time import monotonic
+
+    from sqlalchemy import event, exc
+
+    key = "qms_alive_at"
+
+    def connected(_dbapi_connection, record) -> None:
+        record.info[key] = monotonic()
+
+    def checked_in(_dbapi_connection, record) -> None:
+        record.info[key] = monotonic()
+
+    def checked_out(dbapi_connection, record, _proxy) -> None:
+        if monotonic() - record.info.get(key, 0.0) < seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.DisconnectionError() from error
+            raise
+        record.info[key] = monotonic()
+
+    event.listen(engine, "connect", connected)
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checked_out)
+
+
 def rollback_on_return_only_when_needed(engine) -> None:
     """Send the pool's ROLLBACK on return only when a transaction may still be open.
 
