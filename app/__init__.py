@@ -81,6 +81,8 @@ def _init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
+    from app.extensions import check_limits_only_for_limited_views
+    check_limits_only_for_limited_views(app)
     jwt.init_app(app)
     from app.auth import tokens
     tokens.register_jwt_callbacks(jwt)

@@ -74,9 +74,27 @@ def not_rate_limited(view):
     return view
 
 
-@limiter.request_filter
-def _view_is_not_rate_limited() -> bool:
-    return getattr(current_app.view_functions.get(request.endpoint or ""), "not_rate_limited", False)
+def check_limits_only_for_limited_views(app) -> None:
+    """Gate flask-limiter's before_request check on the view's `not_rate_limited` mark.
+
+    The limiter registers its check for every request, and a request filter would only
+    run inside it, after the request was identified and the view's name resolved.
+    Called once, after `limiter.init_app(app)`.
+    """
+    hooks = app.before_request_funcs.get(None, [])
+    position = next((i for i, hook in enumerate(hooks) if hook == limiter._check_request_limit), None)
+    if position is None:
+        if not limiter.enabled:  # RATELIMIT_ENABLED=false: the limiter registered no hooks
+            return
+        raise RuntimeError("flask-limiter's request check was not found among the before_request hooks")
+    check = hooks[position]
+
+    def check_request_limit() -> None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        if not getattr(view, "not_rate_limited", False):
+            check()
+
+    hooks[position] = check_request_limit
 
 socketio = SocketIO()
 

@@ -7,8 +7,11 @@ from datetime import datetime, timedelta, timezone
 
 import jwt
 import pytest
+from flask import request
+from flask_jwt_extended.exceptions import NoAuthorizationError
 from openapi_spec_validator import validate
 
+from app.extensions import db
 from app.users import services as user_services
 from tests.factories import PASSWORD, auth, make_admin, make_student, tokens_for
 from tests.helpers import assert_error
@@ -222,3 +225,31 @@ def test_unknown_query_parameter_is_refused_with_its_name(client):
     response = client.get("/api/users?bogus=1", headers=auth(admin))
     body = assert_error(response, 422, "VALIDATION_ERROR")
     assert "bogus" in body["details"]
+
+
+def test_the_rate_limit_check_runs_for_limited_views_and_not_for_the_autosave(database_url, monkeypatch):
+    """flask-limiter's per-request check is gated on `not_rate_limited` (the autosave):
+    it still runs for every other view, the login's limits among them."""
+    from app import create_app
+    from app.extensions import limiter
+
+    checked = []
+    monkeypatch.setattr(limiter, "_check_request_limit", lambda *a, **k: checked.append(request.endpoint))
+    gated = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    with gated.test_request_context("/api/attempts/a1/answer", method="POST"):
+        with pytest.raises(NoAuthorizationError):  # the hooks after the limiter's ran too
+            gated.preprocess_request()
+    with gated.test_request_context("/api/auth/login", method="POST"):
+        gated.preprocess_request()
+    with gated.app_context():
+        db.engine.dispose()
+    assert checked == ["auth.login"]
+
+
+def test_no_cookie_session_is_read_or_written(client):
+    response = client.get("/api/health", headers={"Cookie": "session=eyJ4Ijp7fX0.forged.sig"})
+    assert "Set-Cookie" not in response.headers
+    with client.application.test_request_context("/"):
+        from flask import session
+        with pytest.raises(RuntimeError):  # a NullSession refuses writes
+            session["user"] = "someone"
