@@ -106,3 +106,30 @@ def test_mysql_urls_get_a_driver_and_utf8mb4(monkeypatch):
 def test_testing_configuration_is_the_one_under_test(app):
     assert app.config["APP_ENV"] == "testing" and app.config["TESTING"]
     assert app.config["RATELIMIT_ENABLED"] is True
+
+
+@pytest.mark.parametrize("uri, mode, expected", [
+    ("mysql+pymysql://quiz@db/quiz?charset=utf8mb4", "off", {"ssl_disabled": True}),
+    ("mysql+pymysql://quiz@db/quiz?charset=utf8mb4", "preferred", {}),
+    # TLS asked for in the URL itself is the driver's business, whatever DB_TLS says
+    ("mysql+pymysql://quiz@db/quiz?charset=utf8mb4&ssl_ca=/etc/ca.pem", "off", {}),
+    ("mysql+mysqldb://quiz@db/quiz?charset=utf8mb4", "off", {}),
+])
+def test_database_tls_arguments(uri, mode, expected):
+    from app.config import database_tls_args
+    assert database_tls_args(uri, mode) == expected
+
+
+def test_database_tls_verify_requires_a_checked_certificate_with_one_context():
+    import ssl
+
+    from app.config import database_tls_args
+    context = database_tls_args("mysql+pymysql://quiz@db/quiz", "verify")["ssl"]
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+
+
+def test_an_unknown_database_tls_mode_is_refused():
+    from app.config import database_tls_args
+    with pytest.raises(RuntimeError, match="DB_TLS"):
+        database_tls_args("mysql+pymysql://quiz@db/quiz", "sometimes")

@@ -167,3 +167,14 @@ def test_a_connection_that_died_within_the_window_fails_once_then_the_pool_recon
     with engine.connect() as conn:
         assert conn.execute(text("SELECT CONNECTION_ID()")).scalar() != dead
     engine.dispose()
+
+
+def test_the_app_connects_without_building_a_tls_context(app):
+    """DB_TLS=off (the default): no SSL context per new connection (see Config)."""
+    from app.extensions import db
+
+    raw = db.engine.raw_connection()
+    try:
+        assert raw.driver_connection.ssl is False and not hasattr(raw.driver_connection, "ctx")
+    finally:
+        raw.close()

@@ -10,15 +10,21 @@ from app.users.models import Student, User
 COMPLETED = ("submitted", "graded", "auto_submitted")
 
 
-def _answered_counts(quiz_id: str):
+# Per attempt, correlated subqueries on student_answers' (attempt_id, …) index: the cost
+# follows the quiz's own answers. A derived table grouped over student_answers made
+# MariaDB scan every answer ever given, on every tick of every monitored room.
+def _answered_count():
     given = or_(StudentAnswer.answer_option.is_not(None), StudentAnswer.answer_text.is_not(None))
     return (
-        select(StudentAnswer.attempt_id, func.count().label("answered"),
-               func.max(StudentAnswer.updated_at).label("last_answer_at"))
-        .join(QuizAttempt, QuizAttempt.id == StudentAnswer.attempt_id)
-        .where(QuizAttempt.quiz_id == quiz_id, given)
-        .group_by(StudentAnswer.attempt_id)
-        .subquery()
+        select(func.count()).select_from(StudentAnswer).where(StudentAnswer.attempt_id == QuizAttempt.id, given)
+        .correlate(QuizAttempt).scalar_subquery()
+    )
+
+
+def _last_answer_at():
+    return (
+        select(func.max(StudentAnswer.updated_at)).where(StudentAnswer.attempt_id == QuizAttempt.id)
+        .correlate(QuizAttempt).scalar_subquery()
     )
 
 
@@ -32,19 +38,16 @@ def _latest_answered_question():
 
 
 def _rows(quiz_id: str):
-    answered = _answered_counts(quiz_id)
     return db.session.execute(
         select(QuizAttempt.id, QuizAttempt.student_id, QuizAttempt.status, QuizAttempt.started_at,
                QuizAttempt.submitted_at, QuizAttempt.deadline_at, QuizAttempt.total_violations,
                QuizAttempt.current_question_index, QuizAttempt.last_activity_at, QuizAttempt.question_order,
-               QuizAttempt.attempt_number, answered.c.last_answer_at,
+               QuizAttempt.attempt_number, _last_answer_at().label("last_answer_at"),
                _latest_answered_question().label("latest_question_id"),
                QuizAttempt.auto_submit_reason, QuizAttempt.score, QuizAttempt.percentage,
-               User.name, Student.registration_number,
-               func.coalesce(answered.c.answered, 0).label("answered"))
+               User.name, Student.registration_number, _answered_count().label("answered"))
         .join(User, User.id == QuizAttempt.student_id)
         .join(Student, Student.id == QuizAttempt.student_id)
-        .outerjoin(answered, answered.c.attempt_id == QuizAttempt.id)
         .where(QuizAttempt.quiz_id == quiz_id, QuizAttempt.is_reset.is_(False))
         .order_by(QuizAttempt.student_id, QuizAttempt.attempt_number)
     ).all()
