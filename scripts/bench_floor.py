@@ -28,6 +28,8 @@ engine = create_engine(
     # Every transaction here ends through the Connection (commit, or rollback on close),
     # so the pool's extra ROLLBACK on return is never needed: the app skips it too.
     pool_reset_on_return=None,
+    # No TLS context per new connection, as the app (app.config.database_tls_args).
+    connect_args={"ssl_disabled": True} if os.environ["DATABASE_URL"].startswith("mysql+pymysql") else {},
 )
 app = Flask(__name__)
 
