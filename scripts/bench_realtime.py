@@ -22,8 +22,8 @@ max under 100 ms.
 Part 2, monitoring overhead: `--students` students in `--quizzes` quizzes autosave
 about once a second each (jittered, keep-alive connections) against `--instances`
 instances joined by Redis; phases alternate without and with 3 monitors per quiz
-connected to the first instance (in a process of their own, at nice 19) (`--pairs` pairs of `--duration` seconds after a 3 s
-warm-up, in A B / B A order). Reported: autosave p50/p99 per phase and the median ratio (with/without)
+connected to the first instance (in a process of their own, at nice 19) (`--pairs`
+pairs of `--duration` seconds after a 3 s warm-up, in A B / B A order). Reported: autosave p50/p99 per phase and the median ratio (with/without)
 over the pairs. Target: no more than 20 % worse. Non-2xx answers are counted (must
 be 0). The load generator runs on the same machine: on a busy box, compare ratios,
 not absolute numbers.
@@ -296,8 +296,8 @@ def start_monitor_process(port: int, token: str, quiz_ids: list[str], per_quiz: 
     CPU is not the server's to pay. On this 2-core box, un-niced, they take about a
     fifth of a core and the with/without ratios come out worse by that much."""
     spec = json.dumps({"port": port, "token": token, "quizzes": quiz_ids, "per_quiz": per_quiz})
-    child = subprocess.Popen(["nice", "-n", "19", sys.executable, __file__, "--monitor-child", spec], stdout=subprocess.PIPE,
-                             text=True, cwd=ROOT)
+    child = subprocess.Popen(["nice", "-n", "19", sys.executable, __file__, "--monitor-child", spec],
+                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
     if not child.stdout.readline().startswith("ready"):
         raise RuntimeError("monitor process failed")
     return child
