@@ -24,9 +24,10 @@ about once a second each (jittered, keep-alive connections) against `--instances
 instances joined by Redis; phases alternate without and with 3 monitors per quiz
 connected to the first instance (in a process of their own, at nice 19) (`--pairs`
 pairs of `--duration` seconds after a 3 s warm-up, in A B / B A order). Reported:
-autosave p50/p99 per phase and the median ratio (with/without) over the pairs. Target: no more than 20 % worse. Non-2xx answers are counted (must
-be 0). The load generator runs on the same machine: on a busy box, compare ratios,
-not absolute numbers.
+autosave p50/p99 per phase and the median ratio (with/without) over the pairs.
+Target: no more than 20 % worse. Non-2xx answers are counted (must be 0). The load
+generator runs on the same machine: on a busy box, compare ratios, not absolute
+numbers.
 """
 from gevent import monkey
 
