@@ -96,6 +96,7 @@ def check_limits_only_for_limited_views(app) -> None:
 
     hooks[position] = check_request_limit
 
+
 socketio = SocketIO()
 
 # Query strings are validated like bodies: an unknown parameter is a 422 naming it,

@@ -75,10 +75,7 @@ def ping_connections_idle_for(engine, seconds: float) -> None:
 
     key = "qms_alive_at"
 
-    def connected(_dbapi_connection, record) -> None:
-        record.info[key] = monotonic()
-
-    def checked_in(_dbapi_connection, record) -> None:
+    def alive(_dbapi_connection, record) -> None:  # just connected, or back from a request
         record.info[key] = monotonic()
 
     def checked_out(dbapi_connection, record, _proxy) -> None:
@@ -92,8 +89,8 @@ def ping_connections_idle_for(engine, seconds: float) -> None:
             raise
         record.info[key] = monotonic()
 
-    event.listen(engine, "connect", connected)
-    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "connect", alive)
+    event.listen(engine, "checkin", alive)
     event.listen(engine, "checkout", checked_out)
 
 
