@@ -31,11 +31,11 @@ from decimal import Decimal
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from benchdb import throwaway_database  # noqa: E402
 from sqlalchemy import event, insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app  # noqa: E402
+from tests.helpers import throwaway_database  # noqa: E402
 
 
 def parse_args():

@@ -53,7 +53,7 @@ import socketio  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchdb import throwaway_database  # noqa: E402
+from tests.helpers import throwaway_database  # noqa: E402
 
 MONITOR_NS = "/quiz-monitor"
 
@@ -366,7 +366,7 @@ def main():
     args = parse_args()
     if args.monitor_child:
         return monitor_child(args.monitor_child)
-    db_url, drop = throwaway_database(args.db_url)
+    db_url, drop = throwaway_database(args.db_url, "qms_bench")
     env = bench_env(db_url, args.redis_url, f"qms-bench-{uuid.uuid4().hex[:8]}",
                     range(args.port, args.port + args.instances + 1))
     os.environ.update(env)

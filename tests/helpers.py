@@ -1,7 +1,32 @@
-"""Test helpers: auth headers, query counting, JSON walking."""
+"""Test helpers: auth headers, query counting, JSON walking, throwaway databases.
+
+Nothing here imports the app at module level: the benchmark scripts import this
+module before they have set the environment the app's configuration reads.
+"""
+import uuid
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+
+def throwaway_database(server_url: str, prefix: str) -> tuple[str, callable]:
+    """Create `<prefix>_<random>` on a MariaDB/MySQL server (the test suite's database,
+    a benchmark's); return its URL (PyMySQL, utf8mb4) and a function that drops it."""
+    url = make_url(server_url)
+    if url.drivername == "mysql":
+        url = url.set(drivername="mysql+pymysql")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url.set(database=None))
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        admin.dispose()
+
+    return url.set(database=name, query={"charset": "utf8mb4"}).render_as_string(hide_password=False), drop
 
 
 class QueryCounter:
