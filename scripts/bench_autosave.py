@@ -247,16 +247,20 @@ def group_pids(proc: subprocess.Popen) -> list[int]:
     return [proc.pid] + [int(p) for p in children.read_text().split()] if children.exists() else [proc.pid]
 
 
-def mariadb_pids() -> list[int]:
+def pids_named(*names: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if (entry / "comm").read_text().strip() in ("mariadbd", "mysqld"):
+                if (entry / "comm").read_text().strip() in names:
                     found.append(int(entry.name))
             except OSError:
                 pass
     return found
+
+
+def mariadb_pids() -> list[int]:
+    return pids_named("mariadbd", "mysqld")
 
 
 class Meter:

@@ -9,6 +9,7 @@ the notifications socket stays open as long as its token is not revoked.
 import calendar
 import logging
 import threading
+import time
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
@@ -133,24 +134,40 @@ def _quiz_id(data: dict) -> str:
 
 
 class RoomTimers:
-    """One background task per monitored quiz, ending when the room empties."""
+    """One background task per monitored quiz, ending when the room empties.
+
+    Rooms opened together (several teachers at the bell, one teacher opening each of
+    their classes' quizzes) would otherwise tick together: every interval their status
+    queries would reach the worker at the same instant, a burst that the saves queued
+    behind it wait out. So each new room starts at its own offset within the interval,
+    taken from the golden-ratio sequence (any number of rooms stays roughly evenly
+    spread), and keeps to a fixed schedule so that the offsets do not drift together.
+    """
+
+    GOLDEN_RATIO_FRACTION = 0.6180339887498949
 
     def __init__(self):
         self.running: set[str] = set()
         self.lock = threading.Lock()
+        self.started = 0
 
     def ensure(self, app, quiz_id: str) -> None:
         with self.lock:
             if quiz_id in self.running:
                 return
             self.running.add(quiz_id)
+            offset = (0.5 + self.started * self.GOLDEN_RATIO_FRACTION) % 1.0
+            self.started += 1
         from app.extensions import socketio
-        socketio.start_background_task(self._run, app, quiz_id)
+        socketio.start_background_task(self._run, app, quiz_id, offset)
 
-    def _run(self, app, quiz_id: str) -> None:
+    def _run(self, app, quiz_id: str, offset: float) -> None:
         from app.extensions import socketio
+        interval = app.config.get("MONITOR_STATUS_INTERVAL", 5)
+        due = time.monotonic() + interval * offset  # the join itself sent a status just now
         while True:
-            socketio.sleep(app.config.get("MONITOR_STATUS_INTERVAL", 5))
+            socketio.sleep(max(0.0, due - time.monotonic()))
+            due = next_tick(due, interval, time.monotonic())
             with self.lock:
                 if not push.has_local_members(push.MONITOR_NAMESPACE, push.quiz_room(quiz_id)):
                     self.running.discard(quiz_id)
@@ -160,6 +177,15 @@ class RoomTimers:
                     push.to_local_quiz_monitors("quiz_status", quiz_status(quiz_id), quiz_id)
             except Exception:  # a failed tick must not end monitoring of the room
                 log.exception("quiz status for %s failed", quiz_id)
+
+
+def next_tick(due: float, interval: float, now: float) -> float:
+    """The next time on the room's schedule after `now`: a tick that ran late is not
+    followed by a burst of catch-up ticks, and the schedule keeps its offset."""
+    due += interval
+    if due <= now:
+        due += interval * ((now - due) // interval + 1)
+    return due
 
 
 class NotificationsNamespace(AuthenticatedNamespace):

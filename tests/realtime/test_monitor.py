@@ -6,6 +6,7 @@ from app.common import events
 from app.common.clock import utcnow
 from app.common.db import commit
 from app.extensions import socketio
+from app.realtime.namespaces import RoomTimers, next_tick
 from app.realtime.push import MONITOR_NAMESPACE as NS
 from app.realtime.push import quiz_room
 from app.realtime.status import quiz_status
@@ -207,6 +208,26 @@ def test_status_repeats_while_the_room_has_members_and_stops_when_it_empties(app
     assert wait_for(lambda: any(e["name"] == "quiz_status" for e in second.get_received(NS)))
     second.disconnect(namespace=NS)
     assert wait_for(lambda: quiz.id not in namespace.timers.running)
+
+
+def test_rooms_opened_together_tick_at_spread_offsets(monkeypatch):
+    # Ten rooms joined in the same instant must not run their status queries in the same
+    # instant every interval: their offsets cover the interval with no gap over 15 %.
+    timers, offsets = RoomTimers(), []
+    monkeypatch.setattr(socketio, "start_background_task", lambda _fn, _app, _quiz_id, offset: offsets.append(offset))
+    for index in range(10):
+        timers.ensure(None, f"quiz-{index}")
+    timers.ensure(None, "quiz-3")  # already running: no second timer
+    assert len(offsets) == 10 and all(0 <= offset < 1 for offset in offsets)
+    ordered = sorted(offsets)
+    gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)] + [1 - ordered[-1] + ordered[0]]
+    assert 0.05 < min(gaps) and max(gaps) < 0.15, gaps
+
+
+def test_a_late_tick_keeps_the_schedule_without_catch_up_bursts():
+    assert next_tick(10.0, 5.0, now=11.0) == 15.0
+    assert next_tick(10.0, 5.0, now=15.0) == 20.0  # due exactly now: the next one
+    assert next_tick(10.0, 5.0, now=27.5) == 30.0  # 3 intervals late: one tick, back on the grid
 
 
 def test_leave_quiz_answers_left_and_stops_pushes(sockets):
