@@ -8,7 +8,8 @@ Usage (from the repository root; needs MariaDB and Redis on this machine):
 Options: --db-url mysql://root@127.0.0.1:3306/ (server URL; a throwaway database is
 created and dropped), --redis-url redis://127.0.0.1:6379/0, --port 5400 (first port),
 --monitors 200, --events 20, --students 500, --quizzes 10, --duration 15 (seconds per
-phase), --pairs 3, --instances 2 (for the autosave part).
+phase), --pairs 3, --instances 2 (for the autosave part), --parts fanout,overhead,
+--monitor-client lean|python-socketio, --monitors-on all|first.
 
 Part 1, fan-out: one gunicorn instance (one gevent worker, Redis message queue),
 `--monitors` Socket.IO clients over websocket joined to one quiz room. For each of
@@ -17,7 +18,9 @@ Part 1, fan-out: one gunicorn instance (one gevent worker, Redis message queue),
 client), and a bare emit of the same size to the same room through the same Redis
 queue from a write-only `SocketIO(message_queue=...)` (the floor). Reported: the
 median of per-event medians and of per-event maxima, and the worst event. Target:
-max under 100 ms.
+max under 100 ms. The 200 clients share one process here, where 200 browsers would
+each have their own machine: a client's cost per event delays every arrival after
+it, so the clients are lean (see part 2) unless `--monitor-client python-socketio`.
 
 Part 2, monitoring overhead: `--students` students in `--quizzes` quizzes autosave
 about once a second each (jittered, keep-alive connections) against `--instances`
@@ -80,9 +83,10 @@ def parse_args():
     p.add_argument("--pairs", type=int, default=3)
     p.add_argument("--instances", type=int, default=2)
     p.add_argument("--monitor-client", choices=("lean", "python-socketio"), default="lean",
-                   help="the monitors' client in part 2 (see LeanMonitor)")
+                   help="the monitors' client (see LeanMonitor)")
     p.add_argument("--monitors-on", choices=("all", "first"), default="all",
                    help="part 2's monitors spread over all instances, or all on the first (worst case)")
+    p.add_argument("--parts", default="fanout,overhead", help="comma-separated subset of fanout,overhead")
     p.add_argument("--monitor-child", help=argparse.SUPPRESS)  # internal: the monitors' own process
     args = p.parse_args()
     if args.quick:
@@ -194,7 +198,9 @@ def start_attempts(port: int, quiz_id: str, tokens: list[str]) -> list[tuple[Htt
 # --- Socket.IO clients ------------------------------------------------------------------------
 
 class Monitor:
-    def __init__(self, port: int, token: str, quiz_id: str, arrivals: dict | None):
+    """python-socketio's client; `arrivals` collects each violation's arrival times."""
+
+    def __init__(self, port: int, token: str, quiz_id: str, arrivals: dict | None = None):
         self.sio = socketio.Client(reconnection=False)
         joined = gevent.event.Event()
         self.sio.on("joined", lambda _data: joined.set(), namespace=MONITOR_NS)
@@ -211,8 +217,13 @@ class Monitor:
         self.sio.disconnect()
 
 
-def connect_monitors(n, port, token, quiz_id, arrivals=None) -> list[Monitor]:
-    return list(gevent.pool.Pool(20).imap(lambda _i: Monitor(port, token, quiz_id, arrivals), range(n)))
+def monitor_class(client: str):
+    return LeanMonitor if client == "lean" else Monitor
+
+
+def connect_monitors(n, port, token, quiz_id, client: str, arrivals=None) -> list:
+    cls = monitor_class(client)
+    return list(gevent.pool.Pool(20).imap(lambda _i: cls(port, token, quiz_id, arrivals), range(n)))
 
 
 # --- part 1: fan-out ------------------------------------------------------------------------
@@ -232,7 +243,7 @@ def fan_out(args, env, teacher_token, quizzes):
         quiz = quizzes[0]
         students = start_attempts(args.port, quiz["id"], quiz["students"][:args.events])
         arrivals: dict = {}
-        monitors = connect_monitors(args.monitors, args.port, teacher_token, quiz["id"], arrivals)
+        monitors = connect_monitors(args.monitors, args.port, teacher_token, quiz["id"], args.monitor_client, arrivals)
         bare = SocketIO(message_queue=args.redis_url, channel=env["SOCKETIO_CHANNEL"])
         gevent.sleep(1)
         results = {"violation request": [], "bare emit": []}
@@ -392,9 +403,10 @@ class LeanMonitor:
 
     PREFIX = f"42{MONITOR_NS},"
 
-    def __init__(self, port: int, token: str, quiz_id: str):
+    def __init__(self, port: int, token: str, quiz_id: str, arrivals: dict | None = None):
         import socket
 
+        self.arrivals = arrivals
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
         self.buffer = bytearray()
         self.events: dict = {}
@@ -463,8 +475,10 @@ class LeanMonitor:
         if frame == "2":  # Engine.IO ping
             self._send("3")
         elif frame.startswith(self.PREFIX):
-            name = json.loads(frame[len(self.PREFIX):])[0]
+            name, *data = json.loads(frame[len(self.PREFIX):])
             self.events[name] = self.events.get(name, 0) + 1
+            if name == "violation" and self.arrivals is not None:
+                self.arrivals.setdefault(data[0]["violation_id"], []).append(time.perf_counter())
             return name
         return None
 
@@ -481,9 +495,7 @@ def monitor_child(spec_json: str) -> None:
 
     def connect(number: int, quiz_id: str):
         port = ports[number % len(ports)]
-        if spec["client"] == "lean":
-            return LeanMonitor(port, spec["token"], quiz_id)
-        return Monitor(port, spec["token"], quiz_id, None)
+        return monitor_class(spec["client"])(port, spec["token"], quiz_id)
 
     jobs = [(index * per_quiz + k, quiz_id) for index, quiz_id in enumerate(spec["quizzes"]) for k in range(per_quiz)]
     monitors = list(gevent.pool.Pool(20).imap(lambda job: connect(*job), jobs))
@@ -568,9 +580,11 @@ def main():
             teacher_token, question_ids, quizzes = seed(args.quizzes, per_quiz, per_quiz + args.events)
         print(f"data: {args.quizzes} quizzes x {per_quiz} students, 5 questions; monitors {args.monitors}; "
               f"database {db_url.rsplit('/', 1)[-1].split('?')[0]}")
-        report_fan_out(fan_out(args, env, teacher_token, quizzes), args.monitors)
-        print(f"\n== Autosave, {per_quiz * args.quizzes} students ~1/s, {args.instances} instance(s) (ms)")
-        report_overhead(monitoring_overhead(args, env, teacher_token, question_ids, quizzes), args)
+        if "fanout" in args.parts:
+            report_fan_out(fan_out(args, env, teacher_token, quizzes), args.monitors)
+        if "overhead" in args.parts:
+            print(f"\n== Autosave, {per_quiz * args.quizzes} students ~1/s, {args.instances} instance(s) (ms)")
+            report_overhead(monitoring_overhead(args, env, teacher_token, question_ids, quizzes), args)
     finally:
         drop()
 
