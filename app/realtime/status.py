@@ -44,7 +44,7 @@ def _rows(quiz_id: str):
                QuizAttempt.current_question_index, QuizAttempt.last_activity_at, QuizAttempt.question_order,
                QuizAttempt.attempt_number, _last_answer_at().label("last_answer_at"),
                _latest_answered_question().label("latest_question_id"),
-               QuizAttempt.auto_submit_reason, QuizAttempt.score, QuizAttempt.percentage,
+               QuizAttempt.auto_submit_reason,
                User.name, Student.registration_number, _answered_count().label("answered"))
         .join(User, User.id == QuizAttempt.student_id)
         .join(Student, Student.id == QuizAttempt.student_id)
