@@ -206,7 +206,7 @@ def record_violation(attempt_id: str, data: dict, *, actor, now) -> tuple[QuizAt
     if auto:
         close_attempt(attempt, now=now, reason="violations", violations=True)
     events.publish(events.violation_recorded, attempt_id=attempt.id, quiz_id=attempt.quiz_id,
-                   student_id=attempt.student_id, violation_id=violation.id,
+                   student_id=attempt.student_id, student_name=getattr(actor, "name", None), violation_id=violation.id,
                    violation_type=violation.violation_type, severity=violation.severity,
                    total_violations=attempt.total_violations, max_violations=quiz.max_violations,
                    auto_submitted=auto)

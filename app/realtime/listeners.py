@@ -47,10 +47,12 @@ def on_answer_saved(_sender, *, attempt_id, quiz_id, student_id, question_id, qu
 
 
 def on_violation(_sender, *, attempt_id, quiz_id, student_id, violation_type, total_violations,
-                 max_violations, auto_submitted, severity=None, violation_id=None, **_):
+                 max_violations, auto_submitted, severity=None, violation_id=None, student_name=None, **_):
+    # The attempt's owner raised it, so the service passes their name: no query after the commit.
     push.to_quiz_monitors("violation", {
         "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id,
-        "student_name": _student_name(student_id), "violation_id": violation_id,
+        "student_name": student_name if student_name is not None else _student_name(student_id),
+        "violation_id": violation_id,
         "violation_type": violation_type, "severity": severity, "total_violations": total_violations,
         "max_violations": max_violations, "auto_submitted": auto_submitted,
         "timestamp": isoformat(utcnow()),

@@ -292,6 +292,23 @@ def test_a_students_real_requests_are_pushed_to_the_monitor(client, sockets):
     assert submitted == {**submitted, "attempt_id": attempt_id, "status": "graded", "score": 2.0}
 
 
+def test_a_violation_push_names_the_student_without_a_query_after_the_commit(client, sockets, count_queries):
+    teacher, school_class, quiz, _questions = monitored_quiz()
+    student = make_student(school_class, name="Alice")
+    headers = {"Authorization": f"Bearer {token(student)}"}
+    monitor = sockets(NS, token(teacher))
+    join(monitor, quiz.id)
+    attempt_id = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()["attempt_id"]
+    received(monitor, NS)
+
+    with count_queries() as counted:
+        client.post(f"/api/attempts/{attempt_id}/violations", headers=headers, json={"violation_type": "tab_switch"})
+
+    (pushed,) = received(monitor, NS)
+    assert pushed["args"][0]["student_name"] == "Alice"
+    assert not any("SELECT users.name \nFROM users" in s for s in counted.statements), counted.statements
+
+
 def test_joining_after_the_token_expired_needs_a_fresh_token_in_join_quiz(app, sockets):
     from app.common import clock
 
