@@ -270,12 +270,17 @@ def test_violation_event_reaches_only_that_quizs_room(sockets):
     assert quiz_room(quiz.id) == f"quiz_{quiz.id}"
 
 
-def test_a_students_real_requests_are_pushed_to_the_monitor(client, sockets):
+def watched_student(sockets):
+    """Alice's headers in a monitored quiz, and a monitor joined to the quiz's room."""
     teacher, school_class, quiz, questions = monitored_quiz()
     student = make_student(school_class, name="Alice")
-    headers = {"Authorization": f"Bearer {token(student)}"}
     monitor = sockets(NS, token(teacher))
     join(monitor, quiz.id)
+    return quiz, questions, {"Authorization": f"Bearer {token(student)}"}, monitor
+
+
+def test_a_students_real_requests_are_pushed_to_the_monitor(client, sockets):
+    quiz, questions, headers, monitor = watched_student(sockets)
 
     attempt_id = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()["attempt_id"]
     client.post(f"/api/attempts/{attempt_id}/answer", headers=headers,
@@ -293,11 +298,7 @@ def test_a_students_real_requests_are_pushed_to_the_monitor(client, sockets):
 
 
 def test_a_violation_push_names_the_student_without_a_query_after_the_commit(client, sockets, count_queries):
-    teacher, school_class, quiz, _questions = monitored_quiz()
-    student = make_student(school_class, name="Alice")
-    headers = {"Authorization": f"Bearer {token(student)}"}
-    monitor = sockets(NS, token(teacher))
-    join(monitor, quiz.id)
+    quiz, _questions, headers, monitor = watched_student(sockets)
     attempt_id = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()["attempt_id"]
     received(monitor, NS)
 
