@@ -46,47 +46,49 @@ def _encode(claims: dict, secret: str = SECRET, algorithm: str = "HS256", header
     return pyjwt.encode(claims, secret, algorithm=algorithm, headers=headers)
 
 
-GOOD = _encode(_claims())
-NOW = int(time.time())
-
-TOKENS = {
-    "valid": GOOD,
-    "valid, audience in a list": _encode(_claims(aud=["other", AUDIENCE])),
-    "wrong secret": _encode(_claims(), secret="x" * 64),
-    "signature of another token": GOOD.rsplit(".", 1)[0] + "." + _encode(_claims(sub="user-2")).rsplit(".", 1)[1],
-    "payload swapped after signing": ".".join([GOOD.split(".")[0], _encode(_claims(role="admin")).split(".")[1],
-                                               GOOD.split(".")[2]]),
-    "signature stripped": GOOD.rsplit(".", 1)[0] + ".",
-    "alg none": _b64(b'{"alg":"none","typ":"JWT"}') + "." + GOOD.split(".")[1] + ".",
-    "HS512": _encode(_claims(), algorithm="HS512"),
-    "alg HS256 in lower case": _raw_token({"alg": "hs256", "typ": "JWT"}, _claims()),
-    "header with a kid": _encode(_claims(), headers={"kid": "k1"}),
-    "header not an object": _raw_token(["HS256"], _claims()),
-    "payload not an object": _raw_token({"alg": "HS256"}, ["sub"]),
-    "expired": _encode(_claims(exp=NOW - 1)),
-    "expires now": _encode(_claims(exp=NOW)),
-    "exp as a string": _raw_token({"alg": "HS256", "typ": "JWT"}, _claims(exp=str(NOW + 600))),
-    "exp true": _raw_token({"alg": "HS256", "typ": "JWT"}, _claims(exp=True)),
-    "no exp": _encode(_claims(exp=_DROP)),
-    "not yet valid (nbf)": _encode(_claims(nbf=NOW + 300)),
-    "issued in the future (iat)": _encode(_claims(iat=NOW + 300)),
-    "iat as a string": _raw_token({"alg": "HS256", "typ": "JWT"}, _claims(iat="yesterday")),
-    "wrong issuer": _encode(_claims(iss="someone-else")),
-    "no issuer": _encode(_claims(iss=_DROP)),
-    "wrong audience": _encode(_claims(aud="another-api")),
-    "audience list without ours": _encode(_claims(aud=["a", "b"])),
-    "audience list with a number": _raw_token({"alg": "HS256", "typ": "JWT"}, _claims(aud=[AUDIENCE, 7])),
-    "no audience": _encode(_claims(aud=_DROP)),
-    "no sub": _encode(_claims(sub=_DROP)),
-    "sub a number": _raw_token({"alg": "HS256", "typ": "JWT"}, _claims(sub=12)),
-    "no jti": _encode(_claims(jti=_DROP)),
-    "two segments": ".".join(GOOD.split(".")[:2]),
-    "four segments": GOOD + ".x",
-    "padding in a segment": GOOD + "==",
-    "not base64": "%%%." + GOOD.split(".", 1)[1],
-    "empty": "",
-    "garbage": "not-a-token",
-}
+def tokens() -> dict:
+    """The cases, made at the moment a test runs: times are relative to now, so that a
+    long run cannot turn "not yet valid" into valid or "expired a second ago" into a
+    minute ago."""
+    good, now = _encode(_claims()), int(time.time())
+    return {
+        "valid": good,
+        "valid, audience in a list": _encode(_claims(aud=["other", AUDIENCE])),
+        "wrong secret": _encode(_claims(), secret="x" * 64),
+        "signature of another token": good.rsplit(".", 1)[0] + "." + _encode(_claims(sub="user-2")).rsplit(".", 1)[1],
+        "payload swapped after signing": ".".join([good.split(".")[0], _encode(_claims(role="admin")).split(".")[1],
+                                                   good.split(".")[2]]),
+        "signature stripped": good.rsplit(".", 1)[0] + ".",
+        "alg none": _b64(b'{"alg":"none","typ":"JWT"}') + "." + good.split(".")[1] + ".",
+        "HS512": _encode(_claims(), algorithm="HS512"),
+        "alg HS256 in lower case": _raw_token({"alg": "hs256", "typ": "JWT"}, _claims()),
+        "header with a kid": _encode(_claims(), headers={"kid": "k1"}),
+        "header not an object": _raw_token(["HS256"], _claims()),
+        "payload not an object": _raw_token({"alg": "HS256"}, ["sub"]),
+        "expired": _encode(_claims(exp=now - 1)),
+        "expires now": _encode(_claims(exp=now)),
+        "exp as a string": _raw_token({"alg": "HS256", "typ": "JWT"}, _claims(exp=str(now + 600))),
+        "exp true": _raw_token({"alg": "HS256", "typ": "JWT"}, _claims(exp=True)),
+        "no exp": _encode(_claims(exp=_DROP)),
+        "not yet valid (nbf)": _encode(_claims(nbf=now + 300)),
+        "issued in the future (iat)": _encode(_claims(iat=now + 300)),
+        "iat as a string": _raw_token({"alg": "HS256", "typ": "JWT"}, _claims(iat="yesterday")),
+        "wrong issuer": _encode(_claims(iss="someone-else")),
+        "no issuer": _encode(_claims(iss=_DROP)),
+        "wrong audience": _encode(_claims(aud="another-api")),
+        "audience list without ours": _encode(_claims(aud=["a", "b"])),
+        "audience list with a number": _raw_token({"alg": "HS256", "typ": "JWT"}, _claims(aud=[AUDIENCE, 7])),
+        "no audience": _encode(_claims(aud=_DROP)),
+        "no sub": _encode(_claims(sub=_DROP)),
+        "sub a number": _raw_token({"alg": "HS256", "typ": "JWT"}, _claims(sub=12)),
+        "no jti": _encode(_claims(jti=_DROP)),
+        "two segments": ".".join(good.split(".")[:2]),
+        "four segments": good + ".x",
+        "padding in a segment": good + "==",
+        "not base64": "%%%." + good.split(".", 1)[1],
+        "empty": "",
+        "garbage": "not-a-token",
+    }
 
 
 def _pyjwt_claims(token: str, **overrides) -> dict | None:
@@ -98,9 +100,9 @@ def _pyjwt_claims(token: str, **overrides) -> dict | None:
         return None
 
 
-@pytest.mark.parametrize("name", list(TOKENS))
+@pytest.mark.parametrize("name", list(tokens()))
 def test_never_accepts_what_pyjwt_refuses_and_agrees_on_what_both_accept(name):
-    token = TOKENS[name]
+    token = tokens()[name]
     ours = hs256_claims(token, SECRET, issuer=ISSUER, audience=AUDIENCE)
     theirs = _pyjwt_claims(token)
     if theirs is None:
@@ -112,12 +114,13 @@ def test_never_accepts_what_pyjwt_refuses_and_agrees_on_what_both_accept(name):
 
 
 def test_an_unexpected_header_field_falls_back_to_the_library():
-    assert _pyjwt_claims(TOKENS["header with a kid"]) is not None
-    assert hs256_claims(TOKENS["header with a kid"], SECRET, issuer=ISSUER, audience=AUDIENCE) is None
+    token = tokens()["header with a kid"]
+    assert _pyjwt_claims(token) is not None
+    assert hs256_claims(token, SECRET, issuer=ISSUER, audience=AUDIENCE) is None
 
 
 def test_leeway_extends_expiry_as_pyjwt_does():
-    token = _encode(_claims(exp=NOW - 5))
+    token = _encode(_claims(exp=int(time.time()) - 5))
     assert _pyjwt_claims(token, leeway=30) is not None
     assert hs256_claims(token, SECRET, issuer=ISSUER, audience=AUDIENCE, leeway=30) is not None
     assert hs256_claims(token, SECRET, issuer=ISSUER, audience=AUDIENCE, leeway=timedelta(seconds=30)) is not None
@@ -125,5 +128,7 @@ def test_leeway_extends_expiry_as_pyjwt_does():
 
 
 def test_without_an_expected_issuer_or_audience_a_token_naming_one_is_refused():
-    assert hs256_claims(GOOD, SECRET, issuer=None, audience=AUDIENCE) is None
-    assert hs256_claims(GOOD, SECRET, issuer=ISSUER, audience=None) is None
+    good = tokens()["valid"]
+    assert hs256_claims(good, SECRET, issuer=ISSUER, audience=AUDIENCE) is not None
+    assert hs256_claims(good, SECRET, issuer=None, audience=AUDIENCE) is None
+    assert hs256_claims(good, SECRET, issuer=ISSUER, audience=None) is None
