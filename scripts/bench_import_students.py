@@ -35,13 +35,13 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, event, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+
+from tests.helpers import throwaway_database  # noqa: E402
 
 FIRST = ["Alice", "Bilal", "Chloé", "Daniel", "Elif", "Fatima", "George", "Hana", "Ivan", "Jun", "Kofi", "Léa"]
 LAST = ["Johnson", "Rahman", "Dubois", "Okafor", "Yilmaz", "Sato", "Petrov", "Núñez", "Haddad", "Kim"]
@@ -63,21 +63,17 @@ def generate_csv(rows: int, seed: int = 7) -> bytes:
 
 @contextlib.contextmanager
 def fresh_database(server_url: str, keep: bool):
-    url = make_url(server_url)
-    if url.drivername == "mysql":
-        url = url.set(drivername="mysql+pymysql")
-    name = f"qms_bench_import_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database=None))
-    with admin.connect() as conn:
+    """A throwaway database on the server, and the server's version."""
+    url, drop = throwaway_database(server_url, "qms_bench_import")
+    engine = create_engine(url)
+    with engine.connect() as conn:
         version = conn.execute(text("SELECT VERSION()")).scalar()
-        conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    engine.dispose()
     try:
-        yield url.set(database=name).render_as_string(hide_password=False), version
+        yield url, version
     finally:
         if not keep:
-            with admin.connect() as conn:
-                conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        admin.dispose()
+            drop()
 
 
 class StatementLog:

@@ -6,16 +6,15 @@ runs them; the comparison with the models is Alembic's autogenerate diff.
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect
 
 from app.extensions import db
+from tests.helpers import throwaway_database
 
 ROOT = Path(__file__).resolve().parents[1]
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -27,19 +26,11 @@ def fresh_database_url(tmp_path):
     if not os.environ.get("TEST_DATABASE_URL"):
         yield f"sqlite:///{tmp_path}/migrations.db"
         return
-    server = make_url(os.environ["TEST_DATABASE_URL"])
-    if server.drivername == "mysql":
-        server = server.set(drivername="mysql+pymysql")
-    name = f"qms_migrations_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server.set(database=None))
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    url, drop = throwaway_database(os.environ["TEST_DATABASE_URL"], "qms_migrations")
     try:
-        yield server.set(database=name, query={"charset": "utf8mb4"}).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        admin.dispose()
+        drop()
 
 
 def flask_db(url: str, *args: str) -> None:
