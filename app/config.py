@@ -148,8 +148,13 @@ class Config:
             # Pinged on checkout only after sitting idle: app.common.db.ping_connections_idle_for.
             "pool_pre_ping": False,
             "pool_recycle": 1800,
-            "pool_size": env_int("DB_POOL_SIZE", 10),
-            "max_overflow": env_int("DB_MAX_OVERFLOW", 10),
+            # A fixed pool, no overflow: under gevent a burst of requests past the pool
+            # size opened overflow connections that were closed again as soon as they
+            # came back (the pool keeps only `pool_size` idle), so a busy instance kept
+            # reconnecting, 10-40 TCP handshakes and sign-ins a second (README, "MySQL
+            # sizing"). The same ceiling of 20 as 10 + 10, always kept open.
+            "pool_size": env_int("DB_POOL_SIZE", 20),
+            "max_overflow": env_int("DB_MAX_OVERFLOW", 0),
             "pool_timeout": env_int("DB_POOL_TIMEOUT", 10),
             # The pool's ROLLBACK on every return is replaced by one sent only when a
             # transaction may be open: app.common.db.rollback_on_return_only_when_needed.

@@ -82,6 +82,10 @@ def bench_env(args, database: str) -> dict:
         "CORS_ORIGINS": "http://127.0.0.1", "LOG_LEVEL": "WARNING", "JWT_ACCESS_MINUTES": "240",
         "PYTHONUNBUFFERED": "1",
     })
+    # Two servers of `--workers` workers each, every worker with its own pool: the
+    # app's default of 20 per worker would pass MariaDB's default max_connections (151).
+    env.setdefault("DB_POOL_SIZE", str(max(4, 60 // args.workers)))
+    env.setdefault("DB_MAX_OVERFLOW", "0")
     return env
 
 

@@ -23,8 +23,8 @@ AUDIENCE = os.environ.get("JWT_AUDIENCE", "quiz-management-api")
 SECRET = os.environ["JWT_SECRET_KEY"]
 
 engine = create_engine(
-    os.environ["DATABASE_URL"], pool_size=int(os.environ.get("DB_POOL_SIZE", "10")),
-    max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "10")), pool_pre_ping=True, pool_recycle=1800,
+    os.environ["DATABASE_URL"], pool_size=int(os.environ.get("DB_POOL_SIZE", "20")),
+    max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "0")), pool_pre_ping=True, pool_recycle=1800,
     # Every transaction here ends through the Connection (commit, or rollback on close),
     # so the pool's extra ROLLBACK on return is never needed: the app skips it too.
     pool_reset_on_return=None,
