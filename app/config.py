@@ -78,6 +78,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # The Redis pub/sub channel joining the Socket.IO servers of one deployment.
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
+    # Seconds between two `quiz_status` pushes to a monitored quiz's room.
+    MONITOR_STATUS_INTERVAL = float(os.environ.get("MONITOR_STATUS_INTERVAL", "5"))
 
     JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY", DEFAULT_JWT_SECRET)
     JWT_ALGORITHM = "HS256"

@@ -142,6 +142,10 @@ class RoomTimers:
     behind it wait out. So each new room starts at its own offset within the interval,
     taken from the golden-ratio sequence (any number of rooms stays roughly evenly
     spread), and keeps to a fixed schedule so that the offsets do not drift together.
+
+    With several instances, each one with members in a room runs that room's timer, and
+    at each tick the first of them in the interval computes the status once for the
+    monitors of all (send_status).
     """
 
     GOLDEN_RATIO_FRACTION = 0.6180339887498949
@@ -174,9 +178,18 @@ class RoomTimers:
                     return
             try:
                 with app.app_context():
-                    push.to_local_quiz_monitors("quiz_status", quiz_status(quiz_id), quiz_id)
+                    send_status(quiz_id, interval)
             except Exception:  # a failed tick must not end monitoring of the room
                 log.exception("quiz status for %s failed", quiz_id)
+
+
+def send_status(quiz_id: str, interval: float) -> None:
+    """One status per room and interval across all instances (push.claim_room_status)."""
+    audience = push.claim_room_status(quiz_id, interval)
+    if audience == "everyone":
+        push.to_quiz_monitors("quiz_status", quiz_status(quiz_id), quiz_id)
+    elif audience == "local":
+        push.to_local_quiz_monitors("quiz_status", quiz_status(quiz_id), quiz_id)
 
 
 def next_tick(due: float, interval: float, now: float) -> float:

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 MONITOR_NAMESPACE = "/quiz-monitor"
 NOTIFICATIONS_NAMESPACE = "/notifications"
 _write_only: dict = {}
+_redis_clients: dict = {}
 
 
 def room_for(kind: str, entity_id: str) -> str:
@@ -67,6 +68,37 @@ def to_user(event: str, data: dict, user_id: str) -> None:
 def to_local_quiz_monitors(event: str, data: dict, quiz_id: str) -> None:
     """Only this instance's sockets: each instance runs its own timer for its own members."""
     socketio.emit(event, data, to=quiz_room(quiz_id), namespace=MONITOR_NAMESPACE, ignore_queue=True)
+
+
+def claim_room_status(quiz_id: str, interval: float) -> str | None:
+    """Who sends this interval's `quiz_status` to the quiz's room: "everyone" (this
+    instance won the room's interval and reaches every instance's monitors through the
+    queue), "local" (no queue: this instance's own monitors), or None (another instance
+    has already sent it to all of them).
+
+    Every instance with members in a room runs the room's timer; without this, N
+    instances would run the same status query N times an interval and their monitors
+    would each see their own copy. The claim is a Redis key set only if absent, which
+    expires a little before the interval ends, so the instance that ticks first keeps
+    the room and another takes over within an interval when it stops. If Redis cannot
+    be asked, the instance serves its own monitors: a status sent twice is harmless,
+    one not sent is not.
+    """
+    url = message_queue_url()
+    if url is None:
+        return "local"
+    try:
+        client = _redis_clients.get(url)
+        if client is None:
+            import redis
+            client = _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        channel = current_app.config.get("SOCKETIO_CHANNEL") or "flask-socketio"
+        won = client.set(f"{channel}:quiz-status:{quiz_id}", "1", nx=True, px=max(1, int(interval * 900)))
+    except Exception:
+        log.warning("could not claim the status of quiz %s; sending it to this instance's monitors", quiz_id,
+                    exc_info=True)
+        return "local"
+    return "everyone" if won else None
 
 
 def has_local_members(namespace: str, room: str) -> bool:

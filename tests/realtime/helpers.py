@@ -16,3 +16,15 @@ def wait_for(predicate, timeout=5.0):
             return value
         time.sleep(0.02)
     return predicate()
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False

@@ -6,26 +6,16 @@ import uuid
 from datetime import timedelta
 
 import pytest
-import redis
 import requests
 import socketio
 
 from app.common.clock import utcnow
 from app.realtime.push import MONITOR_NAMESPACE, NOTIFICATIONS_NAMESPACE
 from tests.factories import make_class, make_question, make_quiz, make_student, make_teacher, tokens_for
+from tests.realtime.helpers import REDIS_URL, redis_reachable
 from tests.realtime.servers import ROOT, LiveClient, Server, server_env
 
 pytestmark = pytest.mark.slow
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def redis_reachable() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
 def token(user):
     return tokens_for(user)["access_token"]
 
@@ -142,3 +132,30 @@ def test_two_instances_joined_by_redis_deliver_events_from_requests_and_cli(serv
     assert result.returncode == 0, result.stderr
     reminder = late_inbox.wait_for("notification", timeout=5)[1]
     assert reminder["type"] == "quiz_starting_soon"
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="Redis at 127.0.0.1:6379 is not reachable")
+def test_two_instances_send_a_watched_rooms_status_once_an_interval_between_them(servers, live_clients):
+    # Each instance with members runs the room's timer, its ticks offset from the join.
+    # The second monitor joins half an interval after the first, so each instance sending
+    # its own status would reach the two monitors half an interval apart; one instance
+    # sending it to both through the queue reaches them together.
+    interval, watched = 1.0, 5.0
+    channel = f"qms-test-{uuid.uuid4().hex}"
+    first, second = (servers(REDIS_URL=REDIS_URL, SOCKETIO_CHANNEL=channel, MONITOR_STATUS_INTERVAL=str(interval))
+                     for _ in range(2))
+    teacher, quiz, _student = classroom()
+    monitors = [live_clients(server.url, MONITOR_NAMESPACE, token(teacher)) for server in (first, second)]
+    for monitor in monitors:
+        monitor.emit("join_quiz", {"quiz_id": quiz.id})
+        monitor.wait_for("quiz_status")  # the join's own status
+        time.sleep(interval / 2)
+    time.sleep(watched)
+    arrivals = []
+    for monitor in monitors:
+        ticks = [(at, payload) for at, event, payload in list(monitor.events.queue) if event == "quiz_status"]
+        assert all(payload["quiz_id"] == quiz.id for _at, payload in ticks)
+        assert watched / interval - 2 <= len(ticks) <= watched / interval + 2, len(ticks)  # one an interval
+        arrivals.append([at for at, _payload in ticks])
+    together = [at for at in arrivals[1] if any(abs(at - other) < 0.15 * interval for other in arrivals[0])]
+    assert len(together) >= len(arrivals[1]) - 1, arrivals

@@ -1,5 +1,8 @@
 """The /quiz-monitor namespace through Flask-SocketIO's test client."""
+import uuid
 from datetime import timedelta
+
+import pytest
 
 from app.auth.tokens import revoke_all_tokens
 from app.common import events
@@ -8,7 +11,7 @@ from app.common.db import commit
 from app.extensions import socketio
 from app.realtime.namespaces import RoomTimers, next_tick
 from app.realtime.push import MONITOR_NAMESPACE as NS
-from app.realtime.push import quiz_room
+from app.realtime.push import claim_room_status, quiz_room
 from app.realtime.status import quiz_status
 from tests.factories import (
     make_answer,
@@ -20,7 +23,7 @@ from tests.factories import (
     make_teacher,
     tokens_for,
 )
-from tests.realtime.helpers import received, wait_for
+from tests.realtime.helpers import REDIS_URL, received, redis_reachable, wait_for
 
 
 def token(user):
@@ -320,3 +323,23 @@ def test_joining_after_the_token_expired_needs_a_fresh_token_in_join_quiz(app, s
     assert events_[0]["args"][0]["error_code"] == "TOKEN_EXPIRED"
     clock.set_frozen(None)
     assert names(join(client, quiz.id, token=token(teacher))) == ["joined", "quiz_status"]
+
+
+def test_without_a_message_queue_each_instance_sends_its_own_monitors_the_status(app):
+    assert app.config["REDIS_URL"] is None
+    assert claim_room_status("quiz-1", 5) == claim_room_status("quiz-1", 5) == "local"
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="Redis at 127.0.0.1:6379 is not reachable")
+def test_one_instance_per_interval_claims_a_rooms_status_for_everyone(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "SOCKETIO_CHANNEL", f"qms-test-{uuid.uuid4().hex}")
+    assert claim_room_status("quiz-1", 0.2) == "everyone"
+    assert claim_room_status("quiz-1", 0.2) is None  # the other instance's tick in the same interval
+    assert claim_room_status("quiz-2", 0.2) == "everyone"  # rooms are claimed separately
+    assert wait_for(lambda: claim_room_status("quiz-1", 0.2) == "everyone", timeout=1)  # the next interval
+
+
+def test_an_unreachable_redis_leaves_each_instance_serving_its_own_monitors(app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    assert claim_room_status("quiz-1", 5) == "local"
