@@ -104,7 +104,9 @@ class StudentAnswer(db.Model):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    attempt_id: Mapped[str] = mapped_column(ForeignKey("quiz_attempts.id"), index=True)
+    # No index of its own: the unique (attempt_id, question_id) key serves every lookup
+    # by attempt, and one index fewer is one less to write on each new answer.
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("quiz_attempts.id"))
     question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
     answer_text: Mapped[str | None] = mapped_column(Text)
     answer_option: Mapped[int | None] = mapped_column(Integer)
