@@ -153,7 +153,7 @@ class Config:
             # A fixed pool, no overflow: under gevent a burst of requests past the pool
             # size opened overflow connections that were closed again as soon as they
             # came back (the pool keeps only `pool_size` idle), so a busy instance kept
-            # reconnecting, 10-40 TCP handshakes and sign-ins a second (README, "MySQL
+            # reconnecting, 10-25 TCP handshakes and sign-ins a second (README, "MySQL
             # sizing"). The same ceiling of 20 as 10 + 10, always kept open.
             "pool_size": env_int("DB_POOL_SIZE", 20),
             "max_overflow": env_int("DB_MAX_OVERFLOW", 0),
