@@ -186,10 +186,10 @@ class RoomTimers:
 def send_status(quiz_id: str, interval: float) -> None:
     """One status per room and interval across all instances (push.claim_room_status)."""
     audience = push.claim_room_status(quiz_id, interval)
-    if audience == "everyone":
-        push.to_quiz_monitors("quiz_status", quiz_status(quiz_id), quiz_id)
-    elif audience == "local":
-        push.to_local_quiz_monitors("quiz_status", quiz_status(quiz_id), quiz_id)
+    if audience is None:
+        return
+    send = push.to_quiz_monitors if audience == "everyone" else push.to_local_quiz_monitors
+    send("quiz_status", quiz_status(quiz_id), quiz_id)
 
 
 def next_tick(due: float, interval: float, now: float) -> float:

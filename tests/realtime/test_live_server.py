@@ -16,6 +16,8 @@ from tests.realtime.helpers import REDIS_URL, redis_reachable
 from tests.realtime.servers import ROOT, LiveClient, Server, server_env
 
 pytestmark = pytest.mark.slow
+
+
 def token(user):
     return tokens_for(user)["access_token"]
 
