@@ -8,8 +8,8 @@ Usage (from the repository root; needs MariaDB and Redis on this machine):
 Options: --db-url mysql://root@127.0.0.1:3306/ (server URL; a throwaway database is
 created and dropped), --redis-url redis://127.0.0.1:6379/0, --port 5400 (first port),
 --monitors 200, --events 20, --students 500, --quizzes 10, --duration 15 (seconds per
-phase), --pairs 3, --instances 2 (for the autosave part), --parts fanout,overhead,
---monitor-client lean|python-socketio, --monitors-on all|first.
+phase), --pairs 3, --instances 2 (for the autosave part), --socket-instances 0,
+--parts fanout,overhead, --monitor-client lean|python-socketio, --monitors-on all|first.
 
 Part 1, fan-out: one gunicorn instance (one gevent worker, Redis message queue),
 `--monitors` Socket.IO clients over websocket joined to one quiz room. For each of
@@ -28,7 +28,9 @@ instances joined by Redis; phases alternate without and with 3 monitors per quiz
 (`--pairs` pairs of `--duration` seconds after a 3 s warm-up, in A B / B A order).
 The monitors run in a process of their own at nice 19 (they stand for teachers'
 browsers on other machines) and are spread over the instances as nginx's ip_hash
-spreads teachers (`--monitors-on first` puts them all on one). They use a lean
+spreads teachers (`--monitors-on first` puts them all on one; `--socket-instances N`
+starts N more instances that only the monitors connect to, as an nginx sending
+`/socket.io/` to an upstream of its own would). They use a lean
 client that parses every frame (`LeanMonitor`; `--monitor-client python-socketio` for
 python-socketio's own, which costs this machine several times more CPU per event).
 Every instance has had a socket connected before the first phase, so that its
@@ -83,6 +85,9 @@ def parse_args():
     p.add_argument("--duration", type=float, default=15)
     p.add_argument("--pairs", type=int, default=3)
     p.add_argument("--instances", type=int, default=2)
+    p.add_argument("--socket-instances", type=int, default=0,
+                   help="part 2: instances of their own for the monitors' sockets (0: monitors share the "
+                        "students' instances)")
     p.add_argument("--monitor-client", choices=("lean", "python-socketio"), default="lean",
                    help="the monitors' client (see LeanMonitor)")
     p.add_argument("--monitors-on", choices=("all", "first"), default="all",
@@ -396,8 +401,7 @@ def plain_phase(args, savers, question_ids, servers):
     return autosave_phase(savers, question_ids, args.duration, CpuMeter(servers, args.bench_db_url))
 
 
-def watched_phase(args, savers, question_ids, servers, token, quiz_ids):
-    ports = [server.port for server in servers]
+def watched_phase(args, savers, question_ids, servers, ports, token, quiz_ids):
     monitors = start_monitor_process(ports[:1] if args.monitors_on == "first" else ports, token, quiz_ids,
                                      args.monitor_client)
     try:
@@ -555,23 +559,24 @@ def percentile(values, q):
 
 def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
     ports = [args.port + 1 + i for i in range(args.instances)]
-    servers = [Server(port, env) for port in ports]
+    socket_ports = [ports[-1] + 1 + i for i in range(args.socket_instances)] or ports
+    servers = [Server(port, env) for port in dict.fromkeys(ports + socket_ports)]
     try:
         savers = []
         for index, quiz in enumerate(quizzes):
             port = ports[index % len(ports)]
             tokens = quiz["students"][args.events:] if index == 0 else quiz["students"]
             savers += start_attempts(port, quiz["id"], tokens)
-        start_socketio_listeners(ports, teacher_token)
+        start_socketio_listeners(socket_ports, teacher_token)
         rows = []
         quiz_ids = [quiz["id"] for quiz in quizzes]
         for pair in range(args.pairs):
             # A B, then B A: a drift over the run does not always favour the same phase.
             if pair % 2 == 0:
                 plain = plain_phase(args, savers, question_ids, servers)
-                watched = watched_phase(args, savers, question_ids, servers, teacher_token, quiz_ids)
+                watched = watched_phase(args, savers, question_ids, servers, socket_ports, teacher_token, quiz_ids)
             else:
-                watched = watched_phase(args, savers, question_ids, servers, teacher_token, quiz_ids)
+                watched = watched_phase(args, savers, question_ids, servers, socket_ports, teacher_token, quiz_ids)
                 plain = plain_phase(args, savers, question_ids, servers)
             rows.append((plain[0], watched[0], plain[1] + watched[1]))
             print(f"  pair {pair + 1}: without p50 {percentile(plain[0], .5):6.2f} "
@@ -610,7 +615,7 @@ def main():
     db_url, drop = throwaway_database(args.db_url, "qms_bench")
     args.bench_db_url = db_url
     env = bench_env(db_url, args.redis_url, f"qms-bench-{uuid.uuid4().hex[:8]}",
-                    range(args.port, args.port + args.instances + 1))
+                    range(args.port, args.port + args.instances + args.socket_instances + 1))
     os.environ.update(env)
     try:
         from app import create_app
