@@ -9,7 +9,8 @@ Options: --db-url mysql://root@127.0.0.1:3306/ (server URL; a throwaway database
 created and dropped), --redis-url redis://127.0.0.1:6379/0, --port 5400 (first port),
 --monitors 200, --events 20, --students 500, --quizzes 10, --duration 15 (seconds per
 phase), --pairs 3, --instances 2 (for the autosave part), --socket-instances 0,
---parts fanout,overhead, --monitor-client lean|python-socketio, --monitors-on all|first.
+--parts fanout,overhead, --monitor-client lean|python-socketio, --monitor-read-interval 0.05,
+--monitors-on all|first.
 
 Part 1, fan-out: one gunicorn instance (one gevent worker, Redis message queue),
 `--monitors` Socket.IO clients over websocket joined to one quiz room. For each of
@@ -32,7 +33,12 @@ spreads teachers (`--monitors-on first` puts them all on one; `--socket-instance
 starts N more instances that only the monitors connect to, as an nginx sending
 `/socket.io/` to an upstream of its own would). They use a lean
 client that parses every frame (`LeanMonitor`; `--monitor-client python-socketio` for
-python-socketio's own, which costs this machine several times more CPU per event).
+python-socketio's own, which costs this machine several times more CPU per event), and
+read their sockets every `--monitor-read-interval` seconds rather than waking at each
+of the 1,500 frames a second (see `read_paced`); the server still sends every event as
+its own frame the moment it happens. At the end of each phase the monitors report how
+many `answer_saved` they received, against the 3 per save that 3 monitors per quiz
+should get: a phase in which pushes were lost would look cheap.
 Every instance has had a socket connected before the first phase, so that its
 Socket.IO Redis listener runs in both kinds of phase. Reported per pair: autosave
 p50/p99 overall and per instance, each process's CPU, the CPU time the hypervisor
@@ -90,6 +96,9 @@ def parse_args():
                         "students' instances)")
     p.add_argument("--monitor-client", choices=("lean", "python-socketio"), default="lean",
                    help="the monitors' client (see LeanMonitor)")
+    p.add_argument("--monitor-read-interval", type=float, default=0.05,
+                   help="part 2's lean monitors read their sockets at this interval in seconds (0: at "
+                        "every frame)")
     p.add_argument("--monitors-on", choices=("all", "first"), default="all",
                    help="part 2's monitors spread over all instances, or all on the first (worst case)")
     p.add_argument("--parts", default="fanout,overhead", help="comma-separated subset of fanout,overhead")
@@ -250,7 +259,11 @@ class Monitor:
 
     def __init__(self, port: int, token: str, quiz_id: str, arrivals: dict | None = None):
         self.sio = socketio.Client(reconnection=False)
+        self.events: dict = {}
         joined = gevent.event.Event()
+        # Events without a handler of their own (answer_saved, quiz_status, ...), counted as LeanMonitor does.
+        self.sio.on("*", lambda name, *_data: self.events.__setitem__(name, self.events.get(name, 0) + 1),
+                    namespace=MONITOR_NS)
         self.sio.on("joined", lambda _data: joined.set(), namespace=MONITOR_NS)
         if arrivals is not None:
             self.sio.on("violation", lambda d: arrivals.setdefault(d["violation_id"], []).append(
@@ -373,8 +386,10 @@ class CpuMeter:
 
 
 def autosave_phase(savers, question_ids, seconds, meter: CpuMeter, warmup=3.0):
-    """(latencies, non-2xx count, CPU per process, latencies per instance's port)"""
+    """(latencies, non-2xx count, CPU per process, latencies per instance's port, saves
+    including the warm-up's)"""
     latencies, by_port, failures, stop_at = [], {}, [0], time.perf_counter() + warmup + seconds
+    saves = [0]
     measure_from = time.perf_counter() + warmup
     gevent.spawn_later(warmup, meter.start)
 
@@ -387,6 +402,7 @@ def autosave_phase(savers, question_ids, seconds, meter: CpuMeter, warmup=3.0):
                     "question_index": index}
             began = time.perf_counter()
             status, _ = client.post(f"/api/attempts/{attempt_id}/answer", body)
+            saves[0] += 1
             if began >= measure_from:
                 latencies.append(time.perf_counter() - began)
                 by_port.setdefault(client.port, []).append(latencies[-1])
@@ -394,7 +410,7 @@ def autosave_phase(savers, question_ids, seconds, meter: CpuMeter, warmup=3.0):
             gevent.sleep(max(0.0, random.uniform(0.8, 1.2) - (time.perf_counter() - began)))
 
     gevent.joinall([gevent.spawn(student, c, a) for c, a in savers])
-    return latencies, failures[0], meter.stop(), by_port
+    return latencies, failures[0], meter.stop(), by_port, saves[0]
 
 
 def plain_phase(args, savers, question_ids, servers):
@@ -403,12 +419,14 @@ def plain_phase(args, savers, question_ids, servers):
 
 def watched_phase(args, savers, question_ids, servers, ports, token, quiz_ids):
     monitors = start_monitor_process(ports[:1] if args.monitors_on == "first" else ports, token, quiz_ids,
-                                     args.monitor_client)
+                                     args.monitor_client, args.monitor_read_interval)
     try:
-        return autosave_phase(savers, question_ids, args.duration, CpuMeter(servers, args.bench_db_url, monitors))
+        result = autosave_phase(savers, question_ids, args.duration, CpuMeter(servers, args.bench_db_url, monitors))
     finally:
         monitors.terminate()
+        received = json.loads(monitors.stdout.readline() or "{}")
         monitors.wait()
+    return (*result, received)
 
 
 def start_socketio_listeners(ports, token):
@@ -422,13 +440,15 @@ def start_socketio_listeners(ports, token):
         client.disconnect()
 
 
-def start_monitor_process(ports: list[int], token: str, quiz_ids: list[str], client: str, per_quiz: int = 3):
+def start_monitor_process(ports: list[int], token: str, quiz_ids: list[str], client: str, read_interval: float,
+                          per_quiz: int = 3):
     """The monitors live in a process of their own, so that receiving their pushes does
     not slow down the load generator that measures autosave latency, and at the lowest
     CPU priority (nice 19): they stand for teachers' browsers on other machines, whose
     CPU is not the server's to pay. Monitor number n connects to ports[n % len(ports)],
     as nginx's ip_hash spreads teachers, like students, over the instances."""
-    spec = json.dumps({"ports": ports, "token": token, "quizzes": quiz_ids, "per_quiz": per_quiz, "client": client})
+    spec = json.dumps({"ports": ports, "token": token, "quizzes": quiz_ids, "per_quiz": per_quiz, "client": client,
+                       "read_interval": read_interval})
     child = subprocess.Popen(["nice", "-n", "19", sys.executable, __file__, "--monitor-child", spec],
                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
     if not child.stdout.readline().startswith("ready"):
@@ -450,7 +470,7 @@ class LeanMonitor:
 
     PREFIX = f"42{MONITOR_NS},"
 
-    def __init__(self, port: int, token: str, quiz_id: str, arrivals: dict | None = None):
+    def __init__(self, port: int, token: str, quiz_id: str, arrivals: dict | None = None, paced: bool = False):
         self.arrivals = arrivals
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
         self.buffer = bytearray()
@@ -464,7 +484,11 @@ class LeanMonitor:
         for frame in frames:
             if self._handle(frame) == "joined":
                 break
-        self.reader = gevent.spawn(lambda: [self._handle(frame) for frame in frames])
+        if paced:
+            self.reader = None
+            self.sock.settimeout(0.0)  # drain() reads what has arrived and returns
+        else:
+            self.reader = gevent.spawn(lambda: [self._handle(frame) for frame in frames])
 
     def _handshake(self, port: int) -> None:
         import base64
@@ -490,22 +514,44 @@ class LeanMonitor:
     def _frames(self):
         """Each text frame's payload, as it completes."""
         while True:
-            buffer = self.buffer
-            if len(buffer) >= 2:
-                length, offset = buffer[1] & 0x7F, 2
-                if length == 126:
-                    length, offset = int.from_bytes(buffer[2:4], "big"), 4
-                elif length == 127:
-                    length, offset = int.from_bytes(buffer[2:10], "big"), 10
-                if len(buffer) >= offset + length:
-                    opcode, payload = buffer[0] & 0x0F, bytes(buffer[offset:offset + length])
-                    del buffer[:offset + length]
-                    if opcode == 8:
-                        return
-                    if opcode == 1:
-                        yield payload.decode()
-                    continue
+            for frame in self._complete_frames():
+                if frame is None:
+                    return
+                yield frame
             self._read()
+
+    def _complete_frames(self):
+        """The text frames already in the buffer (None for a close frame), without reading."""
+        buffer = self.buffer
+        while len(buffer) >= 2:
+            length, offset = buffer[1] & 0x7F, 2
+            if length == 126:
+                length, offset = int.from_bytes(buffer[2:4], "big"), 4
+            elif length == 127:
+                length, offset = int.from_bytes(buffer[2:10], "big"), 10
+            if len(buffer) < offset + length:
+                return
+            opcode, payload = buffer[0] & 0x0F, bytes(buffer[offset:offset + length])
+            del buffer[:offset + length]
+            if opcode == 8:
+                yield None
+                return
+            if opcode == 1:
+                yield payload.decode()
+
+    def drain(self) -> None:
+        """Handle whatever has arrived, without waiting (for a `PacedReader`)."""
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            self.buffer += chunk
+        for frame in self._complete_frames():
+            if frame is not None:
+                self._handle(frame)
 
     def _send(self, text: str) -> None:
         payload, mask = text.encode(), os.urandom(4)
@@ -528,7 +574,8 @@ class LeanMonitor:
         return None
 
     def close(self):
-        self.reader.kill()
+        if self.reader is not None:
+            self.reader.kill()
         self.sock.close()
 
 
@@ -538,18 +585,42 @@ def monitor_child(spec_json: str) -> None:
     spec = json.loads(spec_json)
     ports, per_quiz = spec["ports"], spec["per_quiz"]
 
+    interval = spec["read_interval"] if spec["client"] == "lean" else 0
+
     def connect(number: int, quiz_id: str):
         port = ports[number % len(ports)]
+        if interval:
+            return LeanMonitor(port, spec["token"], quiz_id, paced=True)
         return monitor_class(spec["client"])(port, spec["token"], quiz_id)
 
     jobs = [(index * per_quiz + k, quiz_id) for index, quiz_id in enumerate(spec["quizzes"]) for k in range(per_quiz)]
     monitors = list(gevent.pool.Pool(20).imap(lambda job: connect(*job), jobs))
     stop = gevent.event.Event()
     gevent.signal_handler(signal.SIGTERM, stop.set)
+    if interval:
+        gevent.spawn(read_paced, monitors, interval, stop)
     print("ready", flush=True)
     stop.wait()
+    received: dict = {}
     for monitor in monitors:
+        for name, count in monitor.events.items():
+            received[name] = received.get(name, 0) + count
         monitor.close()
+    print(json.dumps(received), flush=True)
+
+
+def read_paced(monitors, interval: float, stop) -> None:
+    """Every `interval`, handle what has reached each monitor since the last time.
+
+    A browser reads its socket on a machine of its own; a client here that woke for
+    each of 1,500 frames a second would spend this machine's CPU on the teachers' side
+    of the wire and wake at every send the server makes. Reading at intervals leaves
+    the server's work as it is (each event is still sent, as its own frame, the moment
+    it happens) and costs this machine a few wake-ups a second."""
+    while not stop.is_set():
+        gevent.sleep(interval)
+        for monitor in monitors:
+            monitor.drain()
 
 
 def percentile(values, q):
@@ -579,12 +650,13 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
                 watched = watched_phase(args, savers, question_ids, servers, socket_ports, teacher_token, quiz_ids)
                 plain = plain_phase(args, savers, question_ids, servers)
             rows.append((plain[0], watched[0], plain[1] + watched[1]))
+            saves_watched, received = watched[4], watched[5]
             print(f"  pair {pair + 1}: without p50 {percentile(plain[0], .5):6.2f} "
                   f"p99 {percentile(plain[0], .99):6.2f} "
                   f"({len(plain[0]) / args.duration:5.0f} req/s) | with p50 {percentile(watched[0], .5):6.2f} "
                   f"p99 {percentile(watched[0], .99):6.2f} ({len(watched[0]) / args.duration:5.0f} req/s) | "
                   f"non-2xx {plain[1] + watched[1]}")
-            for name, (latencies, _failed, cpu, by_port) in (("without", plain), ("with", watched)):
+            for name, (latencies, _failed, cpu, by_port, *_rest) in (("without", plain), ("with", watched)):
                 print(f"          {name:<7} per instance p50/p99: " + ", ".join(
                     f"{port} {percentile(times, .5):.2f}/{percentile(times, .99):.2f}"
                     for port, times in sorted(by_port.items())))
@@ -593,6 +665,9 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
                       + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items() if k not in ("statements", "connections"))
                       + f"; MariaDB statements per save {cpu['statements'] / max(saves, 1):.2f}, "
                         f"new connections {cpu['connections']}")
+            print(f"          monitors received {received.get('answer_saved', 0)} answer_saved for "
+                  f"{saves_watched} saves (3 monitors per quiz: {3 * saves_watched} expected), "
+                  f"{received.get('quiz_status', 0)} quiz_status")
         return rows
     finally:
         for server in servers:
