@@ -540,7 +540,7 @@ class LeanMonitor:
                 yield payload.decode()
 
     def drain(self) -> None:
-        """Handle whatever has arrived, without waiting (for a `PacedReader`)."""
+        """Handle whatever has arrived, without waiting (see `read_paced`)."""
         while True:
             try:
                 chunk = self.sock.recv(65536)
