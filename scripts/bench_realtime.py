@@ -261,9 +261,7 @@ class Monitor:
         self.sio = socketio.Client(reconnection=False)
         self.events: dict = {}
         joined = gevent.event.Event()
-        # Events without a handler of their own (answer_saved, quiz_status, ...), counted as LeanMonitor does.
-        self.sio.on("*", lambda name, *_data: self.events.__setitem__(name, self.events.get(name, 0) + 1),
-                    namespace=MONITOR_NS)
+        self.sio.on("*", self._count, namespace=MONITOR_NS)
         self.sio.on("joined", lambda _data: joined.set(), namespace=MONITOR_NS)
         if arrivals is not None:
             self.sio.on("violation", lambda d: arrivals.setdefault(d["violation_id"], []).append(
@@ -273,6 +271,10 @@ class Monitor:
         self.sio.emit("join_quiz", {"quiz_id": quiz_id}, namespace=MONITOR_NS)
         if not joined.wait(30):
             raise RuntimeError("monitor did not join")
+
+    def _count(self, name: str, *_data) -> None:
+        """Events without a handler of their own (answer_saved, quiz_status, ...), counted as LeanMonitor does."""
+        self.events[name] = self.events.get(name, 0) + 1
 
     def close(self):
         self.sio.disconnect()
@@ -650,7 +652,7 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
                 watched = watched_phase(args, savers, question_ids, servers, socket_ports, teacher_token, quiz_ids)
                 plain = plain_phase(args, savers, question_ids, servers)
             rows.append((plain[0], watched[0], plain[1] + watched[1]))
-            saves_watched, received = watched[4], watched[5]
+            *_measured, saves_watched, received = watched
             print(f"  pair {pair + 1}: without p50 {percentile(plain[0], .5):6.2f} "
                   f"p99 {percentile(plain[0], .99):6.2f} "
                   f"({len(plain[0]) / args.duration:5.0f} req/s) | with p50 {percentile(watched[0], .5):6.2f} "
