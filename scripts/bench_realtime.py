@@ -10,7 +10,7 @@ created and dropped), --redis-url redis://127.0.0.1:6379/0, --port 5400 (first p
 --monitors 200, --events 20, --students 500, --quizzes 10, --duration 15 (seconds per
 phase), --pairs 3, --instances 2 (for the autosave part), --socket-instances 0,
 --parts fanout,overhead, --monitor-client lean|python-socketio, --monitor-read-interval 0.05,
---monitors-on all|first.
+--monitors-on all|first|none.
 
 Part 1, fan-out: one gunicorn instance (one gevent worker, Redis message queue),
 `--monitors` Socket.IO clients over websocket joined to one quiz room. For each of
@@ -29,7 +29,8 @@ instances joined by Redis; phases alternate without and with 3 monitors per quiz
 (`--pairs` pairs of `--duration` seconds after a 3 s warm-up, in A B / B A order).
 The monitors run in a process of their own at nice 19 (they stand for teachers'
 browsers on other machines) and are spread over the instances as nginx's ip_hash
-spreads teachers (`--monitors-on first` puts them all on one; `--socket-instances N`
+spreads teachers (`--monitors-on first` puts them all on one, `--monitors-on none`
+connects none: an A/A control whose ratios show the machine's noise; `--socket-instances N`
 starts N more instances that only the monitors connect to, as an nginx sending
 `/socket.io/` to an upstream of its own would). They use a lean
 client that parses every frame (`LeanMonitor`; `--monitor-client python-socketio` for
@@ -99,8 +100,9 @@ def parse_args():
     p.add_argument("--monitor-read-interval", type=float, default=0.05,
                    help="part 2's lean monitors read their sockets at this interval in seconds (0: at "
                         "every frame)")
-    p.add_argument("--monitors-on", choices=("all", "first"), default="all",
-                   help="part 2's monitors spread over all instances, or all on the first (worst case)")
+    p.add_argument("--monitors-on", choices=("all", "first", "none"), default="all",
+                   help="part 2's monitors spread over all instances, all on the first (worst case), or "
+                        "none at all (an A/A control: both phases of a pair alike)")
     p.add_argument("--parts", default="fanout,overhead", help="comma-separated subset of fanout,overhead")
     p.add_argument("--monitor-child", help=argparse.SUPPRESS)  # internal: the monitors' own process
     args = p.parse_args()
@@ -420,6 +422,8 @@ def plain_phase(args, savers, question_ids, servers):
 
 
 def watched_phase(args, savers, question_ids, servers, ports, token, quiz_ids):
+    if args.monitors_on == "none":
+        return (*plain_phase(args, savers, question_ids, servers), {})
     monitors = start_monitor_process(ports[:1] if args.monitors_on == "first" else ports, token, quiz_ids,
                                      args.monitor_client, args.monitor_read_interval)
     try:
@@ -667,6 +671,8 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
                       + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items() if k not in ("statements", "connections"))
                       + f"; MariaDB statements per save {cpu['statements'] / max(saves, 1):.2f}, "
                         f"new connections {cpu['connections']}")
+            if args.monitors_on == "none":
+                continue
             print(f"          monitors received {received.get('answer_saved', 0)} answer_saved for "
                   f"{saves_watched} saves (3 monitors per quiz: {3 * saves_watched} expected), "
                   f"{received.get('quiz_status', 0)} quiz_status")
