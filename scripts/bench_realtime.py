@@ -26,27 +26,27 @@ it, so the clients are lean (see part 2) unless `--monitor-client python-socketi
 Part 2, monitoring overhead: `--students` students in `--quizzes` quizzes autosave
 about once a second each (jittered, keep-alive connections) against `--instances`
 instances joined by Redis; phases alternate without and with 3 monitors per quiz
-(`--pairs` pairs of `--duration` seconds after a 3 s warm-up, in A B / B A order).
-The monitors run in a process of their own at nice 19 (they stand for teachers'
-browsers on other machines) and are spread over the instances as nginx's ip_hash
-spreads teachers (`--monitors-on first` puts them all on one, `--monitors-on none`
-connects none: an A/A control whose ratios show the machine's noise; `--socket-instances N`
+(`--pairs` pairs of `--duration` seconds after a 3 s warm-up, in A B / B A order). The
+monitors run in a process of their own at nice 19 (they stand for teachers' browsers
+on other machines) and are spread over the instances as nginx's ip_hash spreads
+teachers (`--monitors-on first` puts them all on one; `--monitors-on none` connects
+none, an A/A control whose ratios show the machine's noise; `--socket-instances N`
 starts N more instances that only the monitors connect to, as an nginx sending
-`/socket.io/` to an upstream of its own would). They use a lean
-client that parses every frame (`LeanMonitor`; `--monitor-client python-socketio` for
-python-socketio's own, which costs this machine several times more CPU per event), and
-read their sockets every `--monitor-read-interval` seconds rather than waking at each
-of the 1,500 frames a second (see `read_paced`); the server still sends every event as
-its own frame the moment it happens. At the end of each phase the monitors report how
-many `answer_saved` they received, against the 3 per save that 3 monitors per quiz
-should get: a phase in which pushes were lost would look cheap.
-Every instance has had a socket connected before the first phase, so that its
-Socket.IO Redis listener runs in both kinds of phase. Reported per pair: autosave
-p50/p99 overall and per instance, each process's CPU, the CPU time the hypervisor
-stole, MariaDB statements per save and new connections; then the median ratio
-(with/without) over the pairs. Target: no more than 20 % worse. Non-2xx answers are
-counted (must be 0). The load generator runs on the same machine: on a busy box,
-compare ratios, not absolute numbers, and look at the stolen time.
+`/socket.io/` to an upstream of its own would). They use a lean client that parses
+every frame (`LeanMonitor`; `--monitor-client python-socketio` for python-socketio's
+own, which costs this machine several times more CPU per event), and read their
+sockets every `--monitor-read-interval` seconds rather than waking at each of the
+1,500 frames a second (see `read_paced`); the server still sends every event as its
+own frame the moment it happens. At the end of each phase the monitors report how many
+`answer_saved` they received, against the 3 per save that 3 monitors per quiz should
+get: a phase in which pushes were lost would look cheap. Every instance has had a
+socket connected before the first phase, so that its Socket.IO Redis listener runs in
+both kinds of phase. Reported per pair: autosave p50/p99 overall and per instance,
+each process's CPU, the CPU time the hypervisor stole, MariaDB statements per save and
+new connections; then the median ratio (with/without) over the pairs. Target: no more
+than 20 % worse. Non-2xx answers are counted (must be 0). The load generator runs on
+the same machine: on a busy box, compare ratios, not absolute numbers, and look at the
+stolen time.
 """
 from gevent import monkey
 
@@ -77,6 +77,7 @@ from scripts.bench_autosave import CLK, cpu_seconds, group_pids, mariadb_pids, p
 from tests.helpers import throwaway_database  # noqa: E402
 
 MONITOR_NS = "/quiz-monitor"
+MONITORS_PER_QUIZ = 3  # part 2: the teachers watching each quiz
 
 
 def parse_args():
@@ -447,7 +448,7 @@ def start_socketio_listeners(ports, token):
 
 
 def start_monitor_process(ports: list[int], token: str, quiz_ids: list[str], client: str, read_interval: float,
-                          per_quiz: int = 3):
+                          per_quiz: int = MONITORS_PER_QUIZ):
     """The monitors live in a process of their own, so that receiving their pushes does
     not slow down the load generator that measures autosave latency, and at the lowest
     CPU priority (nice 19): they stand for teachers' browsers on other machines, whose
@@ -674,7 +675,8 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
             if args.monitors_on == "none":
                 continue
             print(f"          monitors received {received.get('answer_saved', 0)} answer_saved for "
-                  f"{saves_watched} saves (3 monitors per quiz: {3 * saves_watched} expected), "
+                  f"{saves_watched} saves ({MONITORS_PER_QUIZ} monitors per quiz: {MONITORS_PER_QUIZ * saves_watched} "
+                  f"expected), "
                   f"{received.get('quiz_status', 0)} quiz_status")
         return rows
     finally:
@@ -685,7 +687,7 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
 def report_overhead(rows, args):
     p50 = [percentile(w, .5) / percentile(p, .5) for p, w, _f in rows]
     p99 = [percentile(w, .99) / percentile(p, .99) for p, w, _f in rows]
-    print(f"== Autosave with 3 monitors x {args.quizzes} quizzes vs without, {len(rows)} pair(s): "
+    print(f"== Autosave with {MONITORS_PER_QUIZ} monitors x {args.quizzes} quizzes vs without, {len(rows)} pair(s): "
           f"p50 ratio median {statistics.median(p50):.2f} (min {min(p50):.2f}, max {max(p50):.2f}); "
           f"p99 ratio median {statistics.median(p99):.2f} (min {min(p99):.2f}, max {max(p99):.2f}); "
           f"non-2xx {sum(f for *_x, f in rows)}")
