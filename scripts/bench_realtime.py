@@ -2,13 +2,13 @@
 
 Usage (from the repository root; needs MariaDB and Redis on this machine):
 
-    .venv/bin/python scripts/bench_realtime.py            # full run (about 3 minutes)
+    .venv/bin/python scripts/bench_realtime.py            # full run (about 4 minutes)
     .venv/bin/python scripts/bench_realtime.py --quick    # short run while developing
 
 Options: --db-url mysql://root@127.0.0.1:3306/ (server URL; a throwaway database is
 created and dropped), --redis-url redis://127.0.0.1:6379/0, --port 5400 (first port),
---monitors 200, --events 20, --students 500, --quizzes 10, --duration 15 (seconds per
-phase), --pairs 3, --instances 2 (for the autosave part), --socket-instances 0,
+--monitors 200, --events 20, --students 500, --quizzes 10, --duration 10 (seconds per
+phase), --warmup 3, --pairs 6, --instances 2 (for the autosave part), --socket-instances 0,
 --parts fanout,overhead, --monitor-client lean|python-socketio, --monitor-read-interval 0.05,
 --monitors-on all|first|none.
 
@@ -25,28 +25,34 @@ it, so the clients are lean (see part 2) unless `--monitor-client python-socketi
 
 Part 2, monitoring overhead: `--students` students in `--quizzes` quizzes autosave
 about once a second each (jittered, keep-alive connections) against `--instances`
-instances joined by Redis; phases alternate without and with 3 monitors per quiz
-(`--pairs` pairs of `--duration` seconds after a 3 s warm-up, in A B / B A order). The
+instances joined by Redis; phases alternate without and with 3 monitors watching each
+quiz (`--pairs` pairs of `--duration` seconds after `--warmup` seconds, in A B / B A
+order). The monitors connect once, before the first phase, and stay connected: a phase
+with monitoring begins when they have all joined their quizzes' rooms and ends when
+they have all left them, as a teacher's dashboard stays open between quizzes. Both
+kinds of phase thus run the same processes and sockets, and a pair's two phases follow
+each other within seconds, so that the machine's drift, which moves absolute figures
+by tens of percent within minutes here, has little time to come between them. The
 monitors run in a process of their own at nice 19 (they stand for teachers' browsers
 on other machines) and are spread over the instances as nginx's ip_hash spreads
-teachers (`--monitors-on first` puts them all on one; `--monitors-on none` connects
-none, an A/A control whose ratios show the machine's noise; `--socket-instances N`
-starts N more instances that only the monitors connect to, as an nginx sending
-`/socket.io/` to an upstream of its own would). They use a lean client that parses
-every frame (`LeanMonitor`; `--monitor-client python-socketio` for python-socketio's
-own, which costs this machine several times more CPU per event), and read their
-sockets every `--monitor-read-interval` seconds rather than waking at each of the
-1,500 frames a second (see `read_paced`); the server still sends every event as its
-own frame the moment it happens. At the end of each phase the monitors report how many
-`answer_saved` they received, against the 3 per save that 3 monitors per quiz should
-get: a phase in which pushes were lost would look cheap. Every instance has had a
-socket connected before the first phase, so that its Socket.IO Redis listener runs in
-both kinds of phase. Reported per pair: autosave p50/p99 overall and per instance,
-each process's CPU, the CPU time the hypervisor stole, MariaDB statements per save and
-new connections; then the median ratio (with/without) over the pairs. Target: no more
-than 20 % worse. Non-2xx answers are counted (must be 0). The load generator runs on
-the same machine: on a busy box, compare ratios, not absolute numbers, and look at the
-stolen time.
+teachers (`--monitors-on first` puts them all on one; `--monitors-on none` never joins
+them to a room, an A/A control whose ratios show the machine's noise;
+`--socket-instances N` starts N more instances that only the monitors connect to, as
+an nginx sending `/socket.io/` to an upstream of its own would). They use a lean
+client that parses every frame (`LeanMonitor`; `--monitor-client python-socketio` for
+python-socketio's own, which costs this machine several times more CPU per event), and
+read their sockets every `--monitor-read-interval` seconds rather than waking at each
+of the 1,500 frames a second (see `read_paced`); the server still sends every event as
+its own frame the moment it happens. At the end of each phase with monitoring they
+report how many `answer_saved` they received since joining, against the 3 per save
+that 3 monitors per quiz should get: a phase in which pushes were lost would look
+cheap. Every instance has had a socket connected before the first phase, so that its
+Socket.IO Redis listener runs in both kinds of phase. Reported per pair: autosave
+p50/p99 overall and per instance, each process's CPU, the CPU time the hypervisor
+stole, MariaDB statements per save and new connections; then the median ratio
+(with/without) over the pairs. Target: no more than 20 % worse. Non-2xx answers are
+counted (must be 0). The load generator runs on the same machine: on a busy box,
+compare ratios, not absolute numbers, and look at the stolen time.
 """
 from gevent import monkey
 
@@ -90,8 +96,9 @@ def parse_args():
     p.add_argument("--events", type=int, default=20)
     p.add_argument("--students", type=int, default=500)
     p.add_argument("--quizzes", type=int, default=10)
-    p.add_argument("--duration", type=float, default=15)
-    p.add_argument("--pairs", type=int, default=3)
+    p.add_argument("--duration", type=float, default=10)
+    p.add_argument("--pairs", type=int, default=6)
+    p.add_argument("--warmup", type=float, default=3, help="part 2: seconds before each phase's measurement")
     p.add_argument("--instances", type=int, default=2)
     p.add_argument("--socket-instances", type=int, default=0,
                    help="part 2: instances of their own for the monitors' sockets (0: monitors share the "
@@ -260,27 +267,43 @@ def start_attempts(port: int, quiz_id: str, tokens: list[str]) -> list[tuple[Htt
 class Monitor:
     """python-socketio's client; `arrivals` collects each violation's arrival times."""
 
-    def __init__(self, port: int, token: str, quiz_id: str, arrivals: dict | None = None):
+    def __init__(self, port: int, token: str, quiz_id: str, arrivals: dict | None = None, join: bool = True):
         self.sio = socketio.Client(reconnection=False)
+        self.quiz_id = quiz_id
         self.events: dict = {}
-        joined = gevent.event.Event()
         self.sio.on("*", self._count, namespace=MONITOR_NS)
-        self.sio.on("joined", lambda _data: joined.set(), namespace=MONITOR_NS)
         if arrivals is not None:
             self.sio.on("violation", lambda d: arrivals.setdefault(d["violation_id"], []).append(
                 time.perf_counter()), namespace=MONITOR_NS)
         self.sio.connect(f"http://127.0.0.1:{port}", namespaces=[MONITOR_NS], transports=["websocket"],
                          auth={"token": token}, wait_timeout=30)
-        self.sio.emit("join_quiz", {"quiz_id": quiz_id}, namespace=MONITOR_NS)
-        if not joined.wait(30):
-            raise RuntimeError("monitor did not join")
+        if join:
+            each_until([self], type(self).join, "joined")
 
     def _count(self, name: str, *_data) -> None:
         """Events without a handler of their own (answer_saved, quiz_status, ...), counted as LeanMonitor does."""
         self.events[name] = self.events.get(name, 0) + 1
 
+    def join(self) -> None:
+        self.sio.emit("join_quiz", {"quiz_id": self.quiz_id}, namespace=MONITOR_NS)
+
+    def leave(self) -> None:
+        self.sio.emit("leave_quiz", {"quiz_id": self.quiz_id}, namespace=MONITOR_NS)
+
     def close(self):
         self.sio.disconnect()
+
+
+def each_until(monitors, action, reply: str, timeout: float = 30.0) -> None:
+    """`action(monitor)` for every monitor, then wait until each has received its `reply` event."""
+    targets = [(monitor, monitor.events.get(reply, 0) + 1) for monitor in monitors]
+    for monitor in monitors:
+        action(monitor)
+    deadline = time.perf_counter() + timeout
+    while any(monitor.events.get(reply, 0) < count for monitor, count in targets):
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"monitors did not all receive {reply!r}")
+        gevent.sleep(0.01)
 
 
 def monitor_class(client: str):
@@ -390,7 +413,7 @@ class CpuMeter:
         return int(status["Questions"]), int(status["Connections"])
 
 
-def autosave_phase(savers, question_ids, seconds, meter: CpuMeter, warmup=3.0):
+def autosave_phase(savers, question_ids, seconds, meter: CpuMeter, warmup: float):
     """(latencies, non-2xx count, CPU per process, latencies per instance's port, saves
     including the warm-up's)"""
     latencies, by_port, failures, stop_at = [], {}, [0], time.perf_counter() + warmup + seconds
@@ -418,21 +441,20 @@ def autosave_phase(savers, question_ids, seconds, meter: CpuMeter, warmup=3.0):
     return latencies, failures[0], meter.stop(), by_port, saves[0]
 
 
-def plain_phase(args, savers, question_ids, servers):
-    return autosave_phase(savers, question_ids, args.duration, CpuMeter(servers, args.bench_db_url))
+def plain_phase(args, savers, question_ids, servers, monitors):
+    return autosave_phase(savers, question_ids, args.duration, CpuMeter(servers, args.bench_db_url, monitors),
+                          args.warmup)
 
 
-def watched_phase(args, savers, question_ids, servers, ports, token, quiz_ids):
-    if args.monitors_on == "none":
-        return (*plain_phase(args, savers, question_ids, servers), {})
-    monitors = start_monitor_process(ports[:1] if args.monitors_on == "first" else ports, token, quiz_ids,
-                                     args.monitor_client, args.monitor_read_interval)
+def watched_phase(args, savers, question_ids, servers, monitors):
+    if args.monitors_on == "none":  # the A/A control: the monitors stay out of the rooms in both phases
+        return (*plain_phase(args, savers, question_ids, servers, monitors), {})
+    monitors.join()
     try:
-        result = autosave_phase(savers, question_ids, args.duration, CpuMeter(servers, args.bench_db_url, monitors))
+        result = plain_phase(args, savers, question_ids, servers, monitors)
     finally:
-        monitors.terminate()
-        received = json.loads(monitors.stdout.readline() or "{}")
-        monitors.wait()
+        gevent.sleep(0.1)  # the last saves' pushes are on their way through Redis
+        received = monitors.leave()
     return (*result, received)
 
 
@@ -447,20 +469,49 @@ def start_socketio_listeners(ports, token):
         client.disconnect()
 
 
-def start_monitor_process(ports: list[int], token: str, quiz_ids: list[str], client: str, read_interval: float,
-                          per_quiz: int = MONITORS_PER_QUIZ):
+class MonitorProcess:
     """The monitors live in a process of their own, so that receiving their pushes does
     not slow down the load generator that measures autosave latency, and at the lowest
     CPU priority (nice 19): they stand for teachers' browsers on other machines, whose
     CPU is not the server's to pay. Monitor number n connects to ports[n % len(ports)],
-    as nginx's ip_hash spreads teachers, like students, over the instances."""
-    spec = json.dumps({"ports": ports, "token": token, "quizzes": quiz_ids, "per_quiz": per_quiz, "client": client,
-                       "read_interval": read_interval})
-    child = subprocess.Popen(["nice", "-n", "19", sys.executable, __file__, "--monitor-child", spec],
-                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    if not child.stdout.readline().startswith("ready"):
-        raise RuntimeError("monitor process failed")
-    return child
+    as nginx's ip_hash spreads teachers, like students, over the instances.
+
+    They connect once and stay connected; a phase with monitoring begins when they all
+    join their quizzes' rooms and ends when they all leave (see `monitor_child`)."""
+
+    def __init__(self, ports: list[int], token: str, quiz_ids: list[str], client: str, read_interval: float,
+                 per_quiz: int = MONITORS_PER_QUIZ):
+        spec = json.dumps({"ports": ports, "token": token, "quizzes": quiz_ids, "per_quiz": per_quiz,
+                           "client": client, "read_interval": read_interval})
+        self.child = subprocess.Popen(["nice", "-n", "19", sys.executable, __file__, "--monitor-child", spec],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        self.pid = self.child.pid
+        self._expect("ready")
+
+    def join(self) -> None:
+        self._command("join")
+        self._expect("joined")
+
+    def leave(self) -> dict:
+        """The events the monitors received since they joined."""
+        self._command("leave")
+        return json.loads(self.child.stdout.readline() or "{}")
+
+    def close(self) -> None:
+        if self.child.poll() is None:
+            self._command("quit")
+        try:
+            self.child.wait(10)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+
+    def _command(self, command: str) -> None:
+        self.child.stdin.write(command + "\n")
+        self.child.stdin.flush()
+
+    def _expect(self, line: str) -> None:
+        if self.child.stdout.readline().strip() != line:
+            raise RuntimeError(f"monitor process: expected {line!r}")
 
 
 class LeanMonitor:
@@ -477,8 +528,9 @@ class LeanMonitor:
 
     PREFIX = f"42{MONITOR_NS},"
 
-    def __init__(self, port: int, token: str, quiz_id: str, arrivals: dict | None = None, paced: bool = False):
-        self.arrivals = arrivals
+    def __init__(self, port: int, token: str, quiz_id: str, arrivals: dict | None = None, paced: bool = False,
+                 join: bool = True):
+        self.arrivals, self.quiz_id = arrivals, quiz_id
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
         self.buffer = bytearray()
         self.events: dict = {}
@@ -487,10 +539,17 @@ class LeanMonitor:
         if not next(frames).startswith("0"):  # Engine.IO open
             raise RuntimeError("no Engine.IO open packet")
         self._send(f"40{MONITOR_NS},{json.dumps({'token': token})}")
-        self._send(f"{self.PREFIX}{json.dumps(['join_quiz', {'quiz_id': quiz_id}])}")
         for frame in frames:
-            if self._handle(frame) == "joined":
+            if frame.startswith(f"44{MONITOR_NS},"):
+                raise RuntimeError(f"connection refused: {frame[:200]}")
+            if frame.startswith(f"40{MONITOR_NS},"):  # connected
                 break
+            self._handle(frame)
+        if join:
+            self.join()
+            for frame in frames:
+                if self._handle(frame) == "joined":
+                    break
         if paced:
             self.reader = None
             self.sock.settimeout(0.0)  # drain() reads what has arrived and returns
@@ -560,6 +619,12 @@ class LeanMonitor:
             if frame is not None:
                 self._handle(frame)
 
+    def join(self) -> None:
+        self._send(f"{self.PREFIX}{json.dumps(['join_quiz', {'quiz_id': self.quiz_id}])}")
+
+    def leave(self) -> None:
+        self._send(f"{self.PREFIX}{json.dumps(['leave_quiz', {'quiz_id': self.quiz_id}])}")
+
     def _send(self, text: str) -> None:
         payload, mask = text.encode(), os.urandom(4)
         if len(payload) < 126:
@@ -587,33 +652,53 @@ class LeanMonitor:
 
 
 def monitor_child(spec_json: str) -> None:
-    import signal
+    """The monitors' process: connect them all, then obey the parent's commands on
+    stdin, one per line: `join` (every monitor joins its quiz's room; answers `joined`
+    once all have been told so), `leave` (every monitor leaves; answers with the JSON
+    count of each event received since the join, once all have been told they left),
+    `quit`."""
+    from gevent.fileobject import FileObject
 
     spec = json.loads(spec_json)
     ports, per_quiz = spec["ports"], spec["per_quiz"]
-
     interval = spec["read_interval"] if spec["client"] == "lean" else 0
 
     def connect(number: int, quiz_id: str):
         port = ports[number % len(ports)]
         if interval:
-            return LeanMonitor(port, spec["token"], quiz_id, paced=True)
-        return monitor_class(spec["client"])(port, spec["token"], quiz_id)
+            return LeanMonitor(port, spec["token"], quiz_id, paced=True, join=False)
+        return monitor_class(spec["client"])(port, spec["token"], quiz_id, join=False)
 
     jobs = [(index * per_quiz + k, quiz_id) for index, quiz_id in enumerate(spec["quizzes"]) for k in range(per_quiz)]
     monitors = list(gevent.pool.Pool(20).imap(lambda job: connect(*job), jobs))
     stop = gevent.event.Event()
-    gevent.signal_handler(signal.SIGTERM, stop.set)
     if interval:
         gevent.spawn(read_paced, monitors, interval, stop)
     print("ready", flush=True)
-    stop.wait()
-    received: dict = {}
+    before: dict = {}
+    for command in FileObject(sys.stdin.fileno(), "r"):
+        command = command.strip()
+        if command == "join":
+            before = event_totals(monitors)
+            each_until(monitors, type(monitors[0]).join, "joined")
+            print("joined", flush=True)
+        elif command == "leave":
+            each_until(monitors, type(monitors[0]).leave, "left")
+            after = event_totals(monitors)
+            print(json.dumps({name: count - before.get(name, 0) for name, count in after.items()}), flush=True)
+        else:
+            break
+    stop.set()
+    for monitor in monitors:
+        monitor.close()
+
+
+def event_totals(monitors) -> dict:
+    totals: dict = {}
     for monitor in monitors:
         for name, count in monitor.events.items():
-            received[name] = received.get(name, 0) + count
-        monitor.close()
-    print(json.dumps(received), flush=True)
+            totals[name] = totals.get(name, 0) + count
+    return totals
 
 
 def read_paced(monitors, interval: float, stop) -> None:
@@ -639,6 +724,7 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
     ports = [args.port + 1 + i for i in range(args.instances)]
     socket_ports = [ports[-1] + 1 + i for i in range(args.socket_instances)] or ports
     servers = [Server(port, env) for port in dict.fromkeys(ports + socket_ports)]
+    monitors = None
     try:
         savers = []
         for index, quiz in enumerate(quizzes):
@@ -646,16 +732,17 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
             tokens = quiz["students"][args.events:] if index == 0 else quiz["students"]
             savers += start_attempts(port, quiz["id"], tokens)
         start_socketio_listeners(socket_ports, teacher_token)
+        monitors = MonitorProcess(socket_ports[:1] if args.monitors_on == "first" else socket_ports, teacher_token,
+                                  [quiz["id"] for quiz in quizzes], args.monitor_client, args.monitor_read_interval)
         rows = []
-        quiz_ids = [quiz["id"] for quiz in quizzes]
         for pair in range(args.pairs):
             # A B, then B A: a drift over the run does not always favour the same phase.
             if pair % 2 == 0:
-                plain = plain_phase(args, savers, question_ids, servers)
-                watched = watched_phase(args, savers, question_ids, servers, socket_ports, teacher_token, quiz_ids)
+                plain = plain_phase(args, savers, question_ids, servers, monitors)
+                watched = watched_phase(args, savers, question_ids, servers, monitors)
             else:
-                watched = watched_phase(args, savers, question_ids, servers, socket_ports, teacher_token, quiz_ids)
-                plain = plain_phase(args, savers, question_ids, servers)
+                watched = watched_phase(args, savers, question_ids, servers, monitors)
+                plain = plain_phase(args, savers, question_ids, servers, monitors)
             rows.append((plain[0], watched[0], plain[1] + watched[1]))
             *_measured, saves_watched, received = watched
             print(f"  pair {pair + 1}: without p50 {percentile(plain[0], .5):6.2f} "
@@ -680,6 +767,8 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
                   f"{received.get('quiz_status', 0)} quiz_status")
         return rows
     finally:
+        if monitors is not None:
+            monitors.close()
         for server in servers:
             server.stop()
 
