@@ -278,7 +278,7 @@ class Monitor:
         self.sio.connect(f"http://127.0.0.1:{port}", namespaces=[MONITOR_NS], transports=["websocket"],
                          auth={"token": token}, wait_timeout=30)
         if join:
-            each_until([self], type(self).join, "joined")
+            each_until([self], lambda monitor: monitor.join(), "joined")
 
     def _count(self, name: str, *_data) -> None:
         """Events without a handler of their own (answer_saved, quiz_status, ...), counted as LeanMonitor does."""
@@ -680,10 +680,10 @@ def monitor_child(spec_json: str) -> None:
         command = command.strip()
         if command == "join":
             before = event_totals(monitors)
-            each_until(monitors, type(monitors[0]).join, "joined")
+            each_until(monitors, lambda monitor: monitor.join(), "joined")
             print("joined", flush=True)
         elif command == "leave":
-            each_until(monitors, type(monitors[0]).leave, "left")
+            each_until(monitors, lambda monitor: monitor.leave(), "left")
             after = event_totals(monitors)
             print(json.dumps({name: count - before.get(name, 0) for name, count in after.items()}), flush=True)
         else:
