@@ -70,6 +70,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from collections import Counter  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
@@ -654,9 +655,9 @@ class LeanMonitor:
 def monitor_child(spec_json: str) -> None:
     """The monitors' process: connect them all, then obey the parent's commands on
     stdin, one per line: `join` (every monitor joins its quiz's room; answers `joined`
-    once all have been told so), `leave` (every monitor leaves; answers with the JSON
-    count of each event received since the join, once all have been told they left),
-    `quit`."""
+    once each has had its `joined` reply), `leave` (every monitor leaves; once each has
+    had its `left` reply, answers with the JSON count of each event received since the
+    join), `quit`."""
     from gevent.fileobject import FileObject
 
     spec = json.loads(spec_json)
@@ -675,7 +676,7 @@ def monitor_child(spec_json: str) -> None:
     if interval:
         gevent.spawn(read_paced, monitors, interval, stop)
     print("ready", flush=True)
-    before: dict = {}
+    before = Counter()
     for command in FileObject(sys.stdin.fileno(), "r"):
         command = command.strip()
         if command == "join":
@@ -684,8 +685,7 @@ def monitor_child(spec_json: str) -> None:
             print("joined", flush=True)
         elif command == "leave":
             each_until(monitors, lambda monitor: monitor.leave(), "left")
-            after = event_totals(monitors)
-            print(json.dumps({name: count - before.get(name, 0) for name, count in after.items()}), flush=True)
+            print(json.dumps(event_totals(monitors) - before), flush=True)
         else:
             break
     stop.set()
@@ -693,12 +693,8 @@ def monitor_child(spec_json: str) -> None:
         monitor.close()
 
 
-def event_totals(monitors) -> dict:
-    totals: dict = {}
-    for monitor in monitors:
-        for name, count in monitor.events.items():
-            totals[name] = totals.get(name, 0) + count
-    return totals
+def event_totals(monitors) -> Counter:
+    return sum((Counter(monitor.events) for monitor in monitors), Counter())
 
 
 def read_paced(monitors, interval: float, stop) -> None:
