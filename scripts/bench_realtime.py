@@ -8,55 +8,60 @@ Usage (from the repository root; needs MariaDB and Redis on this machine):
 Options: --db-url mysql://root@127.0.0.1:3306/ (server URL; a throwaway database is
 created and dropped), --redis-url redis://127.0.0.1:6379/0, --port 5400 (first port),
 --monitors 200, --events 20, --students 500, --quizzes 10, --duration 5 (seconds per
-phase), --warmup 1.5, --pairs 20, --instances 2 (for the autosave part), --socket-instances 0,
---parts fanout,overhead, --monitor-client lean|python-socketio, --monitor-read-interval 0.05,
---monitors-on all|first|none.
+phase), --warmup 1.5, --pairs 20, --instances 2 (for the autosave part),
+--socket-instances 1, --socket-nice 10, --parts fanout,overhead, --monitor-client
+lean|python-socketio, --monitor-read-interval 0.05, --monitors-on all|first|none.
 
-Part 1, fan-out: one gunicorn instance (one gevent worker, Redis message queue),
-`--monitors` Socket.IO clients over websocket joined to one quiz room. For each of
-`--events` rounds, in alternation: a student's `POST /api/attempts/{id}/violations`
-(the time runs from sending the request to the arrival of `violation` at each
-client), and a bare emit of the same size to the same room through the same Redis
-queue from a write-only `SocketIO(message_queue=...)` (the floor). Reported: the
-median of per-event medians and of per-event maxima, and the worst event. Target:
-max under 100 ms. The 200 clients share one process here, where 200 browsers would
-each have their own machine: a client's cost per event delays every arrival after
-it, so the clients are lean (see part 2) unless `--monitor-client python-socketio`.
+Both parts run the shipped layout (nginx/upstream.conf): students' requests go to API
+instances, sockets to `--socket-instances` realtime instances at nice `--socket-nice`,
+each one gunicorn process with one gevent worker, all joined by Redis.
+`--socket-instances 0` runs the monitors on the students' instances instead.
+
+Part 1, fan-out: an API instance and a realtime instance, `--monitors` Socket.IO
+clients over websocket joined to one quiz room on the latter. For each of `--events`
+rounds, in alternation: a student's `POST /api/attempts/{id}/violations` to the API
+instance (the time runs from sending the request to the arrival of `violation` at each
+client, through Redis), and a bare emit of the same size to the same room through the
+same Redis queue from a write-only `SocketIO(message_queue=...)` (the floor).
+Reported: the median of per-event medians and of per-event maxima, and the worst
+event. Target: max under 100 ms. The 200 clients share one process here, where 200
+browsers would each have their own machine: a client's cost per event delays every
+arrival after it, so the clients are lean (see part 2) unless `--monitor-client
+python-socketio`.
 
 Part 2, monitoring overhead: `--students` students in `--quizzes` quizzes autosave
-about once a second each (jittered, keep-alive connections) against `--instances`
-instances joined by Redis; phases alternate without and with 3 monitors watching each
-quiz (`--pairs` pairs of `--duration` seconds after `--warmup` seconds, in A B / B A
-order). The monitors connect once, before the first phase, and stay connected: a phase
-with monitoring begins when they have all joined their quizzes' rooms and ends when
-they have all left them, as a teacher's dashboard stays open between quizzes. Both
-kinds of phase thus run the same processes and sockets, and a pair's two phases follow
-each other within seconds. Phases are short and many (20 pairs of 5 s) because this
-machine has slow stretches of half a minute to two minutes, with no monitoring at all,
-in which autosave p50 doubles or worse: a stretch covers several short pairs, both
-phases of each, where with long phases it falls on one phase of a pair and decides its
-ratio. 5 s still holds one `quiz_status` tick per room per phase with monitoring. The
+about once a second each (jittered, keep-alive connections) against `--instances` API
+instances; phases alternate without and with 3 monitors watching each quiz (`--pairs`
+pairs of `--duration` seconds after `--warmup` seconds, in A B / B A order). The
+monitors connect once, before the first phase, and stay connected: a phase with
+monitoring begins when they have all joined their quizzes' rooms and ends when they
+have all left them, as a teacher's dashboard stays open between quizzes. Both kinds of
+phase thus run the same processes and sockets, and a pair's two phases follow each
+other within seconds. Phases are short and many (20 pairs of 5 s) because this machine
+has slow stretches of half a minute to two minutes, with no monitoring at all, in
+which autosave p50 doubles or worse: a stretch covers several short pairs, both phases
+of each, where with long phases it falls on one phase of a pair and decides its ratio.
+5 s still holds one `quiz_status` tick per room per phase with monitoring. The
 monitors run in a process of their own at nice 19 (they stand for teachers' browsers
-on other machines) and are spread over the instances as nginx's ip_hash spreads
-teachers (`--monitors-on first` puts them all on one; `--monitors-on none` never joins
-them to a room, an A/A control whose ratios show the machine's noise;
-`--socket-instances N` starts N more instances that only the monitors connect to, as
-an nginx sending `/socket.io/` to an upstream of its own would). They use a lean
-client that parses every frame (`LeanMonitor`; `--monitor-client python-socketio` for
-python-socketio's own, which costs this machine several times more CPU per event), and
-read their sockets every `--monitor-read-interval` seconds rather than waking at each
-of the 1,500 frames a second (see `read_paced`); the server still sends every event as
-its own frame the moment it happens. At the end of each phase with monitoring they
-report how many `answer_saved` they received since joining, against the 3 per save
-that 3 monitors per quiz should get: a phase in which pushes were lost would look
-cheap. Every instance has had a socket connected before the first phase, so that its
-Socket.IO Redis listener runs in both kinds of phase. Reported per pair: autosave
-p50/p99 overall and per instance, each process's CPU, the CPU time the hypervisor
-stole, MariaDB statements per save and new connections; then the median ratio
-(with/without) over the pairs, with a 95 % bootstrap interval for that median
-(resampling the pairs). Target: no more than 20 % worse. Non-2xx answers are
-counted (must be 0). The load generator runs on the same machine: on a busy box,
-compare ratios, not absolute numbers, and look at the stolen time.
+on other machines) and are spread over the realtime instances as nginx's ip_hash
+spreads teachers (`--monitors-on first` puts them all on one; `--monitors-on none`
+never joins them to a room, an A/A control whose ratios show the machine's noise).
+They use a lean client that parses every frame (`LeanMonitor`; `--monitor-client
+python-socketio` for python-socketio's own, which costs this machine several times
+more CPU per event), and read their sockets every `--monitor-read-interval` seconds
+rather than waking at each of the 1,500 frames a second (see `read_paced`); the server
+still sends every event as its own frame the moment it happens. At the end of each
+phase with monitoring they report how many `answer_saved` they received since joining,
+against the 3 per save that 3 monitors per quiz should get: a phase in which pushes
+were lost would look cheap. Every instance that monitors reach has had a socket
+connected before the first phase, so that its Socket.IO Redis listener runs in both
+kinds of phase. Reported per pair: autosave p50/p99 overall and per instance, each
+process's CPU, the CPU time the hypervisor stole, MariaDB statements per save and new
+connections; then the median ratio (with/without) over the pairs, with a 95 %
+bootstrap interval for that median (resampling the pairs). Target: no more than 20 %
+worse. Non-2xx answers are counted (must be 0). The load generator runs on the same
+machine: on a busy box, compare ratios, not absolute numbers, and look at the stolen
+time.
 """
 from gevent import monkey
 
@@ -105,9 +110,11 @@ def parse_args():
     p.add_argument("--pairs", type=int, default=20)
     p.add_argument("--warmup", type=float, default=1.5, help="part 2: seconds before each phase's measurement")
     p.add_argument("--instances", type=int, default=2)
-    p.add_argument("--socket-instances", type=int, default=0,
-                   help="part 2: instances of their own for the monitors' sockets (0: monitors share the "
-                        "students' instances)")
+    p.add_argument("--socket-instances", type=int, default=1,
+                   help="realtime instances, which only the monitors' sockets reach, as nginx's "
+                        "quiz_realtime upstream (0: monitors share the students' instances)")
+    p.add_argument("--socket-nice", type=int, default=10,
+                   help="the realtime instances' niceness (the shipped layout's nice 10)")
     p.add_argument("--monitor-client", choices=("lean", "python-socketio"), default="lean",
                    help="the monitors' client (see LeanMonitor)")
     p.add_argument("--monitor-read-interval", type=float, default=0.05,
@@ -135,11 +142,12 @@ def bench_env(db_url: str, redis_url: str, channel: str, ports) -> dict:
 
 
 class Server:
-    def __init__(self, port: int, env: dict):
-        self.port = port
+    def __init__(self, port: int, env: dict, niceness: int = 0, label: str = "instance"):
+        self.port, self.label = port, label
         self.log = open(f"/tmp/bench_realtime_{port}.log", "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn_config.py", "wsgi:app"], cwd=ROOT,
+            ["nice", "-n", str(niceness), sys.executable, "-m", "gunicorn", "-c", "gunicorn_config.py", "wsgi:app"],
+            cwd=ROOT,
             stdout=self.log, stderr=subprocess.STDOUT,
             env={**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "",
                  "GUNICORN_LOG_LEVEL": "warning", "GUNICORN_KEEPALIVE": "75", "GUNICORN_GRACEFUL_TIMEOUT": "2"})
@@ -332,12 +340,16 @@ def wait_all(arrivals: dict, key: str, n: int, timeout=5.0) -> list[float]:
 def fan_out(args, env, teacher_token, quizzes):
     from flask_socketio import SocketIO
 
-    server = Server(args.port, env)
+    servers = [Server(args.port, env)]
+    if args.socket_instances:
+        servers.append(Server(args.port + 1, env, args.socket_nice, "realtime"))
+    api_port, socket_port = servers[0].port, servers[-1].port
     try:
         quiz = quizzes[0]
-        students = start_attempts(args.port, quiz["id"], quiz["students"][:args.events])
+        students = start_attempts(api_port, quiz["id"], quiz["students"][:args.events])
         arrivals: dict = {}
-        monitors = connect_monitors(args.monitors, args.port, teacher_token, quiz["id"], args.monitor_client, arrivals)
+        monitors = connect_monitors(args.monitors, socket_port, teacher_token, quiz["id"], args.monitor_client,
+                                    arrivals)
         bare = SocketIO(message_queue=args.redis_url, channel=env["SOCKETIO_CHANNEL"])
         gevent.sleep(1)
         results = {"violation request": [], "bare emit": []}
@@ -360,7 +372,8 @@ def fan_out(args, env, teacher_token, quizzes):
             monitor.close()
         return results
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
 
 
 def report_fan_out(results, n_monitors):
@@ -383,8 +396,11 @@ class CpuMeter:
 
     def __init__(self, servers, db_url: str, monitors=None):
         self.db_url = db_url
-        self.groups = {f"instance {i + 1}": (lambda s=server: group_pids(s.process))
-                       for i, server in enumerate(servers)}
+        numbers = Counter()
+        self.groups = {}
+        for server in servers:
+            numbers[server.label] += 1
+            self.groups[f"{server.label} {numbers[server.label]}"] = lambda s=server: group_pids(s.process)
         if monitors is not None:
             self.groups["monitors"] = lambda: [monitors.pid]
         self.groups.update({"MariaDB": mariadb_pids, "Redis": lambda: pids_named("redis-server"),
@@ -479,7 +495,7 @@ class MonitorProcess:
     not slow down the load generator that measures autosave latency, and at the lowest
     CPU priority (nice 19): they stand for teachers' browsers on other machines, whose
     CPU is not the server's to pay. Monitor number n connects to ports[n % len(ports)],
-    as nginx's ip_hash spreads teachers, like students, over the instances.
+    as nginx's ip_hash spreads teachers over the (realtime) instances.
 
     They connect once and stay connected; a phase with monitoring begins when they all
     join their quizzes' rooms and ends when they all leave (see `monitor_child`)."""
@@ -723,7 +739,8 @@ def percentile(values, q):
 def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
     ports = [args.port + 1 + i for i in range(args.instances)]
     socket_ports = [ports[-1] + 1 + i for i in range(args.socket_instances)] or ports
-    servers = [Server(port, env) for port in dict.fromkeys(ports + socket_ports)]
+    servers = [Server(port, env) if port in ports else Server(port, env, args.socket_nice, "realtime")
+               for port in dict.fromkeys(ports + socket_ports)]
     monitors = None
     try:
         savers = []

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end run of the production stack on this machine, loopback only:
 #   a throwaway MariaDB database (migrated, demo school seeded), Redis DB 5 as the
-#   Socket.IO message queue, two gunicorn instances (one gevent worker each) and a real
-#   nginx (the shipped nginx/quiz.conf + nginx/app.conf, ip_hash upstream) in front;
-#   then scripts/e2e_quiz.py plays a whole quiz through nginx, with a Socket.IO monitor,
-#   and kills one instance with SIGKILL mid-run (see its docstring). Before that, the
+#   Socket.IO message queue, two nodes of two gunicorn instances (one gevent worker
+#   each: one for /api/, one for /socket.io/) and a real nginx (the shipped
+#   nginx/quiz.conf + nginx/app.conf, ip_hash upstreams) in front; then
+#   scripts/e2e_quiz.py plays a whole quiz through nginx, with a Socket.IO monitor, and
+#   kills one node with SIGKILL mid-run (see its docstring). Before that, the
 #   scheduler's commands run once against the same database (scripts/scheduler.sh).
 # Everything started here is stopped by PID on exit, and the database is dropped.
 #
@@ -126,30 +127,44 @@ log "database $DB_NAME: migrate and seed the demo school"
 timeout 120 "$FLASK" db upgrade >"$WORK/logs/migrate.log" 2>&1 || { cat "$WORK/logs/migrate.log"; die "migration failed"; }
 timeout 120 "$FLASK" seed-demo >"$WORK/logs/seed.log" 2>&1 || { cat "$WORK/logs/seed.log"; die "seeding failed"; }
 
-# --- two gunicorn instances, each in its own process group (killed as a whole) ----------
+# --- two nodes, each in its own process group (killed as a whole): an API instance -------
+# for /api/ and a realtime instance for /socket.io/ at nice 10 (nginx/upstream.conf),
+# as two hosts of the shipped layout would run them.
 INSTANCE_ARGS=()
-UPSTREAM_SERVERS=""
+API_SERVERS=""
+REALTIME_SERVERS=""
+HEALTH_ADDRS=()
 used_ports=""
-for n in 1 2; do
-  candidates=""
+next_port() {  # a free port not handed out yet (the caller records it in used_ports)
+  local candidates="" p
   for p in $APP_PORTS; do case " $used_ports " in *" $p "*) ;; *) candidates="$candidates $p" ;; esac; done
-  port="$(free_port $candidates)"
-  [ -n "$port" ] || die "no free port in $APP_PORTS"
-  used_ports="$used_ports $port"
-  GUNICORN_BIND="127.0.0.1:$port" GUNICORN_PROC_NAME="quiz-e2e-$n" GUNICORN_GRACEFUL_TIMEOUT=3 \
-    setsid "$GUNICORN" -c gunicorn_config.py wsgi:app >"$WORK/logs/gunicorn-$n.log" 2>&1 &
+  p="$(free_port $candidates)"
+  [ -n "$p" ] || die "no free port in $APP_PORTS"
+  echo "$p"
+}
+for n in 1 2; do
+  api_port="$(next_port)"; used_ports="$used_ports $api_port"
+  rt_port="$(next_port)"; used_ports="$used_ports $rt_port"
+  # shellcheck disable=SC2016  # expanded by the node's own shell
+  setsid bash -c '
+    GUNICORN_BIND="127.0.0.1:$1" GUNICORN_PROC_NAME="quiz-e2e-api-$3" "$4" -c gunicorn_config.py wsgi:app \
+      >"$5/gunicorn-$3.log" 2>&1 &
+    GUNICORN_BIND="127.0.0.1:$2" GUNICORN_PROC_NAME="quiz-e2e-realtime-$3" nice -n 10 "$4" -c gunicorn_config.py \
+      wsgi:app >"$5/gunicorn-realtime-$3.log" 2>&1 &
+    wait' node "$api_port" "$rt_port" "$n" "$GUNICORN" "$WORK/logs" &
   pid=$!
   disown "$pid"       # its SIGKILL below is intended: no job-status noise
-  APP_PGIDS+=("$pid") # setsid: the new process leads its own group
-  INSTANCE_ARGS+=(--instance "127.0.0.1:$port=$pid")
-  UPSTREAM_SERVERS="$UPSTREAM_SERVERS    server 127.0.0.1:$port max_fails=1 fail_timeout=10s;
+  APP_PGIDS+=("$pid") # setsid: the new shell leads its own group, both instances in it
+  INSTANCE_ARGS+=(--instance "127.0.0.1:$api_port=$pid")
+  HEALTH_ADDRS+=("127.0.0.1:$api_port" "127.0.0.1:$rt_port")
+  API_SERVERS="$API_SERVERS    server 127.0.0.1:$api_port max_fails=1 fail_timeout=10s;
 "
-  log "instance $n: gunicorn on 127.0.0.1:$port (pid $pid)"
+  REALTIME_SERVERS="$REALTIME_SERVERS    server 127.0.0.1:$rt_port max_fails=1 fail_timeout=10s;
+"
+  log "node $n: API on 127.0.0.1:$api_port, realtime on 127.0.0.1:$rt_port (process group $pid)"
 done
 
-for arg in "${INSTANCE_ARGS[@]}"; do
-  [ "$arg" = --instance ] && continue
-  addr="${arg%%=*}"
+for addr in "${HEALTH_ADDRS[@]}"; do
   ok=0
   for _ in $(seq 1 150); do
     if "$PY" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" \
@@ -165,8 +180,11 @@ sed -i -e "s|^\(\s*\)listen 80;|\1listen 127.0.0.1:$NGINX_PORT;|" -e '/listen \[
 cat >"$WORK/quiz/upstream.conf" <<EOF
 upstream quiz_app {
     ip_hash;
-$UPSTREAM_SERVERS    keepalive 16;
+$API_SERVERS    keepalive 16;
 }
+upstream quiz_realtime {
+    ip_hash;
+$REALTIME_SERVERS}
 EOF
 MIME=/etc/nginx/mime.types
 [ -f "$MIME" ] || MIME=/dev/null
@@ -181,7 +199,7 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 [ "$ok" = 1 ] || die "nginx on 127.0.0.1:$NGINX_PORT did not answer"
-log "nginx on 127.0.0.1:$NGINX_PORT (pid $NGINX_PID) in front of both"
+log "nginx on 127.0.0.1:$NGINX_PORT (pid $NGINX_PID) in front of both nodes"
 
 # --- the run ---------------------------------------------------------------------------
 log "the scheduler's commands, once each, on the same database and Redis"

@@ -1,23 +1,27 @@
-"""Play a whole quiz through nginx against two app instances, and kill one mid-run.
+"""Play a whole quiz through nginx against two app nodes, and kill one mid-run.
 
-Driven by scripts/e2e.sh, which starts MariaDB data, two gunicorn instances and nginx;
-this script only talks HTTP/Socket.IO to nginx (plus the database, read-only, to verify).
+Driven by scripts/e2e.sh, which starts MariaDB data, two nodes and nginx. A node is an
+API instance (nginx's `quiz_app`, /api/) and a realtime instance (`quiz_realtime`,
+/socket.io/) in one process group, as one host of the shipped layout runs them; with as
+many servers in both upstreams, ip_hash sends a client to the same node's instance of
+each. This script only talks HTTP/Socket.IO to nginx (plus the database, read-only, to
+verify).
 
 What it does, each step reported PASS / FAIL / UNAVAILABLE (the route is not in the
 served OpenAPI document, or the quiz-monitor namespace does not exist):
   1. health, the headers nginx adds, gzip, 413 above 16 MB; logins of a teacher and
      two students;
   2. finds the quiz (publishes it if it is a draft); learns from nginx's access log
-     which instance serves 127.0.0.1 (the monitor and student A) and picks a loopback
-     source address that ip_hash sends to the OTHER instance (student B);
+     which node serves 127.0.0.1 (the monitor and student A) and picks a loopback
+     source address that ip_hash sends to the OTHER node (student B);
   3. a Socket.IO monitor (websocket through nginx) joins the quiz room;
   4. student B starts (sending a forged X-Forwarded-For, which must not be believed),
-     saves an answer and reports a violation on the other instance: the monitor must
+     saves an answer and reports a violation on the other node: the monitor must
      receive them through Redis;
-  5. student A autosaves answers in a loop; the instance serving A and the monitor is
-     killed with SIGKILL; A retries every failed save until it is acknowledged; the
-     monitor must reconnect through nginx to the surviving instance and receive A's
-     later saves;
+  5. student A autosaves answers in a loop; the node serving A and the monitor (both
+     its instances) is killed with SIGKILL; A retries every failed save until it is
+     acknowledged; the monitor must reconnect through nginx to the surviving node and
+     receive A's later saves;
   6. both submit and fetch their results; the monitor receives `attempt_submitted`;
   7. the database holds, for every question, exactly the last value acknowledged (2xx).
 
@@ -26,7 +30,8 @@ Exit status: 1 if any step FAILED, 0 otherwise (UNAVAILABLE steps are listed).
 Usage (normally via scripts/e2e.sh):
     python scripts/e2e_quiz.py --base http://127.0.0.1:8480 --access-log LOG \
         --db-url mysql://root@127.0.0.1:3306/DB --instance 127.0.0.1:5500=PGID \
-        --instance 127.0.0.1:5501=PGID [--deadline 150]
+        --instance 127.0.0.1:5502=PGID [--deadline 150]
+(each --instance: a node's API address, as nginx logs it, and the node's process group)
 """
 import argparse
 import os
@@ -226,7 +231,8 @@ class Run:
         return f"quiz {self.quiz_id[:8]} via {how}"
 
     def routing(self):
-        """Which instance answers 127.0.0.1, and a source address ip_hash sends elsewhere."""
+        """Which node's API instance answers 127.0.0.1, and a source address ip_hash
+        sends to the other node."""
         self.a_instance = self.instance_for("127.0.0.1")
         for k in range(1, 64):
             source = f"127.0.{k}.1"
@@ -234,9 +240,14 @@ class Run:
                 self.b_source = source
                 break
         if self.b_source is None:
-            raise StepFailed("no loopback source address is hashed to the second instance")
+            raise StepFailed("no loopback source address is hashed to the second node")
         b_instance = self.instance_for(self.b_source)
-        return f"127.0.0.1 -> {self.a_instance}; {self.b_source} -> {b_instance}"
+        # An Engine.IO polling handshake: nginx logs it at once (a websocket only when it closes).
+        sockets = self.instance_for("127.0.0.1", "/socket.io/?EIO=4&transport=polling")
+        if sockets in self.instances:
+            raise StepFailed(f"nginx sent /socket.io/ to the API instance {sockets}")
+        return (f"127.0.0.1 -> {self.a_instance} (/socket.io/ -> {sockets}, the realtime tier); "
+                f"{self.b_source} -> {b_instance}")
 
     def connect_monitor(self):
         if not self.namespace_exists():
@@ -267,15 +278,15 @@ class Run:
             raise StepFailed(f"violation response {result}")
         if self.monitor is None:
             self.check_client_address(start["attempt_id"], self.b_source)
-            return "saved and reported on the other instance (no monitor to check)"
+            return "saved and reported on the other node (no monitor to check)"
         uid = b.user["id"]
         got = self.monitor.wait_for(lambda: self.monitor.find("violation", student_id=uid), 5)
         if not got:
-            raise StepFailed("the monitor did not receive the violation raised on the other instance")
+            raise StepFailed("the monitor did not receive the violation raised on the other node")
         self.check_client_address(start["attempt_id"], self.b_source)
         latency = self.monitor.find("violation", student_id=uid)["_at"] - sent
         saved = self.monitor.find("answer_saved", student_id=uid)
-        return (f"monitor on {self.a_instance} got the violation from {self.b_source}'s instance in "
+        return (f"monitor on node {self.a_instance} got the violation from {self.b_source}'s node in "
                 f"{latency * 1000:.0f} ms via Redis; answer_saved {'received' if saved else 'missing'}; "
                 f"spoofed X-Forwarded-For ignored")
 
@@ -293,7 +304,7 @@ class Run:
         pgid = int(self.instances[self.a_instance])
         os.killpg(pgid, signal.SIGKILL)
         killed_at = time.monotonic()
-        print(f"    killed instance {self.a_instance} (process group {pgid}) after {before_kill} acked saves",
+        print(f"    killed node {self.a_instance} (process group {pgid}) after {before_kill} acked saves",
               flush=True)
         thread.join(timeout=30)
         if thread.is_alive():
@@ -304,7 +315,7 @@ class Run:
             raise StepFailed("no save was acknowledged after the kill")
         survivor = self.instance_for("127.0.0.1")
         if survivor == self.a_instance:
-            raise StepFailed(f"nginx still routes to the killed instance {survivor}")
+            raise StepFailed(f"nginx still routes to the killed node {survivor}")
         detail = (f"{saver.acks} saves acknowledged ({saver.acks_after(killed_at)} after the kill), "
                   f"{saver.failures} failed tries retried; 127.0.0.1 now served by {survivor}")
         if self.monitor is not None:
@@ -316,7 +327,7 @@ class Run:
     def check_monitor_reconnected(self, killed_at: float, student_id: str):
         m = self.monitor
         if not m.wait_for(lambda: m.disconnects >= 1, 10):
-            raise StepFailed("the monitor never noticed the instance went away")
+            raise StepFailed("the monitor never noticed its instance went away")
         if not m.wait_for(lambda: m.joins >= 2 and m.connected, 20):
             raise StepFailed(f"the monitor did not reconnect and rejoin (errors: {m.errors})")
         rejoined_at = m.last_join_at
@@ -377,11 +388,11 @@ class Run:
         if stored != source:
             raise StepFailed(f"attempt recorded client address {stored!r}, expected {source} (ProxyFix)")
 
-    def instance_for(self, source: str) -> str:
+    def instance_for(self, source: str, path: str = "/api/health/?") -> str:
         """Send a probe from `source` and read which upstream nginx logged for it."""
         marker = uuid.uuid4().hex
         api = Api(self.base, source=source)
-        api.call("GET", f"/api/health/?probe={marker}", expect=(200,))
+        api.call("GET", f"{path}&probe={marker}", expect=(200,))
         deadline = time.monotonic() + 3
         while time.monotonic() < deadline:
             with open(self.opts.access_log) as log:
@@ -416,9 +427,9 @@ class Run:
             r.run("find (and publish) the quiz", self.find_quiz)
             r.run("ip_hash routing of two client addresses", self.routing)
             r.run("Socket.IO monitor joins through nginx (websocket)", self.connect_monitor, required=False)
-            r.run("student B on the other instance: start, answer, violation pushed via Redis",
+            r.run("student B on the other node: start, answer, violation pushed via Redis",
                   self.student_b_on_other_instance)
-            r.run("kill -9 the instance serving student A and the monitor during autosave",
+            r.run("kill -9 the node serving student A and the monitor during autosave",
                   self.kill_during_autosave)
             r.run("submit both attempts and fetch the results", self.submit_and_results)
             r.run("database holds every acknowledged answer", self.verify_database)
@@ -590,7 +601,8 @@ def main() -> int:
     parser.add_argument("--base", required=True, help="nginx base URL, e.g. http://127.0.0.1:8480")
     parser.add_argument("--access-log", required=True, help="nginx access log (upstream per request)")
     parser.add_argument("--db-url", required=True, help="mysql://user:pass@host:port/database")
-    parser.add_argument("--instance", action="append", required=True, help="ADDR=PGID of an app instance")
+    parser.add_argument("--instance", action="append", required=True,
+                        help="ADDR=PGID: a node's API address and process group")
     parser.add_argument("--deadline", type=float, default=150, help="give up after this many seconds")
     opts = parser.parse_args()
     timer = threading.Timer(opts.deadline, lambda: os._exit(3))  # bounded whatever happens

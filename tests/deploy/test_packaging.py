@@ -31,13 +31,39 @@ def test_nginx_site_upgrades_socket_io_and_sends_client_headers_from_every_locat
     for block in re.findall(r"location [^{]+\{[^}]*\}", app_conf):
         if "proxy_pass" in block:
             assert "include quiz/proxy_headers.conf;" in block, block
-    assert "ip_hash;" in (ROOT / "nginx" / "upstream.conf").read_text()
     assert "X-Forwarded-For $proxy_add_x_forwarded_for" in (ROOT / "nginx" / "proxy_headers.conf").read_text()
+
+
+def upstreams(name: str) -> dict:
+    """Each upstream block of an nginx file: its name -> its body."""
+    text = (ROOT / "nginx" / name).read_text()
+    return dict(re.findall(r"^upstream (\w+) \{([^}]*)\}", text, re.M))
+
+
+@pytest.mark.parametrize("name", ["upstream.conf", "upstream.docker.conf"])
+def test_sockets_have_an_upstream_of_their_own_and_every_upstream_is_sticky(name):
+    blocks = upstreams(name)
+    assert set(blocks) == {"quiz_app", "quiz_realtime"}
+    for body in blocks.values():
+        assert "ip_hash;" in body
+    app_conf = (ROOT / "nginx" / "app.conf").read_text()
+    locations = dict(re.findall(r"location ([^{]+?) \{[^}]*?proxy_pass http://(\w+);", app_conf))
+    assert locations == {"/socket.io/": "quiz_realtime", "/api/": "quiz_app", "= /api/health": "quiz_app"}
+
+
+def test_compose_runs_the_realtime_tier_at_a_lower_cpu_weight():
+    services = compose()["services"]
+    realtime = services["realtime"]
+    assert realtime["image"] == services["backend"]["image"]
+    assert realtime["environment"] == services["backend"]["environment"]
+    assert realtime["cpu_shares"] < 1024  # docker's default weight, which `backend` keeps
+    assert "cpu_shares" not in services["backend"]
+    assert services["nginx"]["depends_on"]["realtime"]["condition"] == "service_healthy"
 
 
 def test_compose_services_wait_for_healthy_dependencies_and_migrations():
     services = compose()["services"]
-    assert set(services) >= {"mysql", "redis", "migrate", "backend", "scheduler", "nginx"}
+    assert set(services) >= {"mysql", "redis", "migrate", "backend", "realtime", "scheduler", "nginx"}
     backend = services["backend"]["depends_on"]
     assert backend["mysql"]["condition"] == "service_healthy"
     assert backend["redis"]["condition"] == "service_healthy"
