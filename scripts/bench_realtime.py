@@ -146,9 +146,9 @@ class Server:
         self.port, self.label = port, label
         self.log = open(f"/tmp/bench_realtime_{port}.log", "w")
         self.process = subprocess.Popen(
-            ["nice", "-n", str(niceness), sys.executable, "-m", "gunicorn", "-c", "gunicorn_config.py", "wsgi:app"],
-            cwd=ROOT,
-            stdout=self.log, stderr=subprocess.STDOUT,
+            (["nice", "-n", str(niceness)] if niceness else [])
+            + [sys.executable, "-m", "gunicorn", "-c", "gunicorn_config.py", "wsgi:app"],
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
             env={**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "",
                  "GUNICORN_LOG_LEVEL": "warning", "GUNICORN_KEEPALIVE": "75", "GUNICORN_GRACEFUL_TIMEOUT": "2"})
         for _ in range(300):

@@ -146,7 +146,7 @@ for n in 1 2; do
   api_port="$(next_port)"; used_ports="$used_ports $api_port"
   rt_port="$(next_port)"; used_ports="$used_ports $rt_port"
   # shellcheck disable=SC2016  # expanded by the node's own shell
-  setsid bash -c '
+  GUNICORN_GRACEFUL_TIMEOUT=3 setsid bash -c '
     GUNICORN_BIND="127.0.0.1:$1" GUNICORN_PROC_NAME="quiz-e2e-api-$3" "$4" -c gunicorn_config.py wsgi:app \
       >"$5/gunicorn-$3.log" 2>&1 &
     GUNICORN_BIND="127.0.0.1:$2" GUNICORN_PROC_NAME="quiz-e2e-realtime-$3" nice -n 10 "$4" -c gunicorn_config.py \
