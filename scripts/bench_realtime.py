@@ -169,6 +169,11 @@ class Server:
             self.process.kill()
 
 
+def realtime_server(port: int, env: dict, args) -> Server:
+    """An instance of the realtime tier: only sockets reach it, at `--socket-nice`."""
+    return Server(port, env, args.socket_nice, "realtime")
+
+
 def seed(n_quizzes: int, per_quiz: int, monitors_quiz_students: int):
     """A teacher, `n_quizzes` quizzes of 5 questions, each with its own class of students."""
     from app.common.db import commit
@@ -342,7 +347,7 @@ def fan_out(args, env, teacher_token, quizzes):
 
     servers = [Server(args.port, env)]
     if args.socket_instances:
-        servers.append(Server(args.port + 1, env, args.socket_nice, "realtime"))
+        servers.append(realtime_server(args.port + 1, env, args))
     api_port, socket_port = servers[0].port, servers[-1].port
     try:
         quiz = quizzes[0]
@@ -739,7 +744,7 @@ def percentile(values, q):
 def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
     ports = [args.port + 1 + i for i in range(args.instances)]
     socket_ports = [ports[-1] + 1 + i for i in range(args.socket_instances)] or ports
-    servers = [Server(port, env) if port in ports else Server(port, env, args.socket_nice, "realtime")
+    servers = [Server(port, env) if port in ports else realtime_server(port, env, args)
                for port in dict.fromkeys(ports + socket_ports)]
     monitors = None
     try:

@@ -388,11 +388,11 @@ class Run:
         if stored != source:
             raise StepFailed(f"attempt recorded client address {stored!r}, expected {source} (ProxyFix)")
 
-    def instance_for(self, source: str, path: str = "/api/health/?") -> str:
+    def instance_for(self, source: str, path: str = "/api/health/") -> str:
         """Send a probe from `source` and read which upstream nginx logged for it."""
         marker = uuid.uuid4().hex
         api = Api(self.base, source=source)
-        api.call("GET", f"{path}&probe={marker}", expect=(200,))
+        api.call("GET", f"{path}{'&' if '?' in path else '?'}probe={marker}", expect=(200,))
         deadline = time.monotonic() + 3
         while time.monotonic() < deadline:
             with open(self.opts.access_log) as log:
