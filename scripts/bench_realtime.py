@@ -10,7 +10,9 @@ created and dropped), --redis-url redis://127.0.0.1:6379/0, --port 5400 (first p
 --monitors 200, --events 20, --students 500, --quizzes 10, --duration 5 (seconds per
 phase), --warmup 1.5, --pairs 20, --instances 2 (for the autosave part),
 --socket-instances 1, --socket-nice 10, --parts fanout,overhead, --monitor-client
-lean|python-socketio, --monitor-read-interval 0.05, --monitors-on all|first|none.
+lean|python-socketio, --monitor-read-interval 0.05, --monitors-on all|first|none,
+--record FILE (append part 2's pairs to FILE as a JSON line), --pooled FILE... (run
+nothing; summarise the recorded runs one by one and with all their pairs pooled).
 
 Both parts run the shipped layout (nginx/upstream.conf): students' requests go to API
 instances, sockets to `--socket-instances` realtime instances at nice `--socket-nice`,
@@ -124,6 +126,10 @@ def parse_args():
                    help="part 2's monitors spread over all instances, all on the first (worst case), or "
                         "none at all (an A/A control: both phases of a pair alike)")
     p.add_argument("--parts", default="fanout,overhead", help="comma-separated subset of fanout,overhead")
+    p.add_argument("--record", help="part 2: append this run's pairs (p50/p99 without and with, in ms) to this "
+                                    "file as one JSON line")
+    p.add_argument("--pooled", nargs="+", metavar="FILE",
+                   help="run nothing: summarise every run recorded in these files, each run and all pairs pooled")
     p.add_argument("--monitor-child", help=argparse.SUPPRESS)  # internal: the monitors' own process
     args = p.parse_args()
     if args.quick:
@@ -803,23 +809,55 @@ def median_interval(ratios, resamples: int = 5000, seed: int = 1) -> tuple[float
     return medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
 
 
+def ratio_summary(ratios) -> str:
+    low, high = median_interval(ratios)
+    return (f"median {statistics.median(ratios):.2f} (95 % interval {low:.2f}-{high:.2f}; "
+            f"pairs {min(ratios):.2f}-{max(ratios):.2f})")
+
+
 def report_overhead(rows, args):
-    p50 = [percentile(w, .5) / percentile(p, .5) for p, w, _f in rows]
-    p99 = [percentile(w, .99) / percentile(p, .99) for p, w, _f in rows]
-
-    def summary(ratios):
-        low, high = median_interval(ratios)
-        return (f"median {statistics.median(ratios):.2f} (95 % interval {low:.2f}-{high:.2f}; "
-                f"pairs {min(ratios):.2f}-{max(ratios):.2f})")
-
+    pairs = [[percentile(p, .5), percentile(w, .5), percentile(p, .99), percentile(w, .99)] for p, w, _f in rows]
+    failed = sum(f for *_x, f in rows)
     print(f"== Autosave with {MONITORS_PER_QUIZ} monitors x {args.quizzes} quizzes vs without, {len(rows)} pair(s): "
-          f"p50 ratio {summary(p50)}; p99 ratio {summary(p99)}; non-2xx {sum(f for *_x, f in rows)}")
+          f"p50 ratio {ratio_summary([w / p for p, w, *_ in pairs])}; "
+          f"p99 ratio {ratio_summary([w / p for *_, p, w in pairs])}; non-2xx {failed}")
+    if args.record:
+        run = {"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "students": args.students,
+               "quizzes": args.quizzes, "instances": args.instances, "socket_instances": args.socket_instances,
+               "socket_nice": args.socket_nice, "monitors_on": args.monitors_on, "duration": args.duration,
+               "non_2xx": failed, "pairs": [[round(v, 3) for v in pair] for pair in pairs]}
+        with open(args.record, "a") as record:
+            record.write(json.dumps(run) + "\n")
+
+
+def report_pooled(files) -> None:
+    """Each recorded run's p50 ratio, then all their pairs as one sample: runs of 20
+    pairs on this machine spread by about +-0.15 around their common figure, and the
+    pooled pairs' interval says how well that figure is known."""
+    runs = [json.loads(line) for name in files for line in Path(name).read_text().splitlines() if line.strip()]
+
+    def layout(run) -> str:
+        return (f"monitors {run['monitors_on']}, {run['students']} students, {run['instances']} API + "
+                f"{run['socket_instances']} realtime instance(s) at nice {run['socket_nice']}")
+
+    for run in runs:
+        print(f"  {run['finished']} {layout(run)}, {len(run['pairs'])} pairs: "
+              f"p50 ratio {ratio_summary([w / p for p, w, *_ in run['pairs']])}")
+    for kind in sorted({layout(run) for run in runs}):
+        alike = [run for run in runs if layout(run) == kind]
+        pairs = [pair for run in alike for pair in run["pairs"]]
+        print(f"== {kind}: {len(alike)} run(s), {len(pairs)} pairs pooled: "
+              f"p50 ratio {ratio_summary([w / p for p, w, *_ in pairs])}; "
+              f"p99 ratio {ratio_summary([w / p for *_, p, w in pairs])}; "
+              f"non-2xx {sum(run['non_2xx'] for run in alike)}")
 
 
 def main():
     args = parse_args()
     if args.monitor_child:
         return monitor_child(args.monitor_child)
+    if args.pooled:
+        return report_pooled(args.pooled)
     db_url, drop = throwaway_database(args.db_url, "qms_bench")
     args.bench_db_url = db_url
     env = bench_env(db_url, args.redis_url, f"qms-bench-{uuid.uuid4().hex[:8]}",
