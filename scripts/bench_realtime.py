@@ -11,8 +11,9 @@ created and dropped), --redis-url redis://127.0.0.1:6379/0, --port 5400 (first p
 phase), --warmup 1.5, --pairs 20, --instances 2 (for the autosave part),
 --socket-instances 1, --socket-nice 10, --parts fanout,overhead, --monitor-client
 lean|python-socketio, --monitor-read-interval 0.05, --monitors-on all|first|none,
---record FILE (append part 2's pairs to FILE as a JSON line), --pooled FILE... (run
-nothing; summarise the recorded runs one by one and with all their pairs pooled).
+--stand-in-cpu PERCENT, --record FILE (append part 2's pairs to FILE as a JSON line),
+--pooled FILE... (run nothing; summarise the recorded runs one by one and with all
+their pairs pooled).
 
 Both parts run the shipped layout (nginx/upstream.conf): students' requests go to API
 instances, sockets to `--socket-instances` realtime instances at nice `--socket-nice`,
@@ -47,7 +48,9 @@ of each, where with long phases it falls on one phase of a pair and decides its 
 monitors run in a process of their own at nice 19 (they stand for teachers' browsers
 on other machines) and are spread over the realtime instances as nginx's ip_hash
 spreads teachers (`--monitors-on first` puts them all on one; `--monitors-on none`
-never joins them to a room, an A/A control whose ratios show the machine's noise).
+never joins them to a room, an A/A control whose ratios show the machine's noise;
+adding `--stand-in-cpu PERCENT` to it runs, in each phase "with", a process that
+spends that much of a core in 500 short bursts a second instead of monitoring).
 They use a lean client that parses every frame (`LeanMonitor`; `--monitor-client
 python-socketio` for python-socketio's own, which costs this machine several times
 more CPU per event), and read their sockets every `--monitor-read-interval` seconds
@@ -75,6 +78,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import secrets  # noqa: E402
+import signal  # noqa: E402
 import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -126,12 +130,17 @@ def parse_args():
                    help="part 2's monitors spread over all instances, all on the first (worst case), or "
                         "none at all (an A/A control: both phases of a pair alike)")
     p.add_argument("--parts", default="fanout,overhead", help="comma-separated subset of fanout,overhead")
+    p.add_argument("--stand-in-cpu", type=float, default=0, metavar="PERCENT",
+                   help="part 2, with --monitors-on none: in each phase 'with', a process at the realtime "
+                        "tier's niceness spends PERCENT of a core in 500 short bursts a second (see StandIn)")
     p.add_argument("--record", help="part 2: append this run's pairs (p50/p99 without and with, in ms) to this "
                                     "file as one JSON line")
     p.add_argument("--pooled", nargs="+", metavar="FILE",
                    help="run nothing: summarise every run recorded in these files, each run and all pairs pooled")
     p.add_argument("--monitor-child", help=argparse.SUPPRESS)  # internal: the monitors' own process
     args = p.parse_args()
+    if args.stand_in_cpu and args.monitors_on != "none":
+        p.error("--stand-in-cpu stands in for monitoring: use it with --monitors-on none")
     if args.quick:
         args.students, args.duration, args.pairs = min(args.students, 100), 5, 2
     return args
@@ -405,7 +414,7 @@ class CpuMeter:
     percentage of one core (where the time goes when monitors are connected), and the
     statements and new connections MariaDB saw (server-wide counters)."""
 
-    def __init__(self, servers, db_url: str, monitors=None):
+    def __init__(self, servers, db_url: str, monitors=None, stand_in=None):
         self.db_url = db_url
         numbers = Counter()
         self.groups = {}
@@ -414,6 +423,8 @@ class CpuMeter:
             self.groups[f"{server.label} {numbers[server.label]}"] = lambda s=server: group_pids(s.process)
         if monitors is not None:
             self.groups["monitors"] = lambda: [monitors.pid]
+        if stand_in is not None:
+            self.groups["stand-in"] = lambda: [stand_in.pid]
         self.groups.update({"MariaDB": mariadb_pids, "Redis": lambda: pids_named("redis-server"),
                             "load generator": lambda: [os.getpid()]})
 
@@ -473,12 +484,53 @@ def autosave_phase(savers, question_ids, seconds, meter: CpuMeter, warmup: float
     return latencies, failures[0], meter.stop(), by_port, saves[0]
 
 
-def plain_phase(args, savers, question_ids, servers, monitors):
-    return autosave_phase(savers, question_ids, args.duration, CpuMeter(servers, args.bench_db_url, monitors),
-                          args.warmup)
+def plain_phase(args, savers, question_ids, servers, monitors, stand_in=None):
+    return autosave_phase(savers, question_ids, args.duration,
+                          CpuMeter(servers, args.bench_db_url, monitors, stand_in), args.warmup)
 
 
-def watched_phase(args, savers, question_ids, servers, monitors):
+class StandIn:
+    """CPU without monitoring: a process at the realtime tier's niceness that wakes 500
+    times a second, as the realtime instance does for the saves' Redis messages, and
+    spins for a share of a core each time; paused (SIGSTOP) outside the phases it
+    stands in for. Run in place of the monitors, it tells whether monitoring's cost to
+    autosave is what any work of the same size on these two cores would cost."""
+
+    RATE = 500
+
+    def __init__(self, percent: float, niceness: int):
+        spin = percent / 100 / self.RATE
+        program = ("import time\n"
+                   f"spin, interval = {spin!r}, {1 / self.RATE!r}\n"
+                   "due = time.perf_counter()\n"
+                   "while True:\n"
+                   "    due += interval\n"
+                   "    until = time.perf_counter() + spin\n"
+                   "    while time.perf_counter() < until:\n"
+                   "        pass\n"
+                   "    time.sleep(max(0.0, due - time.perf_counter()))\n")
+        self.child = subprocess.Popen(["nice", "-n", str(niceness), sys.executable, "-c", program])
+        self.pid = self.child.pid
+        self.pause()
+
+    def pause(self) -> None:
+        os.kill(self.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.pid, signal.SIGCONT)
+
+    def close(self) -> None:
+        self.child.kill()
+        self.child.wait()
+
+
+def watched_phase(args, savers, question_ids, servers, monitors, stand_in=None):
+    if stand_in is not None:
+        stand_in.resume()
+        try:
+            return (*plain_phase(args, savers, question_ids, servers, monitors, stand_in), {})
+        finally:
+            stand_in.pause()
     if args.monitors_on == "none":  # the A/A control: the monitors stay out of the rooms in both phases
         return (*plain_phase(args, savers, question_ids, servers, monitors), {})
     monitors.join()
@@ -752,7 +804,7 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
     socket_ports = [ports[-1] + 1 + i for i in range(args.socket_instances)] or ports
     servers = [Server(port, env) if port in ports else realtime_server(port, env, args)
                for port in dict.fromkeys(ports + socket_ports)]
-    monitors = None
+    monitors = stand_in = None
     try:
         savers = []
         for index, quiz in enumerate(quizzes):
@@ -760,17 +812,19 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
             tokens = quiz["students"][args.events:] if index == 0 else quiz["students"]
             savers += start_attempts(port, quiz["id"], tokens)
         start_socketio_listeners(socket_ports, teacher_token)
+        if args.stand_in_cpu:
+            stand_in = StandIn(args.stand_in_cpu, args.socket_nice)
         monitors = MonitorProcess(socket_ports[:1] if args.monitors_on == "first" else socket_ports, teacher_token,
                                   [quiz["id"] for quiz in quizzes], args.monitor_client, args.monitor_read_interval)
         rows = []
         for pair in range(args.pairs):
             # A B, then B A: a drift over the run does not always favour the same phase.
             if pair % 2 == 0:
-                plain = plain_phase(args, savers, question_ids, servers, monitors)
-                watched = watched_phase(args, savers, question_ids, servers, monitors)
+                plain = plain_phase(args, savers, question_ids, servers, monitors, stand_in)
+                watched = watched_phase(args, savers, question_ids, servers, monitors, stand_in)
             else:
-                watched = watched_phase(args, savers, question_ids, servers, monitors)
-                plain = plain_phase(args, savers, question_ids, servers, monitors)
+                watched = watched_phase(args, savers, question_ids, servers, monitors, stand_in)
+                plain = plain_phase(args, savers, question_ids, servers, monitors, stand_in)
             rows.append((plain[0], watched[0], plain[1] + watched[1]))
             *_measured, saves_watched, received = watched
             print(f"  pair {pair + 1}: without p50 {percentile(plain[0], .5):6.2f} "
@@ -797,6 +851,8 @@ def monitoring_overhead(args, env, teacher_token, question_ids, quizzes):
     finally:
         if monitors is not None:
             monitors.close()
+        if stand_in is not None:
+            stand_in.close()
         for server in servers:
             server.stop()
 
@@ -824,7 +880,8 @@ def report_overhead(rows, args):
     if args.record:
         run = {"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "students": args.students,
                "quizzes": args.quizzes, "instances": args.instances, "socket_instances": args.socket_instances,
-               "socket_nice": args.socket_nice, "monitors_on": args.monitors_on, "duration": args.duration,
+               "socket_nice": args.socket_nice, "monitors_on": args.monitors_on,
+               "stand_in_cpu": args.stand_in_cpu, "duration": args.duration,
                "non_2xx": failed, "pairs": [[round(v, 3) for v in pair] for pair in pairs]}
         with open(args.record, "a") as record:
             record.write(json.dumps(run) + "\n")
@@ -838,7 +895,8 @@ def report_pooled(files) -> None:
 
     def layout(run) -> str:
         return (f"monitors {run['monitors_on']}, {run['students']} students, {run['instances']} API + "
-                f"{run['socket_instances']} realtime instance(s) at nice {run['socket_nice']}")
+                f"{run['socket_instances']} realtime instance(s) at nice {run['socket_nice']}"
+                + (f", stand-in CPU {run['stand_in_cpu']:g} %" if run.get("stand_in_cpu") else ""))
 
     for run in runs:
         print(f"  {run['finished']} {layout(run)}, {len(run['pairs'])} pairs: "
