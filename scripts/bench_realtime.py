@@ -508,6 +508,9 @@ class StandIn:
                    "    until = time.perf_counter() + spin\n"
                    "    while time.perf_counter() < until:\n"
                    "        pass\n"
+                   "    late = time.perf_counter() - due\n"
+                   "    if late > interval:  # resumed after a pause: no catching up\n"
+                   "        due += late\n"
                    "    time.sleep(max(0.0, due - time.perf_counter()))\n")
         self.child = subprocess.Popen(["nice", "-n", str(niceness), sys.executable, "-c", program])
         self.pid = self.child.pid
