@@ -528,14 +528,14 @@ class StandIn:
 
 
 def watched_phase(args, savers, question_ids, servers, monitors, stand_in=None):
-    if stand_in is not None:
-        stand_in.resume()
+    if args.monitors_on == "none":  # the A/A control: the monitors stay out of the rooms in both phases
+        if stand_in is not None:
+            stand_in.resume()
         try:
             return (*plain_phase(args, savers, question_ids, servers, monitors, stand_in), {})
         finally:
-            stand_in.pause()
-    if args.monitors_on == "none":  # the A/A control: the monitors stay out of the rooms in both phases
-        return (*plain_phase(args, savers, question_ids, servers, monitors), {})
+            if stand_in is not None:
+                stand_in.pause()
     monitors.join()
     try:
         result = plain_phase(args, savers, question_ids, servers, monitors)
