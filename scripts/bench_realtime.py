@@ -874,12 +874,18 @@ def ratio_summary(ratios) -> str:
             f"pairs {min(ratios):.2f}-{max(ratios):.2f})")
 
 
+def pair_ratios(pairs) -> str:
+    """The p50 and p99 ratios (with/without) of pairs recorded as [p50 without, p50 with,
+    p99 without, p99 with]."""
+    return (f"p50 ratio {ratio_summary([w / p for p, w, *_ in pairs])}; "
+            f"p99 ratio {ratio_summary([w / p for *_, p, w in pairs])}")
+
+
 def report_overhead(rows, args):
     pairs = [[percentile(p, .5), percentile(w, .5), percentile(p, .99), percentile(w, .99)] for p, w, _f in rows]
     failed = sum(f for *_x, f in rows)
     print(f"== Autosave with {MONITORS_PER_QUIZ} monitors x {args.quizzes} quizzes vs without, {len(rows)} pair(s): "
-          f"p50 ratio {ratio_summary([w / p for p, w, *_ in pairs])}; "
-          f"p99 ratio {ratio_summary([w / p for *_, p, w in pairs])}; non-2xx {failed}")
+          f"{pair_ratios(pairs)}; non-2xx {failed}")
     if args.record:
         run = {"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "students": args.students,
                "quizzes": args.quizzes, "instances": args.instances, "socket_instances": args.socket_instances,
@@ -907,9 +913,7 @@ def report_pooled(files) -> None:
     for kind in sorted({layout(run) for run in runs}):
         alike = [run for run in runs if layout(run) == kind]
         pairs = [pair for run in alike for pair in run["pairs"]]
-        print(f"== {kind}: {len(alike)} run(s), {len(pairs)} pairs pooled: "
-              f"p50 ratio {ratio_summary([w / p for p, w, *_ in pairs])}; "
-              f"p99 ratio {ratio_summary([w / p for *_, p, w in pairs])}; "
+        print(f"== {kind}: {len(alike)} run(s), {len(pairs)} pairs pooled: {pair_ratios(pairs)}; "
               f"non-2xx {sum(run['non_2xx'] for run in alike)}")
 
 
