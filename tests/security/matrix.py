@@ -79,11 +79,16 @@ def load_rows() -> list[Row]:
 
 def app_routes(app) -> set[str]:
     """'METHOD /path/{param}' for every rule and method the app serves."""
-    found = set()
+    return set(route_endpoints(app))
+
+
+def route_endpoints(app) -> dict[str, str]:
+    """'METHOD /path/{param}' -> the endpoint serving it ('blueprint.view')."""
+    found = {}
     for rule in app.url_map.iter_rules():
         path = re.sub(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            found.add(f"{method} {path}")
+            found[f"{method} {path}"] = rule.endpoint
     return found
 
 
