@@ -29,7 +29,7 @@ def loads(document: str | bytes | bytearray):
     """The value of a JSON document, or `InvalidJSON` saying what is wrong with it."""
     try:
         text = _text(document)
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = _DECODER.decode(text)
     except RecursionError as exc:
         raise _invalid(TOO_DEEP) from exc
     except InvalidJSON:
@@ -61,6 +61,10 @@ def _invalid(reason: str) -> InvalidJSON:
 
 def _refuse_constant(name: str):
     raise _invalid(NOT_A_NUMBER)
+
+
+# One decoder, built once: `json.loads` with any option builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def _holds_lone_surrogate(value) -> bool:
