@@ -136,17 +136,21 @@ def test_a_lone_surrogate_in_an_autosaved_answer_text_is_400_and_nothing_is_save
     assert not [a for a in attempt.answers if a.question_id == question.id]
 
 
-@pytest.mark.parametrize("role, path, field", [
-    ("anonymous", "/api/auth/login", "email_or_reg_no"),
-    ("anonymous", "/api/auth/claim-account", "registration_number"),
-    ("anonymous", "/api/auth/forgot-password", "email"),
-    ("teacher_a", "/api/questions", "text"),
+@pytest.mark.parametrize("role, path, body", [
+    ("anonymous", "/api/auth/login", {"email_or_reg_no": f"REGA001{SURROGATE}", "password": "a-long-passphrase"}),
+    ("anonymous", "/api/auth/claim-account", {
+        "registration_number": f"NEWA001{SURROGATE}", "password": "a-long-passphrase",
+        "confirm_password": "a-long-passphrase", "claim_code": "CLAIM-123"}),
+    ("anonymous", "/api/auth/forgot-password", {"email": f"student_a{SURROGATE}@school.test"}),
+    ("teacher_a", "/api/questions", {"text": f"Why{SURROGATE}?", "type": "descriptive", "marks": 2}),
 ])
-def test_a_lone_surrogate_in_a_named_field_is_the_same_400(client, role, path, field):
+def test_a_lone_surrogate_in_a_named_field_is_the_same_400(client, role, path, body):
     world = build_world()
-    response = client.post(path, data=json.dumps({field: f"a{SURROGATE}"}).encode(),
-                           content_type="application/json", headers=world.headers(role))
+    before = row_counts()
+    response = client.post(path, data=json.dumps(body).encode(), content_type="application/json",
+                           headers=world.headers(role))
     assert assert_error(response, 400, "INVALID_JSON")["details"] == {"json": [LONE_SURROGATE]}
+    assert row_counts() == before
 
 
 @pytest.mark.parametrize("text, value", [
