@@ -6,6 +6,7 @@ from flask import Flask, g, request
 from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.common.strict_json import SocketJSON, StrictJSONProvider
 from app.config import CONFIGS
 from app.extensions import api, bcrypt, cors, db, jwt, limiter, mail, migrate, socketio
 
@@ -20,6 +21,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     config_class = CONFIGS[config_name]
     app = Flask(__name__, instance_relative_config=False)
     app.session_interface = NoCookieSession()
+    app.json = StrictJSONProvider(app)
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     if hasattr(config_class, "validate"):
@@ -161,6 +163,7 @@ def _init_sockets(app: Flask) -> None:
         message_queue=app.config["REDIS_URL"] if app.config.get("SOCKETIO_USE_REDIS", True) else None,
         channel=app.config.get("SOCKETIO_CHANNEL") or "flask-socketio",
         cors_allowed_origins=_socket_origins(app.config["CORS_ORIGINS"]),
+        json=SocketJSON,  # packets are decoded like request bodies
     )
     module = _optional_module("app.realtime.namespaces")
     if module is not None:

@@ -34,6 +34,13 @@ class BadRequest(DomainError):
     status, error, error_code = 400, "Bad request", "BAD_REQUEST"
 
 
+class InvalidJSON(BadRequest, ValueError):
+    """A body or packet that is not JSON (app.common.strict_json). Also a ValueError, so
+    that a caller expecting a decoder's ValueError (`request.get_json(silent=True)`) gets one."""
+
+    error, error_code = "Malformed JSON", "INVALID_JSON"
+
+
 class Unauthorized(DomainError):
     status, error, error_code = 401, "Authentication required", "UNAUTHORIZED"
 

@@ -16,6 +16,8 @@ from flask_sqlalchemy import SQLAlchemy
 from jwt import ExpiredSignatureError
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -99,8 +101,26 @@ def check_limits_only_for_limited_views(app) -> None:
 
 socketio = SocketIO()
 
-# Query strings are validated like bodies: an unknown parameter is a 422 naming it,
-# not silently ignored (webargs' default for the query string is to drop them).
-Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION = {
-    **Blueprint.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None,
-}
+class ArgumentsParser(FlaskParser):
+    """webargs' parser for `@blp.arguments`, with two changes:
+    - a JSON body is decoded by the app's one decoder (app.common.strict_json), so a
+      body nested too deeply, a number too long or a lone surrogate is a 400 like any
+      other malformed JSON; an empty body is still "no body";
+    - query strings are validated like bodies: an unknown parameter is a 422 naming it,
+      not silently ignored (webargs' default for the query string is to drop them).
+    """
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None,
+    }
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return missing
+        from app.common import strict_json
+        raw = req.get_data(cache=True)
+        return strict_json.loads(raw) if raw else missing
+
+
+# Before any blueprint declares its arguments: each `@blp.arguments` binds the parser.
+Blueprint.ARGUMENTS_PARSER = ArgumentsParser()

@@ -53,7 +53,7 @@ def test_unexpected_error_is_500_with_an_error_id_in_the_log(client, monkeypatch
 
 def test_malformed_json_is_400(client):
     response = client.post("/api/auth/login", data='{"email_or_reg_no": ', content_type="application/json")
-    assert_error(response, 400, "BAD_REQUEST")
+    assert_error(response, 400, "INVALID_JSON")
 
 
 @pytest.mark.parametrize("content_type, data", [

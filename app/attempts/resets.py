@@ -14,17 +14,15 @@ from app.attempts.reading import attempt_item
 from app.attempts.services import attempt_allowance, in_progress_attempt
 from app.common import events
 from app.common.audit import record_audit
-from app.common.authz import get_managed_quiz, get_visible_quiz
-from app.errors import InvalidState, NotFound, ValidationFailed
+from app.common.authz import get_managed_quiz, get_visible_quiz, get_visible_student
+from app.errors import InvalidState, ValidationFailed
 from app.extensions import db
-from app.users.models import Student
 
 
 def reset_attempts(data: dict, *, actor, now) -> dict:
     quiz = get_managed_quiz(data["quiz_id"], actor)
-    student = db.session.get(Student, data["student_id"])
-    if student is None:
-        raise NotFound("Student not found")
+    # Another class's student is "not found", like an unknown id, never "nothing to reset".
+    student = get_visible_student(data["student_id"], actor)
     current = in_progress_attempt(quiz.id, student.id)
     if current is not None:
         close_attempt(current, now=now)
@@ -75,11 +73,10 @@ def _mark_reset(attempt: QuizAttempt, data: dict, actor, now, *, archive: bool) 
 
 def attempt_history(params: dict, *, actor, now) -> dict:
     quiz = get_visible_quiz(params["quiz_id"], actor)
-    student_id = actor.id if actor.is_student else params.get("student_id")
-    if actor.is_student and params.get("student_id") not in (None, actor.id):
-        raise NotFound("Student not found")
+    student_id = params.get("student_id") or (actor.id if actor.is_student else None)
     if student_id is None:
         raise ValidationFailed("student_id is required", details={"student_id": ["Required."]})
+    student_id = get_visible_student(student_id, actor).id
     current = db.session.scalars(
         select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.student_id == student_id,
                                   QuizAttempt.is_reset.is_(False))

@@ -6,7 +6,7 @@ from sqlalchemy.orm import contains_eager
 from app.classes.models import SchoolClass, TeacherClass
 from app.common import events
 from app.common.audit import record_audit
-from app.common.authz import visible_classes_clause, visible_students_clause
+from app.common.authz import get_visible_teacher, visible_classes_clause, visible_students_clause
 from app.common.pagination import paginate
 from app.errors import Conflict, NotFound
 from app.extensions import db
@@ -142,15 +142,8 @@ def delete_class(school_class: SchoolClass, *, actor: User) -> None:
     db.session.flush()
 
 
-def _load_teacher(teacher_id: str) -> Teacher:
-    teacher = db.session.get(Teacher, teacher_id)
-    if teacher is None:
-        raise NotFound("Teacher not found")
-    return teacher
-
-
 def assign_teacher(school_class: SchoolClass, teacher_id: str, *, actor: User) -> None:
-    teacher = _load_teacher(teacher_id)
+    teacher = get_visible_teacher(teacher_id, actor)
     linked = db.session.scalar(select(TeacherClass.id).where(
         TeacherClass.teacher_id == teacher.id, TeacherClass.class_id == school_class.id))
     if linked:

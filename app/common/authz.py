@@ -5,7 +5,8 @@ Rules (CONTRACT "Auth"):
 - teacher: the classes assigned to them, the students of those classes, their own
   questions and quizzes, and the attempts at those quizzes;
 - student: their own profile, the published quizzes of their class, their own
-  attempts.
+  attempts;
+- everyone: their own notifications, and no one else's.
 An object the caller may not see is "not found" (404), never "forbidden".
 """
 from functools import wraps
@@ -19,6 +20,7 @@ from app.auth.tokens import TokenHolder, token_holder
 from app.classes.models import SchoolClass, TeacherClass
 from app.errors import Forbidden, NotFound
 from app.extensions import db
+from app.notifications.models import Notification
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizClass
 from app.users.models import Student, Teacher, User
@@ -247,6 +249,17 @@ def get_own_attempt(attempt_id: str, actor: User, *, for_update: bool = False) -
     if not actor.is_student:
         raise NotFound("Attempt not found")
     return get_visible_attempt(attempt_id, actor, for_update=for_update)
+
+
+# --- notifications -----------------------------------------------------------------
+
+def get_own_notification(notification_id: str, actor: User) -> Notification:
+    """Everyone's notifications are their own, an admin's too: another's is "not found"."""
+    found = db.session.scalar(select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == actor.id))
+    if found is None:
+        raise NotFound("Notification not found")
+    return found
 
 
 # --- class management ------------------------------------------------------------

@@ -1,5 +1,4 @@
 """Base schemas and fields shared by every domain."""
-import json
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -117,18 +116,16 @@ def _resolve(schema: dict, components: dict) -> dict:
 
 def load_json_body(schema: Schema) -> dict:
     """The request's JSON body loaded by `schema`, refused exactly as `@blp.arguments`
-    refuses it (400 for malformed JSON, 422 per field; no body reads as `{}`).
+    refuses it (400 `INVALID_JSON` for malformed JSON, 422 per field; no body reads as `{}`).
 
     For the autosave alone, which documents its body with `json_body_doc` instead of
     going through the arguments layer: a measurable share of its CPU.
     """
-    from app.errors import BadRequest, ValidationFailed
+    from app.common.strict_json import loads
+    from app.errors import ValidationFailed
 
     raw = request.get_data(cache=True)
-    try:
-        data = json.loads(raw) if raw else {}
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
-        raise BadRequest("The request body is malformed", details={"json": ["Invalid JSON body."]}) from exc
+    data = loads(raw) if raw else {}
     try:
         return schema.load(data)
     except ValidationError as exc:

@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.common import events
 from app.common.audit import record_audit
+from app.common.authz import get_own_notification
 from app.common.clock import utcnow
 from app.common.db import new_id
 from app.common.pagination import paginate
-from app.errors import NotFound
 from app.extensions import db
 from app.notifications.models import Notification, NotificationEvent
 from app.notifications.templates import render
@@ -141,14 +141,6 @@ def list_notifications(user, params: dict) -> dict:
     page = paginate(stmt, params, orderings=ORDERINGS, default_ordering="-created_at", tiebreak=Notification.id)
     page["unread_count"] = unread_count(user.id)
     return page
-
-
-def get_own_notification(notification_id: str, user) -> Notification:
-    found = db.session.scalar(select(Notification).where(
-        Notification.id == notification_id, Notification.user_id == user.id))
-    if found is None:
-        raise NotFound("Notification not found")
-    return found
 
 
 def mark_read(notification_id: str, *, actor) -> Notification:

@@ -147,7 +147,7 @@ def test_bad_bodies_are_refused_as_the_arguments_layer_refuses_them(client, taki
     attempt_id, pair = taking
     response = client.post(f"/api/attempts/{attempt_id}/answer", data=data, content_type="application/json",
                            headers={"Authorization": f"Bearer {pair['access_token']}"})
-    body = assert_error(response, status, "VALIDATION_ERROR" if status == 422 else "BAD_REQUEST")
+    body = assert_error(response, status, "VALIDATION_ERROR" if status == 422 else "INVALID_JSON")
     assert body["details"] == details
     assert _answer_count(attempt_id) == 0
 

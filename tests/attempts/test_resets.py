@@ -1,3 +1,6 @@
+import uuid
+from types import SimpleNamespace
+
 from sqlalchemy import select
 
 from app.attempts.models import AttemptHistory, QuizAttempt
@@ -67,6 +70,23 @@ def test_reset_is_for_the_quizs_teacher_or_an_admin(client, school):
     assert_error(_reset(client, make_teacher(classes=[school.cls]), quiz, school.student), 404)
     assert_error(_reset(client, school.student, quiz, school.student), 403)
     assert _reset(client, make_admin(), quiz, school.student).status_code == 200
+
+
+def test_reset_of_another_class_student_is_not_found_like_an_unknown_id(client, school):
+    quiz = quiz_for(school)
+    outsider = make_student(make_class())
+    foreign = assert_error(_reset(client, school.teacher, quiz, outsider), 404, "NOT_FOUND")
+    nobody = SimpleNamespace(id=str(uuid.uuid4()))
+    unknown = assert_error(_reset(client, school.teacher, quiz, nobody), 404, "NOT_FOUND")
+    assert (foreign["message"], foreign["details"]) == (unknown["message"], unknown["details"])
+
+
+def test_history_of_another_class_student_is_not_found_for_a_teacher(client, school):
+    quiz = quiz_for(school)
+    outsider = make_student(make_class())
+    response = client.get(f"/api/attempts/history?quiz_id={quiz.id}&student_id={outsider.id}",
+                          headers=auth(school.teacher))
+    assert_error(response, 404, "NOT_FOUND")
 
 
 def test_reset_without_attempts_is_conflict(client, school):

@@ -79,11 +79,16 @@ def load_rows() -> list[Row]:
 
 def app_routes(app) -> set[str]:
     """'METHOD /path/{param}' for every rule and method the app serves."""
-    found = set()
+    return set(route_endpoints(app))
+
+
+def route_endpoints(app) -> dict[str, str]:
+    """'METHOD /path/{param}' -> the endpoint serving it ('blueprint.view')."""
+    found = {}
     for rule in app.url_map.iter_rules():
         path = re.sub(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            found.add(f"{method} {path}")
+            found[f"{method} {path}"] = rule.endpoint
     return found
 
 
@@ -171,3 +176,79 @@ def matches(expected, status: int) -> bool:
 
 def mutates(row: Row, expected) -> bool:
     return row.method != "GET" and (expected == "ok" or (isinstance(expected, int) and expected < 300))
+
+
+# --- foreign ids in bodies and query strings (`foreign_ids` in authz_matrix.yaml) ---------
+
+FOREIGN = re.compile(r"^\{foreign:([a-z_.]+)\}$")
+
+
+@dataclass
+class ForeignProbe:
+    route: Row  # its path parameters and other placeholders are the caller's own
+    callers: list
+    expect: object
+
+    @property
+    def key(self) -> str:
+        return self.route.key
+
+    def fields(self) -> set[str]:
+        """The id fields this probe names a foreign object in: 'name', 'list[].name', '?name'."""
+        found = {f"?{name}" for name, value in (self.route.query or {}).items() if FOREIGN.match(str(value))}
+        return found | set(_foreign_paths(self.route.body, ""))
+
+
+def _foreign_paths(value, prefix: str):
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from _foreign_paths(item, f"{prefix}.{name}" if prefix else name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _foreign_paths(item, f"{prefix}[]")
+    elif isinstance(value, str) and FOREIGN.match(value):
+        yield prefix.removesuffix("[]")  # a list of ids is one field: `class_ids`
+
+
+def load_foreign_probes() -> tuple[list[ForeignProbe], dict[str, str]]:
+    """The probes, and the id fields where no caller can name a foreign object (with why)."""
+    section = yaml.safe_load(MATRIX_FILE.read_text())["foreign_ids"]
+    probes = []
+    for raw in section["probes"]:
+        method, path = raw["route"].split(" ", 1)
+        row = Row(method=method, path=path, expect={}, params=raw.get("params", {}), body=raw.get("body"),
+                  query=raw.get("query"))
+        probes.append(ForeignProbe(route=row, callers=raw["callers"], expect=raw["expect"]))
+    return probes, section.get("not_foreign", {})
+
+
+def _name(value, named_id: str):
+    if isinstance(value, dict):
+        return {key: _name(item, named_id) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_name(item, named_id) for item in value]
+    return named_id if isinstance(value, str) and FOREIGN.match(value) else value
+
+
+def foreign_request(client, world: World, probe: ForeignProbe, role: str, named_id: str):
+    """The probe's request as `role`, naming `named_id` where the probe says {foreign:kind}."""
+    row = copy.deepcopy(probe.route)
+    row.body, row.query = _name(row.body, named_id), _name(row.query, named_id)
+    return request(client, world, row, role, "own")
+
+
+def foreign_id(world: World, probe: ForeignProbe, role: str) -> str:
+    """The other side's object of the kind the probe names."""
+    spec = next(FOREIGN.match(v).group(1) for v in _strings(probe.route.query, probe.route.body)
+                if FOREIGN.match(v))
+    return str(resolve(world, spec, role, "other"))
+
+
+def _strings(*values):
+    for value in values:
+        if isinstance(value, dict):
+            yield from _strings(*value.values())
+        elif isinstance(value, list):
+            yield from _strings(*value)
+        elif isinstance(value, str):
+            yield value

@@ -4,13 +4,33 @@ Routes come from the app's URL map: a route without a row in authz_matrix.yaml f
 `test_every_route_has_a_row`. Reads run against one world; writes that are expected
 to succeed run on fresh worlds (two at a time when they touch different sides), after
 the refusals have been checked on a shared one.
+
+Ids in bodies and query strings get the same rule as ids in paths: the `foreign_ids`
+probes name the other side's objects there, and the answer must be the one an id
+that exists nowhere gets. Every id field the OpenAPI document describes has a probe.
 """
+import json
+import re
+import uuid
+
 import pytest
 
-from tests.security.matrix import app_routes, load_rows, matches, mutates, request, response_text
+from tests.security.matrix import (
+    app_routes,
+    foreign_id,
+    foreign_request,
+    load_foreign_probes,
+    load_rows,
+    matches,
+    mutates,
+    request,
+    response_text,
+)
 from tests.security.world import OTHER_SIDE, SIDE, build_world
 
 ROWS = load_rows()
+PROBES, NOT_FOREIGN = load_foreign_probes()
+ID_FIELD = re.compile(r"_ids?$")
 
 
 def test_every_route_has_a_row_and_every_row_a_route(app):
@@ -81,3 +101,73 @@ def _rounds(cells):
             rounds.append(target)
         target[side] = (role, variant, expected)
     return [list(r.values()) for r in rounds]
+
+
+def documented_id_fields(spec: dict) -> set[str]:
+    """'METHOD /path field' for every id field of a documented JSON body ('list[].name'
+    inside lists) or query string ('?name')."""
+    found = set()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            route = f"{method.upper()} {path}"
+            for param in operation.get("parameters", []):
+                if param.get("in") == "query" and ID_FIELD.search(param["name"]):
+                    found.add(f"{route} ?{param['name']}")
+            body = (operation.get("requestBody") or {}).get("content", {}).get("application/json")
+            if body:
+                found |= {f"{route} {field}" for field in _id_fields(body["schema"], "", spec, ())}
+    return found
+
+
+def _id_fields(schema: dict, prefix: str, spec: dict, seen: tuple):
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name not in seen:
+            yield from _id_fields(spec["components"]["schemas"][name], prefix, spec, (*seen, name))
+        return
+    for combined in schema.get("allOf", []) + schema.get("anyOf", []) + schema.get("oneOf", []):
+        yield from _id_fields(combined, prefix, spec, seen)
+    if schema.get("type") == "array" and "items" in schema:
+        yield from _id_fields(schema["items"], f"{prefix}[]", spec, seen)
+    for name, field in (schema.get("properties") or {}).items():
+        path = f"{prefix}.{name}" if prefix else name
+        if ID_FIELD.search(name):
+            yield path
+        yield from _id_fields(field, path, spec, seen)
+
+
+def test_every_id_field_in_a_body_or_query_string_has_a_foreign_id_probe(client):
+    documented = documented_id_fields(client.get("/api/openapi.json").get_json())
+    probed = {f"{probe.key} {field}" for probe in PROBES for field in probe.fields()}
+    accounted = probed | set(NOT_FOREIGN)
+    assert not documented - accounted, f"id fields without a foreign_ids probe: {sorted(documented - accounted)}"
+    assert not accounted - documented, f"probes of fields no route documents: {sorted(accounted - documented)}"
+
+
+def _comparable(response, named_id: str) -> tuple[int, str]:
+    """Status and body, with the id it was asked about and the timestamp blanked."""
+    body = response.get_json(silent=True)
+    if isinstance(body, dict):
+        body.pop("timestamp", None)
+    text = json.dumps(body, sort_keys=True) if body is not None else response_text(response)
+    return response.status_code, text.replace(named_id, "<id>")
+
+
+def test_a_foreign_id_in_a_body_or_query_string_is_answered_as_an_unknown_id(client):
+    world = build_world()
+    wrong = []
+    for probe in PROBES:
+        for role in probe.callers:
+            foreign, unknown = foreign_id(world, probe, role), str(uuid.uuid4())
+            seen = foreign_request(client, world, probe, role, foreign)
+            unseen = foreign_request(client, world, probe, role, unknown)
+            where = f"{probe.key} {sorted(probe.fields())} as {role}"
+            if not matches(probe.expect, seen.status_code):
+                wrong.append(f"{where}: expected {probe.expect}, got {seen.status_code} "
+                             f"{(seen.get_json(silent=True) or {}).get('message')}")
+            elif _comparable(seen, foreign) != _comparable(unseen, unknown):
+                wrong.append(f"{where}: the foreign id is answered {_comparable(seen, foreign)}, "
+                             f"an unknown one {_comparable(unseen, unknown)}")
+    assert not wrong, "\n".join(wrong)

@@ -151,9 +151,11 @@ def _side(world: World, side: str, admin: User) -> None:
     draft = _quiz(teacher, school_class, questions[:2], title=f"Draft quiz {side}", status="draft")
     submitted = _attempt(quiz, student, questions, status="submitted")
     for question in questions:
-        db.session.add(StudentAnswer(attempt_id=submitted.id, question_id=question.id,
-                                     answer_option=0 if question.options else None,
-                                     answer_text=None if question.options else "An answer"))
+        answer = StudentAnswer(attempt_id=submitted.id, question_id=question.id,
+                               answer_option=0 if question.options else None,
+                               answer_text=None if question.options else "An answer")
+        db.session.add(answer)
+    world.put("answer", side, answer)  # the submitted attempt's descriptive answer
     in_progress = _attempt(open_quiz, student, questions, status="in_progress")
     db.session.add(StudentAnswer(attempt_id=in_progress.id, question_id=questions[0].id, answer_option=1))
     db.session.add(Violation(attempt_id=in_progress.id, violation_type="tab_switch", client_event_id="v1"))
