@@ -2,10 +2,11 @@
 
 Every route of the URL map is in the REST API guide (`docs/api/`), every Socket.IO
 event the app emits or handles is in the realtime protocol (`docs/realtime.md`),
-every environment variable the app reads is in `docs/configuration.md`, and the
-README stays a front door. What the code offers is read from the code itself (the
-URL map, and `ast` over the modules), so a new route, event or variable fails here
-until its documentation is written.
+every environment variable the app reads is in `docs/configuration.md`, every file
+the docs name exists, and the README stays a front door. What the code offers is
+read from the code itself (the URL map, and `ast` over the modules), so a new route,
+event or variable fails here until its documentation is written, and a moved file
+fails here until the docs follow it.
 """
 import ast
 import re
@@ -170,6 +171,25 @@ def test_every_environment_variable_is_in_the_configuration_page():
     assert {"DATABASE_URL", "JWT_ACCESS_MINUTES", "GUNICORN_BIND", "PORT"} <= found
     missing = sorted(found - documented)
     assert not missing, f"environment variables missing from docs/configuration.md (in backquotes): {missing}"
+
+
+# `scripts/scheduler.sh`, `app/common/authz.py`, `nginx/`: a path into the repository, no placeholder.
+REPOSITORY_PATH = re.compile(r"(?:app|benchmarks|docs|migrations|nginx|scripts|tests)/[\w./-]*")
+
+
+def named_paths(text: str) -> set[str]:
+    return {token for token in backquoted(text) if REPOSITORY_PATH.fullmatch(token)}
+
+
+def relative_links(text: str) -> set[str]:
+    return {target for target in re.findall(r"\]\(([^)#\s]+)", text) if "://" not in target}
+
+
+def test_every_file_the_docs_name_exists():
+    pages = sorted(DOCS.rglob("*.md"))
+    missing = sorted(path for path in named_paths(_text(*pages, ROOT / "README.md")) if not (ROOT / path).exists())
+    missing += sorted(link for link in relative_links(_text(ROOT / "README.md")) if not (ROOT / link).exists())
+    assert not missing, f"the docs or README name files that do not exist: {missing}"
 
 
 def test_the_readme_is_a_front_door():
