@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
-.PHONY: setup run test test-mysql lint migrate seed clean
+.PHONY: setup run test test-mysql lint migrate seed docs docs-serve clean
 
 setup: $(STAMP)
 
@@ -40,5 +40,20 @@ migrate: setup
 seed: setup
 	$(BIN)/flask seed-demo
 
+# The documentation site (mkdocs.yml, docs/). --strict: a broken link or anchor, or a
+# page missing from the nav, fails the build. NO_MKDOCS_2_WARNING quiets the theme's banner.
+DOCS_STAMP := $(VENV)/.docs-installed
+SITE_DIR ?= site
+
+$(DOCS_STAMP): requirements-docs.txt | setup
+	$(BIN)/pip install --quiet -r requirements-docs.txt
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $(SITE_DIR)
+
+docs-serve: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
 clean:
-	rm -rf $(VENV) instance/quiz.db
+	rm -rf $(VENV) instance/quiz.db site
