@@ -1,10 +1,13 @@
 """Socket.IO namespaces: `/quiz-monitor` (teachers, admins) and `/notifications` (everyone).
 
 A socket's token gets the checks an HTTP request gets (app.auth.tokens); the claims
-are kept per socket and re-checked against the database before each action, so a
-logout, deactivation or password change also closes the door to sockets. Joining
-a quiz room also needs an unexpired token (a fresh one may come with `join_quiz`);
-the notifications socket stays open as long as its token is not revoked.
+are kept per socket and re-checked against the database before each action. Pushes
+are not re-checked per event, so every socket is in its user's room, and logout,
+deactivation, a password change or reset and a role change disconnect all of that
+user's sockets on every instance (listeners.on_access_revoked).
+
+Joining a quiz room also needs an unexpired token (a fresh one may come with
+`join_quiz`); the notifications socket stays open as long as its token is not revoked.
 """
 import calendar
 import logging
@@ -40,16 +43,34 @@ def _error_payload(exc: DomainError) -> dict:
 
 
 class AuthenticatedNamespace(Namespace):
-    """Keeps each socket's token claims; `user()` re-checks them on every action."""
+    """Keeps each socket's token claims; `user()` re-checks them on every action.
+
+    An authenticated socket is in its user's room.
+    """
 
     def __init__(self, namespace):
         super().__init__(namespace)
         self.claims: dict = {}
 
+    def permit(self, user):
+        """The user, when this namespace lets them in; a DomainError otherwise."""
+        return user
+
     def authenticate(self, raw) -> object:
         claims = access_claims(raw)
-        user = user_for_claims(claims)
-        self.claims[request.sid] = claims
+        sid, held = request.sid, self.claims.get(request.sid)
+        # In the user's room before the account is read: a revocation committed after
+        # that read still reaches this socket (app.realtime.manager).
+        join_room(push.user_room(claims["sub"]))
+        try:
+            user = self.permit(user_for_claims(claims))
+        except DomainError:
+            if held is None or held["sub"] != claims["sub"]:
+                leave_room(push.user_room(claims["sub"]))
+            raise
+        if held is not None and held["sub"] != claims["sub"]:
+            leave_room(push.user_room(held["sub"]))
+        self.claims[sid] = claims
         return user
 
     def refuse(self, exc: DomainError):
@@ -66,7 +87,7 @@ class AuthenticatedNamespace(Namespace):
             return self.authenticate(None)
         if unexpired and claims.get("exp", 0) <= calendar.timegm(utcnow().timetuple()):
             raise Unauthorized("The token has expired; send a fresh one", error_code="TOKEN_EXPIRED")
-        return user_for_claims(claims)
+        return self.permit(user_for_claims(claims))
 
     def fail(self, exc: DomainError) -> dict:
         db.session.rollback()
@@ -85,12 +106,15 @@ class MonitorNamespace(AuthenticatedNamespace):
         super().__init__(namespace)
         self.timers = RoomTimers()
 
+    def permit(self, user):
+        return require_monitor(user)
+
     def on_connect(self, auth=None):
         token = _token_from(auth)
         if token is None:
             return  # seed 002's client sends its token with join_quiz
         try:
-            require_monitor(self.authenticate(token))
+            self.authenticate(token)
         except DomainError as exc:
             self.refuse(exc)
 
@@ -98,7 +122,7 @@ class MonitorNamespace(AuthenticatedNamespace):
         data = data if isinstance(data, dict) else {}
         try:
             quiz_id = _quiz_id(data)
-            user = require_monitor(self.user(data.get("token"), unexpired=True))
+            user = self.user(data.get("token"), unexpired=True)
             quiz = get_managed_quiz(quiz_id, user)
             status = quiz_status(quiz.id)
         except DomainError as exc:
@@ -207,10 +231,9 @@ class NotificationsNamespace(AuthenticatedNamespace):
     def on_connect(self, auth=None):
         from app.notifications.services import unread_count
         try:
-            user = self.authenticate(_token_from(auth))
+            user = self.authenticate(_token_from(auth))  # which also joins the user's room
         except DomainError as exc:
             self.refuse(exc)
-        join_room(push.user_room(user.id))
         emit("unread_count", {"unread_count": unread_count(user.id)})
 
     def on_mark_read(self, data=None):
