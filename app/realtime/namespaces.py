@@ -6,13 +6,14 @@ are not re-checked per event, so every socket is in its user's room, and logout,
 deactivation, a password change or reset and a role change disconnect all of that
 user's sockets on every instance (listeners.on_access_revoked).
 
-Joining a quiz room also needs an unexpired token (a fresh one may come with
-`join_quiz`); the notifications socket stays open as long as its token is not revoked.
+A monitor is disconnected when its token expires (`error` TOKEN_EXPIRED first); a
+fresh token sent with `join_quiz` before then keeps it. The notifications socket
+stays open as long as its token is not revoked.
 """
-import calendar
 import logging
 import threading
 import time
+from datetime import datetime
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
@@ -22,7 +23,7 @@ from app.common.authz import get_managed_quiz
 from app.common.clock import isoformat, utcnow
 from app.common.db import commit
 from app.errors import DomainError, Forbidden, Unauthorized, ValidationFailed
-from app.extensions import db
+from app.extensions import db, socketio
 from app.realtime import push
 from app.realtime.status import quiz_status
 
@@ -42,15 +43,28 @@ def _error_payload(exc: DomainError) -> dict:
     return {"message": exc.message, "error_code": exc.error_code}
 
 
+_EPOCH = datetime(1970, 1, 1)
+TOKEN_EXPIRED = {"message": "The token has expired", "error_code": "TOKEN_EXPIRED"}
+
+
+def seconds_left(claims: dict) -> float:
+    """How long the token is still valid, by the app's clock."""
+    return claims.get("exp", 0) - (utcnow() - _EPOCH).total_seconds()
+
+
 class AuthenticatedNamespace(Namespace):
     """Keeps each socket's token claims; `user()` re-checks them on every action.
 
-    An authenticated socket is in its user's room.
+    An authenticated socket is in its user's room. With `drops_expired_tokens`, it is
+    disconnected when its token expires unless a fresh token came first.
     """
+
+    drops_expired_tokens = False
 
     def __init__(self, namespace):
         super().__init__(namespace)
         self.claims: dict = {}
+        self.expiry_watched: set[str] = set()
 
     def permit(self, user):
         """The user, when this namespace lets them in; a DomainError otherwise."""
@@ -71,7 +85,27 @@ class AuthenticatedNamespace(Namespace):
         if held is not None and held["sub"] != claims["sub"]:
             leave_room(push.user_room(held["sub"]))
         self.claims[sid] = claims
+        if self.drops_expired_tokens:
+            self.watch_expiry(sid)
         return user
+
+    def watch_expiry(self, sid: str) -> None:
+        if sid not in self.expiry_watched:
+            self.expiry_watched.add(sid)
+            socketio.start_background_task(self._drop_when_expired, sid)
+
+    def _drop_when_expired(self, sid: str) -> None:
+        """Sleep until the socket's token expires (a fresh token moves that on), then
+        disconnect it; end as soon as the socket has gone."""
+        try:
+            while (claims := self.claims.get(sid)) is not None:
+                left = seconds_left(claims)
+                if left <= 0:
+                    push.end_local_socket(sid, self.namespace, TOKEN_EXPIRED)
+                    return
+                socketio.sleep(left)
+        finally:
+            self.expiry_watched.discard(sid)
 
     def refuse(self, exc: DomainError):
         db.session.rollback()
@@ -85,7 +119,7 @@ class AuthenticatedNamespace(Namespace):
         claims = self.claims.get(request.sid)
         if claims is None:
             return self.authenticate(None)
-        if unexpired and claims.get("exp", 0) <= calendar.timegm(utcnow().timetuple()):
+        if unexpired and seconds_left(claims) <= 0:
             raise Unauthorized("The token has expired; send a fresh one", error_code="TOKEN_EXPIRED")
         return self.permit(user_for_claims(claims))
 
@@ -101,6 +135,8 @@ class AuthenticatedNamespace(Namespace):
 
 class MonitorNamespace(AuthenticatedNamespace):
     """Live monitoring of a quiz: one room per quiz, one status timer per room."""
+
+    drops_expired_tokens = True
 
     def __init__(self, namespace):
         super().__init__(namespace)

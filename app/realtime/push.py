@@ -77,6 +77,12 @@ def end_user_sockets(user_id: str, error: dict) -> None:
         target.close_room(room, namespace=namespace)
 
 
+def end_local_socket(sid: str, namespace: str, error: dict) -> None:
+    """Tell one socket of this instance why, then disconnect it."""
+    socketio.emit("error", error, to=sid, namespace=namespace, ignore_queue=True)
+    socketio.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+
+
 def to_local_quiz_monitors(event: str, data: dict, quiz_id: str) -> None:
     """Only this instance's sockets: each instance runs its own timer for its own members."""
     socketio.emit(event, data, to=quiz_room(quiz_id), namespace=MONITOR_NAMESPACE, ignore_queue=True)

@@ -3,8 +3,10 @@ worker, python-socketio clients over websocket; one instance, and two joined by 
 with the sockets on one and the requests on the other."""
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
+from flask_jwt_extended import create_access_token, decode_token
 
 from app.realtime.push import MONITOR_NAMESPACE as MONITOR
 from app.realtime.push import NOTIFICATIONS_NAMESPACE as INBOX
@@ -164,3 +166,23 @@ def test_two_instances_every_way_access_ends_reaches_the_sockets_on_the_other(re
     time.sleep(3 * STATUS_INTERVAL)
     colleague.wait_for("quiz_status")
     assert_nothing_more(ended)
+
+
+def test_a_monitor_is_dropped_when_its_token_expires(servers, live_clients):
+    server = servers()
+    api, room = Live(server.url), Classroom(live_clients, server.url)
+    lifetime = 3
+    token = create_access_token(identity=room.teacher.id, expires_delta=timedelta(seconds=lifetime),
+                                additional_claims={"ver": room.teacher.token_version, "role": "teacher"})
+    expires_at = time.monotonic() + decode_token(token)["exp"] - time.time()
+    watching = room.monitor(room.teacher, token=token)
+    room.answer(api, room.student())
+    watching.wait_for("answer_saved")
+
+    _at, error = watching.wait_for("error", timeout=lifetime + 1)
+    assert error["error_code"] == "TOKEN_EXPIRED"
+    arrived, _reason = watching.wait_for("disconnect", timeout=1.0)
+    assert -0.1 < arrived - expires_at < 1.0
+    room.answer(api, room.student())
+    time.sleep(3 * STATUS_INTERVAL)
+    assert watching.not_waited_for() == []

@@ -2,14 +2,18 @@
 
 Across instances joined by Redis, with real servers: test_live_revocation.py.
 """
+import time
+from datetime import timedelta
+
 import pytest
+from flask_jwt_extended import create_access_token
 
 from app.common import events
 from app.realtime import namespaces
 from app.realtime.push import MONITOR_NAMESPACE as MONITOR
 from app.realtime.push import NOTIFICATIONS_NAMESPACE as INBOX
 from tests.factories import auth, make_admin, make_class, make_question, make_quiz, make_student, make_teacher
-from tests.realtime.helpers import received
+from tests.realtime.helpers import received, wait_for
 from tests.realtime.revocations import FOR_EVERYONE, FOR_STAFF, InProcess, access_token, revoke
 
 
@@ -114,3 +118,38 @@ def test_a_socket_that_changes_user_in_join_quiz_belongs_to_the_new_user(client,
     assert socket.is_connected(MONITOR)
     revoke(InProcess(client), "logout", admin)
     assert ended(socket, MONITOR)
+
+
+def short_lived_token(user, seconds):
+    return create_access_token(identity=user.id, expires_delta=timedelta(seconds=seconds),
+                               additional_claims={"ver": user.token_version, "role": user.role})
+
+
+def test_a_monitor_is_disconnected_when_its_token_expires(client, sockets):
+    school_class, teacher, quiz, questions = classroom()
+    expires_at = time.time() + 2
+    watching = monitor(sockets, teacher, quiz, token=short_lived_token(teacher, 2))
+    answer(client, make_student(school_class), quiz, questions[0])
+    assert "answer_saved" in [e["name"] for e in received(watching, MONITOR)]
+
+    assert wait_for(lambda: not watching.is_connected(MONITOR), timeout=4)
+    assert time.time() - expires_at < 1
+    assert ended(watching, MONITOR, "TOKEN_EXPIRED")
+
+
+def test_a_fresh_token_in_join_quiz_keeps_the_monitor_past_the_first_ones_expiry(client, sockets):
+    school_class, teacher, quiz, questions = classroom()
+    watching = monitor(sockets, teacher, quiz, token=short_lived_token(teacher, 2))
+    watching.emit("join_quiz", {"quiz_id": quiz.id, "token": access_token(teacher)}, namespace=MONITOR)
+    received(watching, MONITOR)
+    time.sleep(3)
+    assert watching.is_connected(MONITOR)
+    answer(client, make_student(school_class), quiz, questions[0])
+    assert "answer_saved" in [e["name"] for e in received(watching, MONITOR)]
+
+
+def test_the_notifications_socket_outlives_its_tokens_expiry(sockets):
+    student = make_student()
+    socket = sockets(INBOX, short_lived_token(student, 1))
+    time.sleep(2)
+    assert socket.is_connected(INBOX)
