@@ -1,6 +1,8 @@
 """Ending a user's access ends their sockets on real servers: gunicorn with a gevent
 worker, python-socketio clients over websocket; one instance, and two joined by Redis
 with the sockets on one and the requests on the other."""
+import subprocess
+import sys
 import time
 import uuid
 from datetime import timedelta
@@ -13,7 +15,7 @@ from app.realtime.push import NOTIFICATIONS_NAMESPACE as INBOX
 from tests.factories import make_admin, make_class, make_question, make_quiz, make_student, make_teacher
 from tests.realtime.helpers import REDIS_URL, redis_reachable
 from tests.realtime.revocations import FOR_EVERYONE, FOR_STAFF, Live, access_token, revoke
-from tests.realtime.servers import LiveClient, Server
+from tests.realtime.servers import ROOT, LiveClient, Server, server_env
 
 pytestmark = pytest.mark.slow
 needs_redis = pytest.mark.skipif(not redis_reachable(), reason="Redis at 127.0.0.1:6379 is not reachable")
@@ -47,9 +49,13 @@ def live_clients():
 
 
 @pytest.fixture
-def redis_pair(servers):
-    """(where the sockets are, where the requests go), joined by this test's own channel."""
-    channel = f"qms-test-{uuid.uuid4().hex}"
+def channel():
+    return f"qms-test-{uuid.uuid4().hex}"  # this test's own pub/sub channel
+
+
+@pytest.fixture
+def redis_pair(servers, channel):
+    """(where the sockets are, where the requests go), joined by Redis."""
     return tuple(servers(REDIS_URL=REDIS_URL, SOCKETIO_CHANNEL=channel) for _ in range(2))
 
 
@@ -166,6 +172,28 @@ def test_two_instances_every_way_access_ends_reaches_the_sockets_on_the_other(re
     time.sleep(3 * STATUS_INTERVAL)
     colleague.wait_for("quiz_status")
     assert_nothing_more(ended)
+
+
+@needs_redis
+def test_two_instances_a_password_reset_from_the_cli_ends_the_admins_sockets(redis_pair, channel, live_clients,
+                                                                             database_url):
+    sockets_side, _requests_side = redis_pair
+    room = Classroom(live_clients, sockets_side.url)
+    admin = make_admin(email=f"a-{uuid.uuid4().hex}@school.test")
+    sockets = [room.monitor(admin), room.inbox(admin)]
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "create-admin", "--email", admin.email,
+         "--password", "a-brand-new-passphrase"], cwd=ROOT,
+        env={**server_env(database_url), "REDIS_URL": REDIS_URL, "GEVENT_PATCH": "0",
+             "SOCKETIO_CHANNEL": channel},
+        capture_output=True, text=True, timeout=60,
+    )
+    finished = time.monotonic()
+    assert result.returncode == 0, result.stderr
+    for socket in sockets:
+        assert socket.wait_for("error", timeout=1.0)[1]["error_code"] == "SESSION_ENDED"
+        arrived, _reason = socket.wait_for("disconnect", timeout=1.0)
+        assert arrived - finished < 1.0
 
 
 def test_a_monitor_is_dropped_when_its_token_expires(servers, live_clients):
