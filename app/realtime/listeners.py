@@ -1,4 +1,5 @@
-"""Mirror attempt events to the quiz's monitors the moment they are committed.
+"""Mirror attempt events to the quiz's monitors the moment they are committed, and end
+a user's sockets when their access ends.
 
 Socket.IO delivers at most once: these pushes only mirror what is already stored,
 and a monitor that missed one catches up with the next `quiz_status`.
