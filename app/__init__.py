@@ -157,11 +157,13 @@ def _register_cli(app: Flask) -> None:
 
 
 def _init_sockets(app: Flask) -> None:
+    from app.realtime.manager import client_manager
+
+    message_queue = app.config["REDIS_URL"] if app.config.get("SOCKETIO_USE_REDIS", True) else None
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _detect_async_mode(),
-        message_queue=app.config["REDIS_URL"] if app.config.get("SOCKETIO_USE_REDIS", True) else None,
-        channel=app.config.get("SOCKETIO_CHANNEL") or "flask-socketio",
+        client_manager=client_manager(message_queue, app.config.get("SOCKETIO_CHANNEL") or "flask-socketio"),
         cors_allowed_origins=_socket_origins(app.config["CORS_ORIGINS"]),
         json=SocketJSON,  # packets are decoded like request bodies
     )

@@ -57,6 +57,16 @@ def test_create_admin_resets_the_password_of_an_existing_admin(runner, client):
     assert login(client, "boss@school.test", "new-boss-password").status_code == 200
 
 
+def test_create_admin_resetting_a_password_revokes_the_old_tokens(runner, client):
+    boss = make_admin(email="boss@school.test")
+    old = {"Authorization": f"Bearer {tokens_for(boss)['access_token']}"}
+    assert client.get("/api/auth/me", headers=old).status_code == 200
+    result = runner.invoke(args=["create-admin", "--email", "boss@school.test", "--password", "new-boss-password"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/auth/me", headers=old).status_code == 401
+    assert count(AuditLog, AuditLog.action == "admin_password_reset", AuditLog.entity_id == boss.id) == 1
+
+
 def test_create_admin_refuses_a_weak_password(runner):
     result = runner.invoke(args=["create-admin", "--email", "weak@school.test", "--password", "password"])
     assert result.exit_code != 0

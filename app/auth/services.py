@@ -15,6 +15,7 @@ from app.auth.passwords import (
     hash_password,
     verify_password,
 )
+from app.common import events
 from app.common.audit import record_audit
 from app.common.clock import utcnow
 from app.common.mailer import send_after_commit
@@ -55,6 +56,7 @@ def logout(user: User, access_payload: dict, raw_refresh_token: str | None) -> N
     tokens.block_access_token(access_payload)
     if raw_refresh_token:
         tokens.revoke_refresh_token(raw_refresh_token, user.id)
+    events.publish(events.access_revoked, user_id=user.id, reason="logout")
 
 
 def claim_account(registration_number: str, password: str, claim_code: str | None) -> User:
@@ -162,10 +164,11 @@ def reset_password(*, reset_token: str | None, email: str | None, code: str | No
     return user
 
 
-def set_password(user: User, new_password: str, *, actor: User, action: str) -> None:
-    """Every password change revokes every token the user holds."""
+def set_password(user: User, new_password: str, *, actor: User | None, action: str) -> None:
+    """Every password change revokes every token the user holds and ends their live sockets."""
     user.password_hash = hash_password(new_password)
     tokens.revoke_all_tokens(user)
+    events.publish(events.access_revoked, user_id=user.id, reason="password_changed")
     record_audit(actor, action, "user", user.id)
 
 

@@ -38,6 +38,11 @@ attempt_reset = signals.signal("attempt-reset")
 #                          operation, so an import of a whole year group is one event per class
 student_added_to_class = signals.signal("student-added-to-class")
 
+# access_revoked:          user_id, reason ("logout", "deactivated", "password_changed",
+#                          "role_changed") — what the user's live connections were
+#                          allowed has ended or changed, so they must end too
+access_revoked = signals.signal("access-revoked")
+
 _fallback_queue: list = []
 _fallback_state = SimpleNamespace()
 

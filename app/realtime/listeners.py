@@ -1,4 +1,5 @@
-"""Mirror attempt events to the quiz's monitors the moment they are committed.
+"""Mirror attempt events to the quiz's monitors the moment they are committed, and end
+a user's sockets when their access ends.
 
 Socket.IO delivers at most once: these pushes only mirror what is already stored,
 and a monitor that missed one catches up with the next `quiz_status`.
@@ -18,6 +19,7 @@ def connect() -> None:
     events.answer_saved.connect(on_answer_saved, weak=False)
     events.violation_recorded.connect(on_violation, weak=False)
     events.attempt_submitted.connect(on_attempt_submitted, weak=False)
+    events.access_revoked.connect(on_access_revoked, weak=False)
 
 
 def _student_name(student_id: str) -> str | None:
@@ -74,3 +76,17 @@ def on_attempt_submitted(_sender, *, attempt_id, quiz_id, student_id, status, au
         "score": None if pending_manual_grading else score, "total_marks": total_marks,
         "percentage": None if pending_manual_grading else percentage,
     }, quiz_id)
+
+
+SESSION_ENDED = {
+    "logout": "You have signed out",
+    "deactivated": "The account has been deactivated",
+    "password_changed": "The password has changed; sign in again",
+    "role_changed": "The account's role has changed; connect again",
+}
+
+
+def on_access_revoked(_sender, *, user_id, reason, **_):
+    # Pushes are never re-checked against the token per event: ending the sockets is
+    # what stops them reaching someone who may no longer see them.
+    push.end_user_sockets(user_id, {"message": SESSION_ENDED[reason], "error_code": "SESSION_ENDED"})

@@ -1,15 +1,19 @@
 """Socket.IO namespaces: `/quiz-monitor` (teachers, admins) and `/notifications` (everyone).
 
 A socket's token gets the checks an HTTP request gets (app.auth.tokens); the claims
-are kept per socket and re-checked against the database before each action, so a
-logout, deactivation or password change also closes the door to sockets. Joining
-a quiz room also needs an unexpired token (a fresh one may come with `join_quiz`);
-the notifications socket stays open as long as its token is not revoked.
+are kept per socket and re-checked against the database before each action. Pushes
+are not re-checked per event, so every socket is in its user's room, and logout,
+deactivation, a password change or reset and a role change disconnect all of that
+user's sockets on every instance (listeners.on_access_revoked).
+
+A monitor is disconnected when its token expires (`error` TOKEN_EXPIRED first); a
+fresh token sent with `join_quiz` before then keeps it. The notifications socket
+stays open as long as its token is not revoked.
 """
-import calendar
 import logging
 import threading
 import time
+from datetime import datetime
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
@@ -19,7 +23,7 @@ from app.common.authz import get_managed_quiz
 from app.common.clock import isoformat, utcnow
 from app.common.db import commit
 from app.errors import DomainError, Forbidden, Unauthorized, ValidationFailed
-from app.extensions import db
+from app.extensions import db, socketio
 from app.realtime import push
 from app.realtime.status import quiz_status
 
@@ -39,18 +43,69 @@ def _error_payload(exc: DomainError) -> dict:
     return {"message": exc.message, "error_code": exc.error_code}
 
 
+_EPOCH = datetime(1970, 1, 1)
+TOKEN_EXPIRED = {"message": "The token has expired", "error_code": "TOKEN_EXPIRED"}
+
+
+def seconds_left(claims: dict) -> float:
+    """How long the token is still valid, by the app's clock."""
+    return claims.get("exp", 0) - (utcnow() - _EPOCH).total_seconds()
+
+
 class AuthenticatedNamespace(Namespace):
-    """Keeps each socket's token claims; `user()` re-checks them on every action."""
+    """Keeps each socket's token claims; `user()` re-checks them on every action.
+
+    An authenticated socket is in its user's room. With `drops_expired_tokens`, it is
+    disconnected when its token expires unless a fresh token came first.
+    """
+
+    drops_expired_tokens = False
 
     def __init__(self, namespace):
         super().__init__(namespace)
         self.claims: dict = {}
+        self.expiry_watched: set[str] = set()
+
+    def permit(self, user):
+        """The user, when this namespace lets them in; a DomainError otherwise."""
+        return user
 
     def authenticate(self, raw) -> object:
         claims = access_claims(raw)
-        user = user_for_claims(claims)
-        self.claims[request.sid] = claims
+        sid, held = request.sid, self.claims.get(request.sid)
+        # In the user's room before the account is read: a revocation committed after
+        # that read still reaches this socket (app.realtime.manager).
+        join_room(push.user_room(claims["sub"]))
+        try:
+            user = self.permit(user_for_claims(claims))
+        except DomainError:
+            if held is None or held["sub"] != claims["sub"]:
+                leave_room(push.user_room(claims["sub"]))
+            raise
+        if held is not None and held["sub"] != claims["sub"]:
+            leave_room(push.user_room(held["sub"]))
+        self.claims[sid] = claims
+        if self.drops_expired_tokens:
+            self.watch_expiry(sid)
         return user
+
+    def watch_expiry(self, sid: str) -> None:
+        if sid not in self.expiry_watched:
+            self.expiry_watched.add(sid)
+            socketio.start_background_task(self._drop_when_expired, sid)
+
+    def _drop_when_expired(self, sid: str) -> None:
+        """Sleep until the socket's token expires (a fresh token moves that on), then
+        disconnect it; end as soon as the socket has gone."""
+        try:
+            while (claims := self.claims.get(sid)) is not None:
+                left = seconds_left(claims)
+                if left <= 0:
+                    push.end_local_socket(sid, self.namespace, TOKEN_EXPIRED)
+                    return
+                socketio.sleep(left)
+        finally:
+            self.expiry_watched.discard(sid)
 
     def refuse(self, exc: DomainError):
         db.session.rollback()
@@ -64,9 +119,9 @@ class AuthenticatedNamespace(Namespace):
         claims = self.claims.get(request.sid)
         if claims is None:
             return self.authenticate(None)
-        if unexpired and claims.get("exp", 0) <= calendar.timegm(utcnow().timetuple()):
+        if unexpired and seconds_left(claims) <= 0:
             raise Unauthorized("The token has expired; send a fresh one", error_code="TOKEN_EXPIRED")
-        return user_for_claims(claims)
+        return self.permit(user_for_claims(claims))
 
     def fail(self, exc: DomainError) -> dict:
         db.session.rollback()
@@ -81,16 +136,21 @@ class AuthenticatedNamespace(Namespace):
 class MonitorNamespace(AuthenticatedNamespace):
     """Live monitoring of a quiz: one room per quiz, one status timer per room."""
 
+    drops_expired_tokens = True
+
     def __init__(self, namespace):
         super().__init__(namespace)
         self.timers = RoomTimers()
+
+    def permit(self, user):
+        return require_monitor(user)
 
     def on_connect(self, auth=None):
         token = _token_from(auth)
         if token is None:
             return  # seed 002's client sends its token with join_quiz
         try:
-            require_monitor(self.authenticate(token))
+            self.authenticate(token)
         except DomainError as exc:
             self.refuse(exc)
 
@@ -98,7 +158,7 @@ class MonitorNamespace(AuthenticatedNamespace):
         data = data if isinstance(data, dict) else {}
         try:
             quiz_id = _quiz_id(data)
-            user = require_monitor(self.user(data.get("token"), unexpired=True))
+            user = self.user(data.get("token"), unexpired=True)
             quiz = get_managed_quiz(quiz_id, user)
             status = quiz_status(quiz.id)
         except DomainError as exc:
@@ -207,10 +267,9 @@ class NotificationsNamespace(AuthenticatedNamespace):
     def on_connect(self, auth=None):
         from app.notifications.services import unread_count
         try:
-            user = self.authenticate(_token_from(auth))
+            user = self.authenticate(_token_from(auth))  # which also joins the user's room
         except DomainError as exc:
             self.refuse(exc)
-        join_room(push.user_room(user.id))
         emit("unread_count", {"unread_count": unread_count(user.id)})
 
     def on_mark_read(self, data=None):

@@ -65,6 +65,24 @@ def to_user(event: str, data: dict, user_id: str) -> None:
     _emit(event, data, user_room(user_id), NOTIFICATIONS_NAMESPACE)
 
 
+def end_user_sockets(user_id: str, error: dict) -> None:
+    """Tell every socket of the user why, then disconnect it: both namespaces, every
+    instance (closing a room disconnects its members, app.realtime.manager)."""
+    target = _emitter()
+    if target is None:
+        return
+    room = user_room(user_id)
+    for namespace in (MONITOR_NAMESPACE, NOTIFICATIONS_NAMESPACE):
+        target.emit("error", error, to=room, namespace=namespace)
+        target.close_room(room, namespace=namespace)
+
+
+def end_local_socket(sid: str, namespace: str, error: dict) -> None:
+    """Tell one socket of this instance why, then disconnect it."""
+    socketio.emit("error", error, to=sid, namespace=namespace, ignore_queue=True)
+    socketio.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+
+
 def to_local_quiz_monitors(event: str, data: dict, quiz_id: str) -> None:
     """Only this instance's sockets: each instance runs its own timer for its own members."""
     socketio.emit(event, data, to=quiz_room(quiz_id), namespace=MONITOR_NAMESPACE, ignore_queue=True)

@@ -9,7 +9,6 @@ import secrets
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from app.auth import tokens
 from app.auth.passwords import hash_code
 from app.classes.models import SchoolClass, TeacherClass
 from app.classes.services import move_student
@@ -21,7 +20,7 @@ from app.common.pagination import paginate
 from app.errors import Conflict, InvalidState, ValidationFailed
 from app.extensions import db
 from app.users.models import Student, User
-from app.users.services import ensure_email_free
+from app.users.services import deactivate_account, ensure_email_free
 
 # No 0/O, 1/I/L: read aloud or copied from paper without ambiguity (32 symbols, 50 bits).
 CLAIM_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -131,8 +130,7 @@ def deactivate_student(student: Student, *, actor: User) -> dict:
     """Soft delete: the account stops working, its history stays."""
     user = student.user
     if user.is_active:
-        user.deactivate(utcnow())
-        tokens.revoke_all_tokens(user)
+        deactivate_account(user)
         record_audit(actor, "student_deactivated", "student", student.id)
     return {"id": student.id, "deleted": True, "deleted_at": user.deleted_at, "message": "Student deleted"}
 

@@ -6,6 +6,7 @@ from app.auth import tokens
 from app.auth.passwords import check_password_policy, hash_password
 from app.auth.services import set_password
 from app.classes.models import SchoolClass, TeacherClass
+from app.common import events
 from app.common.audit import record_audit
 from app.common.clock import utcnow
 from app.common.pagination import like_pattern, paginate
@@ -109,6 +110,8 @@ def change_role(user: User, role: str, *, actor: User) -> None:
     user.role = role
     if role == "teacher" and user.teacher is None:
         user.teacher = Teacher()
+    # HTTP requests load the user afresh; a socket was let in for the old role.
+    events.publish(events.access_revoked, user_id=user.id, reason="role_changed")
 
 
 def _refuse_teacher_fields(data: dict, is_teacher: bool) -> None:
@@ -129,9 +132,15 @@ def deactivate_user(user: User, *, actor: User) -> None:
         raise Conflict("You cannot deactivate your own account", error_code="SELF_DEACTIVATION")
     if not user.is_active:
         return
+    deactivate_account(user)
+    record_audit(actor, "user_deactivated", "user", user.id)
+
+
+def deactivate_account(user: User) -> None:
+    """The account stops working: every token it holds and every live socket of it end."""
     user.deactivate(utcnow())
     tokens.revoke_all_tokens(user)
-    record_audit(actor, "user_deactivated", "user", user.id)
+    events.publish(events.access_revoked, user_id=user.id, reason="deactivated")
 
 
 def restore_user(user: User, *, actor: User) -> User:

@@ -80,6 +80,7 @@ class LiveClient:
         self.events: queue.Queue = queue.Queue()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("*", self._record, namespace=namespace)
+        self.sio.on("disconnect", lambda *reason: self._record("disconnect", *reason), namespace=namespace)
         self.sio.connect(url, namespaces=[namespace], transports=["websocket"],
                          auth={"token": token} if token else None, wait_timeout=10)
 
@@ -99,6 +100,10 @@ class LiveClient:
                 continue
             if event == name:
                 return at, payload
+
+    def not_waited_for(self) -> list[str]:
+        """The names of the events received since the last one `wait_for` returned."""
+        return [event for _at, event, _payload in list(self.events.queue)]
 
     def emit(self, event, data):
         self.sio.emit(event, data, namespace=self.namespace)
