@@ -223,3 +223,14 @@ def test_a_workbook_within_the_limits_reads_exactly_as_pandas_reads_it(app):
                            usecols=lambda header: normalise_header(header) in wanted)
     pd.testing.assert_frame_equal(ours, theirs)
     assert len(ours) == 8
+
+
+@pytest.mark.parametrize("kind", IMPORTS)
+def test_the_documented_default_row_caps_hold(client, app, kind):
+    cap = app.config[IMPORTS[kind][2]]
+    assert cap == {"students": 5000, "questions": 2000}[kind]
+    make = ROWS[kind]
+    content = csv_bytes([IMPORTS[kind][1]] + [make(n) for n in range(cap + 1)])
+    body = assert_error(upload(client, kind, content, name="table.csv", mimetype="text/csv"), 422)
+    assert body["details"]["file"] == [f"More than {cap} rows after the header; the limit is {cap}."]
+    assert nothing_written()
