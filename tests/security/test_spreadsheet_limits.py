@@ -16,7 +16,6 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.classes.models import SchoolClass
-from app.common.uploads import Limits, _csv_frame, _xlsx_frame, normalise_header
 from app.extensions import db
 from app.questions.bulk import IMPORT_COLUMNS
 from app.questions.models import Question
@@ -197,6 +196,8 @@ def test_a_workbook_declaring_more_unpacked_bytes_than_the_limit_is_refused(clie
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_pandas_builds_only_the_import_columns(app, fmt):
+    from app.common.uploads import Limits, _csv_frame, _xlsx_frame
+
     rows = [QUESTION_HEADER + ["notes", "colour"]] + [question_row(n) + ["a note", "red"] for n in range(3)] + [[]]
     limits = Limits(max_rows=10, max_columns=50)
     if fmt == "xlsx":
@@ -209,6 +210,8 @@ def test_pandas_builds_only_the_import_columns(app, fmt):
 def test_a_workbook_within_the_limits_reads_exactly_as_pandas_reads_it(app):
     """The rows are read once, by openpyxl, for measuring and parsing alike: the table
     must be the one `pd.read_excel` makes of the same file, cell types and gaps included."""
+    from app.common.uploads import Limits, _xlsx_frame, normalise_header
+
     content = workbook([
         ["Name", "Email", "Registration Number", "Class", "Date of Birth", "name", "Unused", None, 7],
         ["Hana", "hana@school.test", 20240001, "Class 10", datetime(2009, 1, 2), "dup", "x"],
