@@ -120,6 +120,11 @@ class Config:
 
     CORS_ORIGINS = [o.strip() for o in os.environ.get("CORS_ORIGINS", "*").split(",") if o.strip()]
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Uploaded tables are measured against these before they are parsed (app.common.uploads).
+    IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
+    IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 64)
+    STUDENT_IMPORT_MAX_ROWS = env_int("STUDENT_IMPORT_MAX_ROWS", 5000)
+    QUESTION_IMPORT_MAX_ROWS = env_int("QUESTION_IMPORT_MAX_ROWS", 2000)
     ATTEMPT_GRACE_SECONDS = env_int("ATTEMPT_GRACE_SECONDS", 30)
     ANSWER_TEXT_MAX_LENGTH = env_int("ANSWER_TEXT_MAX_LENGTH", 20000)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

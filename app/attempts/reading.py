@@ -5,7 +5,7 @@ student only after submission, and only when the quiz allows review and shows
 answers; `marking_rubric` is for teachers only. Everything here builds dicts with
 exactly the keys the reader may see.
 """
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 from app.attempts.answers import options_of
@@ -13,10 +13,11 @@ from app.attempts.lifecycle import time_fields
 from app.attempts.models import QuizAttempt, StudentAnswer, Violation
 from app.attempts.progress import position_from_answers
 from app.common.authz import get_visible_attempt, visible_attempts_clause
-from app.common.pagination import paginate
+from app.common.pagination import paginate, search_filter
 from app.extensions import db
 from app.questions.models import Question
-from app.quizzes.models import QuizQuestion
+from app.quizzes.models import Quiz, QuizQuestion
+from app.users.models import User
 
 ORDERINGS = {"started_at": QuizAttempt.started_at, "submitted_at": QuizAttempt.submitted_at,
              "score": QuizAttempt.score, "attempt_number": QuizAttempt.attempt_number,
@@ -164,12 +165,20 @@ def attempt_item(attempt: QuizAttempt, now) -> dict:
     }
 
 
+def _search(search: str):
+    """The quiz's title or the student's name."""
+    return or_(QuizAttempt.quiz_id.in_(select(Quiz.id).where(search_filter(search, Quiz.title))),
+               QuizAttempt.student_id.in_(select(User.id).where(search_filter(search, User.name))))
+
+
 def list_attempts(params: dict, *, actor, now) -> dict:
     stmt = (select(QuizAttempt).where(visible_attempts_clause(actor))
             .options(joinedload(QuizAttempt.quiz), joinedload(QuizAttempt.student)))
     for name in ("quiz_id", "status", "student_id"):
         if params.get(name):
             stmt = stmt.where(getattr(QuizAttempt, name) == params[name])
+    if params.get("search"):
+        stmt = stmt.where(_search(params["search"]))
     page = paginate(stmt, params, orderings=ORDERINGS, default_ordering="-started_at", tiebreak=QuizAttempt.id)
     page["items"] = [attempt_item(a, now) for a in page["items"]]
     return page

@@ -24,6 +24,7 @@ from app.attempts.schemas import (
     ResetResultSchema,
     SaveResultSchema,
     StartSchema,
+    SubmitInSchema,
     SubmitResultSchema,
     ViolationInSchema,
     ViolationResultSchema,
@@ -105,9 +106,10 @@ def save_answers(body, attempt_id):
 
 
 @blp.route("/attempts/<string:attempt_id>/submit", methods=["POST"])
+@blp.arguments(SubmitInSchema, required=False)
 @blp.response(200, SubmitResultSchema)
 @role_required("student")
-def submit(attempt_id):
+def submit(_body, attempt_id):
     now = utcnow()
     attempt, pending = services.submit_attempt(attempt_id, actor=current_actor(), now=now)
     return {"message": "Quiz submitted successfully", "attempt_id": attempt.id,

@@ -27,6 +27,10 @@ class AnswerBatchSchema(BaseSchema):
                           validate=validate.Length(min=1, max=500))
 
 
+class SubmitInSchema(BaseSchema):
+    """Submit takes no fields: a body naming any (`score`, `status`…) is refused, not ignored."""
+
+
 class ViolationInSchema(BaseSchema):
     violation_type = fields.String(required=True, validate=validate.OneOf(VIOLATION_TYPES))
     severity = fields.String(allow_none=True, validate=validate.OneOf(SEVERITIES))

@@ -1,5 +1,5 @@
 """Class management: create, change, delete, teachers and students of a class."""
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -7,7 +7,7 @@ from app.classes.models import SchoolClass, TeacherClass
 from app.common import events
 from app.common.audit import record_audit
 from app.common.authz import get_visible_teacher, visible_classes_clause, visible_students_clause
-from app.common.pagination import paginate
+from app.common.pagination import paginate, search_filter
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.quizzes.models import QuizClass
@@ -66,9 +66,8 @@ def list_classes(actor: User, params: dict) -> dict:
         stmt = stmt.where(SchoolClass.id.in_(
             select(TeacherClass.class_id).where(TeacherClass.teacher_id == params["teacher_id"])))
     if params.get("search"):
-        term = f"%{params['search'].strip()}%"
-        stmt = stmt.where(or_(SchoolClass.name.ilike(term), SchoolClass.section.ilike(term),
-                              SchoolClass.academic_year.ilike(term)))
+        stmt = stmt.where(search_filter(params["search"], SchoolClass.name, SchoolClass.section,
+                                        SchoolClass.academic_year))
     page = paginate(stmt, params, orderings=ORDERINGS, default_ordering="name,section", tiebreak=SchoolClass.id)
     decorate_classes(page["items"])
     return page

@@ -4,8 +4,8 @@ Rules (CONTRACT "Auth"):
 - admin: everything;
 - teacher: the classes assigned to them, the students of those classes, their own
   questions and quizzes, and the attempts at those quizzes;
-- student: their own profile, the published quizzes of their class, their own
-  attempts;
+- student: their own profile, the published quizzes of their class (and an archived
+  one while their attempt at it is in progress), their own attempts;
 - everyone: their own notifications, and no one else's.
 An object the caller may not see is "not found" (404), never "forbidden".
 """
@@ -13,7 +13,7 @@ from functools import wraps
 
 from flask import current_app, g, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
-from sqlalchemy import and_, exists, false, select, true
+from sqlalchemy import and_, exists, false, or_, select, true
 
 from app.attempts.models import QuizAttempt
 from app.auth.tokens import TokenHolder, token_holder
@@ -202,9 +202,16 @@ def visible_quizzes_clause(actor: User):
     # quiz is a hot path on exam day. No class (NULL) matches no quiz.
     class_id = select(Student.class_id).where(Student.id == actor.id).scalar_subquery()
     return and_(
-        Quiz.status == "published",
+        or_(Quiz.status == "published", and_(Quiz.status == "archived", _attempt_in_progress(actor))),
         exists().where(QuizClass.quiz_id == Quiz.id, QuizClass.class_id == class_id),
     )
+
+
+def _attempt_in_progress(actor: User):
+    """Archiving a quiz lets whoever is taking it finish: they read it, resume it (start
+    returns their attempt; `Quiz.is_open_at` refuses a new one) and submit."""
+    return exists().where(QuizAttempt.quiz_id == Quiz.id, QuizAttempt.student_id == actor.id,
+                          QuizAttempt.status == "in_progress")
 
 
 def get_visible_quiz(quiz_id: str, actor: User, *, for_update: bool = False) -> Quiz:

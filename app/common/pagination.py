@@ -7,7 +7,7 @@ import math
 import re
 
 from marshmallow import Schema, fields, post_load, validate
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.common.schemas import BaseSchema
 from app.errors import ValidationFailed
@@ -58,6 +58,17 @@ def like_pattern(search: str) -> str:
     """`%text%` for LIKE with `%`, `_` and `\\` taken literally (use `escape="\\\\"`)."""
     escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def contains(column, text: str, *, ignore_case: bool = True):
+    """`column` contains `text`; a `%` or `_` in it matches only itself."""
+    pattern = like_pattern(text)
+    return column.ilike(pattern, escape="\\") if ignore_case else column.like(pattern, escape="\\")
+
+
+def search_filter(search: str, *columns):
+    """The `search` of a list: any of `columns` contains it, ignoring case."""
+    return or_(*(contains(column, search) for column in columns))
 
 
 def apply_ordering(stmt, ordering: str | None, allowed: dict, default: str):

@@ -5,7 +5,7 @@ expiry sweep agree on every total.
 """
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from app.attempts.models import QuizAttempt, StudentAnswer
@@ -13,7 +13,7 @@ from app.attempts.scoring import TWO_PLACES, answers_of, quiz_marks, recompute_t
 from app.common import events
 from app.common.audit import record_audit
 from app.common.authz import visible_attempts_clause
-from app.common.pagination import paginate
+from app.common.pagination import paginate, search_filter
 from app.errors import InvalidState, ValidationFailed
 from app.extensions import db
 from app.questions.models import Question
@@ -52,8 +52,7 @@ def _queue(params: dict, actor: User, condition, *, default_ordering: str) -> di
     if params.get("class_id"):
         stmt = stmt.where(Student.class_id == params["class_id"])
     if params.get("search"):
-        term = f"%{params['search'].strip()}%"
-        stmt = stmt.where(or_(User.name.ilike(term), Student.registration_number.ilike(term)))
+        stmt = stmt.where(search_filter(params["search"], User.name, Student.registration_number))
     page = paginate(stmt, params, orderings=ORDERINGS, default_ordering=default_ordering,
                     tiebreak=QuizAttempt.id)
     totals = _answer_totals([a.id for a in page["items"]])

@@ -14,7 +14,7 @@ from app.common.audit import record_audit
 from app.common.authz import get_own_notification
 from app.common.clock import utcnow
 from app.common.db import new_id
-from app.common.pagination import paginate
+from app.common.pagination import paginate, search_filter
 from app.extensions import db
 from app.notifications.models import Notification, NotificationEvent
 from app.notifications.templates import render
@@ -136,8 +136,7 @@ def list_notifications(user, params: dict) -> dict:
     if params.get("type"):
         stmt = stmt.where(Notification.type == params["type"])
     if params.get("search"):
-        term = f"%{params['search'].strip()}%"
-        stmt = stmt.where(or_(Notification.title.ilike(term), Notification.message.ilike(term)))
+        stmt = stmt.where(search_filter(params["search"], Notification.title, Notification.message))
     page = paginate(stmt, params, orderings=ORDERINGS, default_ordering="-created_at", tiebreak=Notification.id)
     page["unread_count"] = unread_count(user.id)
     return page

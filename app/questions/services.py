@@ -1,10 +1,10 @@
 """The question bank: authoring, protection of questions students answered, copies."""
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 
 from app.attempts.models import QuizAttempt, StudentAnswer
 from app.common.audit import record_audit
 from app.common.authz import visible_questions_clause
-from app.common.pagination import paginate
+from app.common.pagination import paginate, search_filter
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.questions.models import Question
@@ -31,8 +31,7 @@ def list_questions(actor, params: dict) -> dict:
     # The bank shows live questions unless archived ones are asked for.
     stmt = stmt.where(Question.is_archived.is_(params.get("is_archived", False)))
     if params.get("search"):
-        term = f"%{params['search'].strip()}%"
-        stmt = stmt.where(or_(Question.text.ilike(term), Question.topic.ilike(term)))
+        stmt = stmt.where(search_filter(params["search"], Question.text, Question.topic))
     return paginate(stmt, params, orderings=ORDERINGS, default_ordering="-created_at", tiebreak=Question.id)
 
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from app.attempts.models import QuizAttempt
 from app.common.authz import visible_quizzes_clause
-from app.common.pagination import paginate
+from app.common.pagination import paginate, search_filter
 from app.extensions import db
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizClass, QuizQuestion
@@ -31,8 +31,7 @@ def list_quizzes(actor, params: dict, *, now) -> dict:
         stmt = _staff_filters(stmt, params).options(
             selectinload(Quiz.class_links).selectinload(QuizClass.school_class))
     if params.get("search"):
-        term = f"%{params['search'].strip()}%"
-        stmt = stmt.where(or_(Quiz.title.ilike(term), Quiz.subject.ilike(term), Quiz.access_code.ilike(term)))
+        stmt = stmt.where(search_filter(params["search"], Quiz.title, Quiz.subject, Quiz.access_code))
     page = paginate(stmt, params, orderings=ORDERINGS, default_ordering="-created_at", tiebreak=Quiz.id)
     attach_stats(page["items"])
     if actor.is_student:

@@ -10,6 +10,9 @@ request's one transaction, or not at all with `dry_run`. Classes are matched by
 name (plus section and academic year when given, ignoring case) and created when
 missing.
 
+At most `STUDENT_IMPORT_MAX_ROWS` rows (5,000 by default) and `IMPORT_MAX_COLUMNS`
+columns per file, measured before the file is parsed (app.common.uploads).
+
 Who may import: an admin imports anywhere and may create classes. A teacher imports
 only into classes they teach: a row naming any other class is reported, and no
 class is created.
@@ -22,6 +25,7 @@ INSERTs, whatever the number of rows.
 import re
 from datetime import date
 
+from flask import current_app
 from marshmallow import ValidationError, validate
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -52,7 +56,7 @@ _MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]00:00:00")
 
 
 def import_students(file, *, actor: User, dry_run: bool = False) -> dict:
-    rows = read_table(file, columns=COLUMNS)
+    rows = read_table(file, columns=COLUMNS, max_rows=current_app.config["STUDENT_IMPORT_MAX_ROWS"])
     _require_columns(rows)
     errors: list[dict] = []
     valid = [row for row in rows if _check_fields(row, errors)]

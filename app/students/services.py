@@ -16,7 +16,7 @@ from app.common.audit import record_audit
 from app.common.authz import get_managed_class, visible_students_clause
 from app.common.clock import utcnow
 from app.common.mailer import mail_configured, send_after_commit
-from app.common.pagination import paginate
+from app.common.pagination import contains, paginate, search_filter
 from app.errors import Conflict, InvalidState, ValidationFailed
 from app.extensions import db
 from app.users.models import Student, User
@@ -51,9 +51,9 @@ def students_query(actor: User, params: dict):
     if params.get("is_active") is not None:
         stmt = stmt.where(User.is_active.is_(params["is_active"]))
     if params.get("search"):
-        term = params["search"].strip()
-        stmt = stmt.where(or_(User.name.ilike(f"%{term}%"), User.email.ilike(f"%{term}%"),
-                              Student.registration_key.like(f"%{Student.key_for(term)}%")))
+        term = params["search"]
+        stmt = stmt.where(or_(search_filter(term, User.name, User.email),
+                              contains(Student.registration_key, Student.key_for(term), ignore_case=False)))
     return stmt
 
 

@@ -1,9 +1,9 @@
 """Reading teachers: an admin sees every teacher, a teacher only themself."""
-from sqlalchemy import or_, select, true
+from sqlalchemy import select, true
 from sqlalchemy.orm import contains_eager
 
 from app.classes.models import SchoolClass, TeacherClass
-from app.common.pagination import paginate
+from app.common.pagination import paginate, search_filter
 from app.extensions import db
 from app.users.models import Teacher, User
 
@@ -22,8 +22,7 @@ def list_teachers(actor: User, params: dict) -> dict:
     if params.get("is_active") is not None:
         stmt = stmt.where(User.is_active.is_(params["is_active"]))
     if params.get("search"):
-        term = f"%{params['search'].strip()}%"
-        stmt = stmt.where(or_(User.name.ilike(term), User.email.ilike(term), Teacher.subject.ilike(term)))
+        stmt = stmt.where(search_filter(params["search"], User.name, User.email, Teacher.subject))
     page = paginate(stmt, params, orderings=ORDERINGS, default_ordering="name", tiebreak=Teacher.id)
     attach_classes(page["items"])
     return page

@@ -9,7 +9,7 @@ from app.classes.models import SchoolClass, TeacherClass
 from app.common import events
 from app.common.audit import record_audit
 from app.common.clock import utcnow
-from app.common.pagination import like_pattern, paginate
+from app.common.pagination import contains, paginate, search_filter
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.users.models import Student, Teacher, User
@@ -47,10 +47,9 @@ def list_users(params: dict) -> dict:
 
 def _matches(search: str):
     """Name, e-mail or registration number containing the search text."""
-    pattern = like_pattern(search)
-    by_registration = select(Student.id).where(Student.registration_key.like(pattern.upper(), escape="\\"))
-    return or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"),
-               User.id.in_(by_registration))
+    by_registration = select(Student.id).where(
+        contains(Student.registration_key, Student.key_for(search), ignore_case=False))
+    return or_(search_filter(search, User.name, User.email), User.id.in_(by_registration))
 
 
 def get_user(user_id: str) -> User:

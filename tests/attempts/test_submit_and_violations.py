@@ -68,6 +68,20 @@ def test_submit_publishes_attempt_submitted(client, school):
                          "percentage": 0.0, "pending_manual_grading": 0}]
 
 
+def test_submit_refuses_fields_it_does_not_take_and_keeps_the_attempt_open(client, school):
+    _quiz, attempt_id = _begin(client, school)
+    url = f"/api/attempts/{attempt_id}/submit"
+    refused = assert_error(client.post(url, headers=auth(school.student), json={"score": 100}), 422)
+    assert "score" in refused["details"]
+    assert db.session.get(QuizAttempt, attempt_id).status == "in_progress"
+    assert client.post(url, headers=auth(school.student), json={}).status_code == 200
+
+
+def test_submit_without_a_body_still_submits(client, school):
+    _quiz, attempt_id = _begin(client, school)
+    assert client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student)).status_code == 200
+
+
 def test_another_student_cannot_submit(client, school):
     _quiz, attempt_id = _begin(client, school)
     assert_error(client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(make_student(school.cls))), 404)
