@@ -1,0 +1,138 @@
+"""Look-alike spellings of a login identifier never beat the per-account limits.
+
+One canonical key (Unicode NFKC, case-folded, trimmed) decides both which account a
+spelling names and which rate-limit bucket it counts against. A spelling with the
+canonical key is the same account and shares its bucket; a spelling with another key
+is another account (here: none). So once the canonical spelling is throttled, no
+spelling logs in to, claims, or gets a reset code for the account.
+"""
+import pytest
+
+from app.auth.models import PasswordResetToken
+from app.extensions import db
+from app.users.models import Student
+from tests.factories import PASSWORD, make_student
+from tests.helpers import assert_error
+
+REGISTRATION = "STU2024001"
+EMAIL = "hardmail@school.test"
+CLAIM_CODE = "CLAIM-123"
+SAME_ACCOUNT, OTHER_ACCOUNT = "same", "other"
+
+REGISTRATION_SPELLINGS = [
+    pytest.param("ſTU2024001", SAME_ACCOUNT, id="long-s"),
+    pytest.param("ﬅU2024001", SAME_ACCOUNT, id="st-ligature"),
+    pytest.param("ＳＴＵ２０２４００１", SAME_ACCOUNT, id="fullwidth"),
+    pytest.param(" stu2024001\u00a0", SAME_ACCOUNT, id="lower-case-padded"),
+    pytest.param("STÚ2024001", OTHER_ACCOUNT, id="precomposed-accent"),
+    pytest.param("STU\u03012024001", OTHER_ACCOUNT, id="combining-accent"),
+]
+EMAIL_SPELLINGS = [
+    pytest.param("HardMail@School.TEST", SAME_ACCOUNT, id="upper-case"),
+    pytest.param("hardmail@ſchool.test", SAME_ACCOUNT, id="long-s"),
+    pytest.param("ｈａｒｄｍａｉｌ@school.test", SAME_ACCOUNT, id="fullwidth"),
+    pytest.param("hárdmail@school.test", OTHER_ACCOUNT, id="accent-in-local-part"),
+    pytest.param("hardmail@schóol.test", OTHER_ACCOUNT, id="accent-in-domain"),
+    pytest.param("ha\u0301rdmail@school.test", OTHER_ACCOUNT, id="combining-accent"),
+]
+
+
+def post(client, path, **body):
+    return client.post(f"/api/auth/{path}", json=body)
+
+
+def login(client, identifier, password=PASSWORD):
+    return post(client, "login", email_or_reg_no=identifier, password=password)
+
+
+def forgot(client, email):
+    return post(client, "forgot-password", email=email)
+
+
+def throttle(send) -> None:
+    """Spend the per-account allowance (5 per minute) with failures; the next is 429."""
+    assert [send().status_code for _ in range(5)] == [401] * 5
+    assert_error(send(), 429, "RATE_LIMITED")
+
+
+def refused_as(response, outcome, unknown_status=401):
+    """Same key: throttled with the canonical spelling. Other key: an unknown account
+    (a combining accent is no valid e-mail address at all, so 422 where one is checked)."""
+    if outcome == SAME_ACCOUNT:
+        return assert_error(response, 429, "RATE_LIMITED")
+    assert response.status_code == unknown_status, response.get_json()
+    return response.get_json()
+
+
+def email_unknown_status(spelling: str, known_or_not: int = 401) -> int:
+    """How a route answers an unknown e-mail (`known_or_not`): a combining accent is no
+    valid address, refused before any lookup."""
+    return 422 if "\u0301" in spelling else known_or_not
+
+
+def reset_codes_of(user_id: str) -> int:
+    db.session.expire_all()
+    return db.session.query(PasswordResetToken).filter_by(user_id=user_id).count()
+
+
+@pytest.mark.parametrize("spelling, outcome", REGISTRATION_SPELLINGS)
+def test_a_registration_number_look_alike_cannot_log_in_once_the_account_is_throttled(client, spelling, outcome):
+    make_student(registration_number=REGISTRATION, email=EMAIL)
+    throttle(lambda: login(client, REGISTRATION, "wrong-guess"))
+    body = refused_as(login(client, spelling), outcome)
+    assert "access_token" not in body
+
+
+@pytest.mark.parametrize("spelling, outcome", EMAIL_SPELLINGS)
+def test_an_email_look_alike_cannot_log_in_once_the_account_is_throttled(client, spelling, outcome):
+    make_student(registration_number=REGISTRATION, email=EMAIL)
+    throttle(lambda: login(client, EMAIL, "wrong-guess"))
+    body = refused_as(login(client, spelling), outcome)
+    assert "access_token" not in body
+
+
+@pytest.mark.parametrize("spelling, outcome", REGISTRATION_SPELLINGS)
+def test_a_look_alike_cannot_claim_an_account_once_claims_on_it_are_throttled(client, spelling, outcome):
+    student = make_student(claimed=False, claim_code=CLAIM_CODE, registration_number=REGISTRATION)
+
+    def claim(number, code):
+        return post(client, "claim-account", registration_number=number, claim_code=code,
+                    password=PASSWORD, confirm_password=PASSWORD)
+
+    throttle(lambda: claim(REGISTRATION, "WRONG-CODE"))
+    refused_as(claim(spelling, CLAIM_CODE), outcome)
+    db.session.expire_all()
+    assert db.session.get(Student, student.id).is_account_claimed is False
+
+
+@pytest.mark.parametrize("spelling, outcome", EMAIL_SPELLINGS)
+def test_a_look_alike_gets_no_reset_code_once_forgot_password_is_throttled(client, spelling, outcome):
+    user = make_student(registration_number=REGISTRATION, email=EMAIL)
+    for _ in range(5):  # forgot-password counts every request, answered or not
+        assert forgot(client, EMAIL).status_code == 200
+    assert_error(forgot(client, EMAIL), 429, "RATE_LIMITED")
+    issued = reset_codes_of(user.id)
+
+    response = forgot(client, spelling)
+    if outcome == SAME_ACCOUNT:
+        assert_error(response, 429, "RATE_LIMITED")
+    else:
+        assert response.status_code == email_unknown_status(spelling, 200), response.get_json()
+        assert "token" not in response.get_json()
+    assert reset_codes_of(user.id) == issued
+
+
+@pytest.mark.parametrize("route", ["verify-reset-code", "reset-password"])
+@pytest.mark.parametrize("spelling, outcome", EMAIL_SPELLINGS)
+def test_a_look_alike_cannot_use_a_reset_code_once_code_checks_are_throttled(client, route, spelling, outcome):
+    make_student(registration_number=REGISTRATION, email=EMAIL)
+    code = forgot(client, EMAIL).get_json()["token"]
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    extra = {"new_password": "a-brand-new-passphrase"} if route == "reset-password" else {}
+    throttle(lambda: post(client, route, email=EMAIL, code=wrong, **extra))
+    fresh = forgot(client, EMAIL).get_json()["token"]  # the wrong tries voided the first code
+
+    body = refused_as(post(client, route, email=spelling, code=fresh, **extra), outcome,
+                      email_unknown_status(spelling))
+    assert "reset_token" not in body
+    assert login(client, EMAIL).status_code == 200  # the password was not reset
