@@ -6,12 +6,17 @@ canonical key is the same account and shares its bucket; a spelling with another
 is another account (here: none). So once the canonical spelling is throttled, no
 spelling logs in to, claims, or gets a reset code for the account.
 """
+import io
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.auth.models import PasswordResetToken
+from app.common.identifiers import login_key
 from app.extensions import db
 from app.users.models import Student
-from tests.factories import PASSWORD, make_student
+from tests.factories import PASSWORD, auth, make_admin, make_student
 from tests.helpers import assert_error
 
 REGISTRATION = "STU2024001"
@@ -136,3 +141,105 @@ def test_a_look_alike_cannot_use_a_reset_code_once_code_checks_are_throttled(cli
                       email_unknown_status(spelling))
     assert "reset_token" not in body
     assert login(client, EMAIL).status_code == 200  # the password was not reset
+
+
+# --- storing: uniqueness is the key's, on create, update and import ---------------------------
+
+def admin_headers():
+    return auth(make_admin())
+
+
+def new_student(**fields):
+    return {"name": "New Student", "email": "new@school.test", "registration_number": "NEW2024001", **fields}
+
+
+@pytest.mark.parametrize("field, spelling, error_code", [
+    ("email", "ｈａｒｄｍａｉｌ@school.test", "EMAIL_TAKEN"),
+    ("email", "HardMail@ſchool.test", "EMAIL_TAKEN"),
+    ("registration_number", "ＳＴＵ２０２４００１", "REGISTRATION_NUMBER_TAKEN"),
+    ("registration_number", "ﬅU2024001", "REGISTRATION_NUMBER_TAKEN"),
+])
+def test_a_spelling_with_a_taken_key_is_taken_on_create_and_update(client, field, spelling, error_code):
+    make_student(registration_number=REGISTRATION, email=EMAIL)
+    headers = admin_headers()
+    assert_error(client.post("/api/students", json=new_student(**{field: spelling}), headers=headers),
+                 409, error_code)
+    other = client.post("/api/students", json=new_student(), headers=headers).get_json()
+    assert_error(client.put(f"/api/students/{other['id']}", json={field: spelling}, headers=headers),
+                 409, error_code)
+
+
+def test_a_spelling_with_a_taken_email_key_is_taken_for_staff_accounts(client):
+    make_student(registration_number=REGISTRATION, email=EMAIL)
+    body = {"email": "ｈａｒｄｍａｉｌ@school.test", "name": "Look Alike", "password": "temp-pass-2026",
+            "role": "teacher"}
+    assert_error(client.post("/api/users", json=body, headers=admin_headers()), 409, "EMAIL_TAKEN")
+
+
+def test_an_accented_spelling_is_another_account_reached_only_by_its_own_spellings(client):
+    original = make_student(registration_number=REGISTRATION, email=EMAIL)
+    created = client.post("/api/students", json=new_student(email="hárdmail@school.test",
+                                                            registration_number="STÚ2024001"),
+                          headers=admin_headers())
+    assert created.status_code == 201, created.get_json()
+    accented = db.session.get(Student, created.get_json()["id"])
+    accented.user.password_hash = original.password_hash
+    db.session.commit()
+
+    def reached(identifier):
+        return login(client, identifier).get_json()["user"]["id"]
+
+    assert {reached(EMAIL), reached(REGISTRATION), reached("stu2024001")} == {original.id}
+    assert {reached("hárdmail@school.test"), reached("ha\u0301rdmail@school.test"),
+            reached("STÚ2024001"), reached("STU\u03012024001"), reached("stú2024001")} == {accented.id}
+
+
+def test_import_compares_login_keys_with_the_database_and_within_the_file(client):
+    make_student(registration_number=REGISTRATION, email=EMAIL)
+    rows = [
+        "Fullwidth Email,ｈａｒｄｍａｉｌ@school.test,NEW001,Class 10",  # row 2: taken e-mail
+        "Ligature Number,lig@school.test,ﬅU2024001,Class 10",            # row 3: taken number
+        "Long S,long@school.test,ſTU9,Class 10",                          # row 4: first of a pair
+        "Plain S,plain@school.test,STU9,Class 10",                        # row 5: same key as row 4
+        "Accented,hárdmail@school.test,STÚ2024001,Class 10",              # row 6: another account
+    ]
+    content = "name,email,registration_number,class_name\n" + "\n".join(rows) + "\n"
+    data = {"file": (io.BytesIO(content.encode()), "students.csv", "text/csv")}
+    response = client.post("/api/students/bulk-import", data=data, headers=admin_headers(),
+                           content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert [(e["row"], e["field"], e["error"]) for e in body["errors"]] == [
+        (2, "email", "Already in the database"),
+        (3, "registration_number", "Already in the database"),
+        (5, "registration_number", "Duplicate of row 4 in this file"),
+    ]
+    assert [s["row"] for s in body["imported_students"]] == [4, 6]
+    assert login_keys_of_students() == {"hardmail@school.test": "stu2024001", "long@school.test": "stu9",
+                                        "hárdmail@school.test": "stú2024001"}
+
+
+def login_keys_of_students() -> dict:
+    db.session.expire_all()
+    return {s.user.email_key: s.registration_key for s in db.session.query(Student)}
+
+
+# --- the one function --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spelling, key", [
+    ("  STU2024001 ", "stu2024001"),
+    ("ſTU2024001", "stu2024001"),
+    ("ﬅU2024001", "stu2024001"),
+    ("ＳＴＵ２０２４００１", "stu2024001"),
+    ("Straße", "strasse"),
+    ("hárdmail@SCHOOL.test", "h\u00e1rdmail@school.test"),
+    ("ha\u0301rdmail@school.test", "h\u00e1rdmail@school.test"),  # composed, like the precomposed letter
+    ("\u3000kate@school.test\u00a0", "kate@school.test"),
+])
+def test_login_key_is_nfkc_then_casefold_then_trimmed(spelling, key):
+    assert login_key(spelling) == key
+
+
+@given(st.text())
+def test_login_key_of_a_login_key_is_itself(text):
+    assert login_key(login_key(text)) == login_key(text)
