@@ -29,11 +29,15 @@ RESET_CODE_INVALID = "The code is invalid or has expired"
 
 
 def find_login_user(identifier: str) -> User | None:
-    """The account whose e-mail or registration number has the identifier's login key."""
+    """The account whose e-mail or registration number has the identifier's login key.
+
+    Should a registration number be spelled like another account's e-mail, the e-mail
+    wins, every time: one key names one account."""
     key = login_key(identifier)
     stmt = (
         select(User).outerjoin(Student, Student.id == User.id)
         .where(or_(User.email_key == key, Student.registration_key == key))
+        .order_by((User.email_key == key).desc()).limit(1)
     )
     return db.session.scalars(stmt).first()
 

@@ -243,3 +243,9 @@ def test_login_key_is_nfkc_then_casefold_then_trimmed(spelling, key):
 @given(st.text())
 def test_login_key_of_a_login_key_is_itself(text):
     assert login_key(login_key(text)) == login_key(text)
+
+
+def test_an_email_wins_over_a_registration_number_spelled_like_it(client):
+    make_student(registration_number="HEAD@School.test")  # same key, same password, older
+    admin = make_admin(email="head@school.test")
+    assert {login(client, "head@school.test").get_json()["user"]["id"] for _ in range(3)} == {admin.id}
