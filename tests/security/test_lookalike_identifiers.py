@@ -249,3 +249,18 @@ def test_an_email_wins_over_a_registration_number_spelled_like_it(client):
     make_student(registration_number="HEAD@School.test")  # same key, same password, older
     admin = make_admin(email="head@school.test")
     assert {login(client, "head@school.test").get_json()["user"]["id"] for _ in range(3)} == {admin.id}
+
+
+def test_an_identifier_whose_key_outgrows_its_column_is_refused_not_cut(client):
+    """NFKC turns U+FDFA into eighteen characters: three of them make a 54-character key."""
+    number = "\ufdfa" * 3
+    response = client.post("/api/students", json=new_student(registration_number=number), headers=admin_headers())
+    details = assert_error(response, 422, "VALIDATION_ERROR")["details"]
+    assert details == {"registration_number": ["Longer than 50 characters once normalised."]}
+    content = f"name,email,registration_number,class_name\nLong,long@school.test,{number},Class 10\n"
+    data = {"file": (io.BytesIO(content.encode()), "students.csv", "text/csv")}
+    body = client.post("/api/students/bulk-import", data=data, headers=admin_headers(),
+                       content_type="multipart/form-data").get_json()
+    assert body["errors"] == [{"row": 2, "field": "registration_number",
+                               "error": "Longer than 50 characters once normalised."}]
+    assert db.session.query(Student).count() == 0
