@@ -4,7 +4,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.auth.passwords import check_password_policy, hash_password
-from app.auth.services import set_password
+from app.auth.services import find_user_by_email, set_password
 from app.common.audit import record_audit
 from app.common.db import commit
 from app.errors import DomainError
@@ -27,20 +27,19 @@ def create_admin(email: str, password: str, name: str) -> None:
         check_password_policy(password)
     except DomainError as exc:
         raise click.ClickException(f"{exc.message}: {exc.details}") from exc
-    email = email.strip().lower()
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = find_user_by_email(email)
     if user is not None and user.role != "admin":
-        raise click.ClickException(f"{email} exists and is not an admin")
+        raise click.ClickException(f"{user.email} exists and is not an admin")
     if user is None:
         user = User(email=email, name=name, role="admin", is_active=True, is_email_verified=True,
                     password_hash=hash_password(password))
         db.session.add(user)
         db.session.flush()
-        record_audit(None, "admin_created", "user", user.id, new={"email": email})
+        record_audit(None, "admin_created", "user", user.id, new={"email": user.email})
     else:  # a reset like any other: the old password's tokens and live sockets end
         set_password(user, password, actor=None, action="admin_password_reset")
     commit()
-    click.echo(f"Admin ready: {email}")
+    click.echo(f"Admin ready: {user.email}")
 
 
 @click.command("seed-demo")

@@ -84,7 +84,7 @@ def _students(classes, now) -> None:
         db.session.add(user)
         db.session.flush()
         db.session.add(Student(
-            id=user.id, registration_number=number, registration_key=number,
+            id=user.id, registration_number=number,
             class_id=classes[n // 10].id, is_account_claimed=claimed,
             claimed_at=now if claimed else None,
             claim_code_hash=None if claimed else claim_hash,

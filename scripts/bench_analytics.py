@@ -53,6 +53,7 @@ def populate(n_attempts: int, n_questions: int) -> dict:
     from app.attempts.models import QuizAttempt, StudentAnswer, Violation
     from app.classes.models import SchoolClass, TeacherClass
     from app.common.clock import utcnow
+    from app.common.identifiers import login_key
     from app.extensions import db
     from app.questions.models import Question
     from app.quizzes.models import Quiz, QuizClass, QuizQuestion
@@ -62,7 +63,8 @@ def populate(n_attempts: int, n_questions: int) -> dict:
     now = utcnow()
     teacher_id = str(uuid.uuid4())
     db.session.execute(insert(User), [{"id": teacher_id, "email": "bench.teacher@school.test",
-                                       "name": "Bench Teacher", "role": "teacher", "is_active": True}])
+                                       "email_key": "bench.teacher@school.test", "name": "Bench Teacher",
+                                       "role": "teacher", "is_active": True}])
     db.session.execute(insert(Teacher), [{"id": teacher_id, "subject": "Mathematics"}])
     classes = [{"id": str(uuid.uuid4()), "name": f"Year {9 + i // 6}", "section": "ABCDEF"[i % 6],
                 "academic_year": "2026-2027"} for i in range(max(1, n_attempts // 30))]
@@ -96,9 +98,10 @@ def populate(n_attempts: int, n_questions: int) -> dict:
     users, students, attempts, answers, violations = [], [], [], [], []
     for s in range(n_attempts):
         sid, aid = str(uuid.uuid4()), str(uuid.uuid4())
-        users.append({"id": sid, "email": f"bench{s}@school.test", "name": f"Student {s:04d}",
-                      "role": "student", "is_active": True})
-        students.append({"id": sid, "registration_number": f"BEN{s:05d}", "registration_key": f"BEN{s:05d}",
+        users.append({"id": sid, "email": f"bench{s}@school.test", "email_key": f"bench{s}@school.test",
+                      "name": f"Student {s:04d}", "role": "student", "is_active": True})
+        students.append({"id": sid, "registration_number": f"BEN{s:05d}",
+                         "registration_key": login_key(f"BEN{s:05d}"),
                          "class_id": classes[s % len(classes)]["id"], "is_account_claimed": True})
         ability, score = rng.random(), Decimal(0)
         for q in questions:

@@ -118,6 +118,7 @@ def seed(app, args, bursts: int) -> dict:
     from app.classes.models import SchoolClass, TeacherClass
     from app.common.clock import utcnow
     from app.common.db import new_id
+    from app.common.identifiers import login_key
     from app.extensions import db
     from app.questions.models import Question
     from app.quizzes.models import Quiz, QuizClass, QuizQuestion
@@ -127,14 +128,15 @@ def seed(app, args, bursts: int) -> dict:
         db.create_all()
         now, ex = utcnow(), db.session.execute
         teacher_id, class_id = new_id(), new_id()
-        ex(insert(User), [{"id": teacher_id, "email": "teacher@bench.test", "role": "teacher", "name": "T"}])
+        ex(insert(User), [{"id": teacher_id, "email": "teacher@bench.test", "email_key": "teacher@bench.test",
+                           "role": "teacher", "name": "T"}])
         ex(insert(Teacher), [{"id": teacher_id}])
         ex(insert(SchoolClass), [{"id": class_id, "name": "Bench", "section": "A"}])
         ex(insert(TeacherClass), [{"teacher_id": teacher_id, "class_id": class_id}])
         students = [new_id() for _ in range(args.students)]
-        ex(insert(User), [{"id": s, "email": f"s{i}@bench.test", "role": "student", "name": f"Student {i}"}
-                          for i, s in enumerate(students)])
-        ex(insert(Student), [{"id": s, "registration_number": f"B{i:05d}", "registration_key": f"B{i:05d}",
+        ex(insert(User), [{"id": s, "email": f"s{i}@bench.test", "email_key": f"s{i}@bench.test", "role": "student",
+                           "name": f"Student {i}"} for i, s in enumerate(students)])
+        ex(insert(Student), [{"id": s, "registration_number": f"B{i:05d}", "registration_key": login_key(f"B{i:05d}"),
                               "class_id": class_id, "is_account_claimed": True} for i, s in enumerate(students)])
         questions = [new_id() for _ in range(QUESTIONS)]
         ex(insert(Question), [{"id": q, "text": f"Question {i}?", "type": "mcq", "marks": 1, "created_by": teacher_id,

@@ -77,7 +77,7 @@ def make_student(school_class=None, *, claimed=True, claim_code="CLAIM-123", reg
     db.session.add(user)
     db.session.flush()
     db.session.add(Student(
-        id=user.id, registration_number=number, registration_key=Student.key_for(number),
+        id=user.id, registration_number=number,
         class_id=school_class.id if school_class else None, is_account_claimed=claimed,
         claimed_at=utcnow() if claimed else None,
         claim_code_hash=None if claimed else hash_code(claim_code),

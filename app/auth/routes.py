@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from app.auth import schemas, services
 from app.common.authz import role_required
+from app.common.identifiers import login_key
 from app.common.schemas import MessageSchema
 from app.errors import Unauthorized
 from app.extensions import limiter
@@ -24,12 +25,14 @@ def _per_account_limit() -> str:
 
 def _account_key(*fields):
     """Rate-limit key: the account named in the body, so one school's NAT address
-    is not one bucket, while guessing at one account is slowed down."""
+    is not one bucket, while guessing at one account is slowed down. The key is the
+    identifier's login key, the very value the account is looked up by: every
+    spelling that reaches an account counts against that account's one bucket."""
 
     def key() -> str:
         body = request.get_json(silent=True) or {}
         value = next((body.get(f) for f in fields if isinstance(body.get(f), str)), "")
-        return f"account:{request.endpoint}:{value.strip().lower()[:255]}"
+        return f"account:{request.endpoint}:{login_key(value)[:255]}"
 
     return key
 

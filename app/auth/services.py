@@ -18,6 +18,7 @@ from app.auth.passwords import (
 from app.common import events
 from app.common.audit import record_audit
 from app.common.clock import utcnow
+from app.common.identifiers import login_key
 from app.common.mailer import send_after_commit
 from app.errors import Unauthorized, ValidationFailed
 from app.extensions import db
@@ -29,13 +30,21 @@ RESET_CODE_INVALID = "The code is invalid or has expired"
 
 
 def find_login_user(identifier: str) -> User | None:
-    """An e-mail (case-insensitive) or a registration number (case-insensitive)."""
-    identifier = identifier.strip()
+    """The account whose e-mail or registration number has the identifier's login key.
+
+    Should a registration number be spelled like another account's e-mail, the e-mail
+    wins, every time: one key names one account."""
+    key = login_key(identifier)
     stmt = (
         select(User).outerjoin(Student, Student.id == User.id)
-        .where(or_(User.email == identifier.lower(), Student.registration_key == Student.key_for(identifier)))
+        .where(or_(User.email_key == key, Student.registration_key == key))
+        .order_by((User.email_key == key).desc()).limit(1)
     )
     return db.session.scalars(stmt).first()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email_key == login_key(email)))
 
 
 def login(identifier: str, password: str) -> dict:
@@ -61,7 +70,7 @@ def logout(user: User, access_payload: dict, raw_refresh_token: str | None) -> N
 
 def claim_account(registration_number: str, password: str, claim_code: str | None) -> User:
     student = db.session.scalar(
-        select(Student).where(Student.registration_key == Student.key_for(registration_number))
+        select(Student).where(Student.registration_key == login_key(registration_number))
     )
     code_required = current_app.config["CLAIM_CODE_REQUIRED"]
     acceptable = (
@@ -82,7 +91,7 @@ def claim_account(registration_number: str, password: str, claim_code: str | Non
 
 def request_password_reset(email: str) -> str | None:
     """Issue a new 6-digit code (voiding older ones). Returns it for dev echo only."""
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = find_user_by_email(email)
     if user is None or not user.is_active or not user.password_hash:
         return None
     now = utcnow()
@@ -105,7 +114,7 @@ def _void_reset_codes(user_id: str, now) -> None:
 
 
 def _check_reset_code(email: str, code: str) -> tuple[User, PasswordResetToken]:
-    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = find_user_by_email(email)
     now = utcnow()
     entry = None if user is None or not user.is_active else db.session.scalar(
         select(PasswordResetToken).where(

@@ -11,6 +11,13 @@ UTCDateTime = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 JSONType = JSON().with_variant(mysql.JSON(), "mysql", "mariadb")
 
 
+def login_key_type(length: int):
+    """A column holding `app.common.identifiers.login_key` values, compared byte for byte:
+    SQLite already does; MySQL/MariaDB get a binary collation instead of the
+    database's default, which calls accented and unaccented spellings equal."""
+    return String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 

@@ -37,11 +37,12 @@ from app.common.audit import record_audit
 from app.common.authz import visible_classes_clause
 from app.common.clock import utcnow
 from app.common.db import new_id
+from app.common.identifiers import storable_login_key
 from app.common.uploads import normalise_header, read_table
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.students.services import new_claim_code
-from app.users.models import Student, User
+from app.users.models import EMAIL_KEY_LENGTH, REGISTRATION_KEY_LENGTH, Student, User
 
 REQUIRED = ("name", "email", "registration_number", "class_name")
 OPTIONAL = ("section", "academic_year", "date_of_birth", "parent_email", "parent_phone")
@@ -53,6 +54,10 @@ MAX_LENGTHS = {"name": 255, "email": 255, "registration_number": 50, "class_name
 CHUNK = 1000
 _is_email = validate.Email()
 _MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]00:00:00")
+# The row's identifiers and where their login keys go (rows are inserted in bulk,
+# past the model's own bookkeeping of its key columns).
+LOGIN_KEYS = (("email", "_email_key", EMAIL_KEY_LENGTH),
+              ("registration_number", "_key", REGISTRATION_KEY_LENGTH))
 
 
 def import_students(file, *, actor: User, dry_run: bool = False) -> dict:
@@ -116,7 +121,13 @@ def _check_fields(row: dict, errors: list) -> bool:
         row["date_of_birth"] = _parse_date(row, errors)
     if len(errors) > before:
         return False
-    row["_key"] = Student.key_for(row["registration_number"])
+    for field, key, length in LOGIN_KEYS:
+        try:
+            row[key] = storable_login_key(row[field], field=field, length=length)
+        except ValidationFailed as exc:
+            _error(errors, row, field, exc.details[field][0])
+    if len(errors) > before:
+        return False
     row["_class_key"] = (row["class_name"].lower(), (row.get("section") or "").lower() or None,
                          (row.get("academic_year") or "").lower() or None)
     return True
@@ -141,27 +152,27 @@ def _existing(column, values: set) -> set:
     found, ordered = set(), sorted(values)
     for start in range(0, len(ordered), CHUNK):
         found.update(db.session.scalars(select(column).where(column.in_(ordered[start:start + CHUNK]))))
-    return {value.lower() for value in found} if column is User.email else found
+    return found
 
 
 def _check_uniqueness(rows: list[dict], errors: list) -> list[dict]:
-    taken_emails = _existing(User.email, {row["email"] for row in rows})
+    taken_emails = _existing(User.email_key, {row["_email_key"] for row in rows})
     taken_keys = _existing(Student.registration_key, {row["_key"] for row in rows})
     seen_emails, seen_keys, fresh = {}, {}, []
     for row in rows:
         problems = []
-        if row["email"] in seen_emails:
-            problems.append(("email", f"Duplicate of row {seen_emails[row['email']]} in this file"))
+        if row["_email_key"] in seen_emails:
+            problems.append(("email", f"Duplicate of row {seen_emails[row['_email_key']]} in this file"))
         if row["_key"] in seen_keys:
             problems.append(("registration_number", f"Duplicate of row {seen_keys[row['_key']]} in this file"))
-        if not problems and row["email"] in taken_emails:
+        if not problems and row["_email_key"] in taken_emails:
             problems.append(("email", "Already in the database"))
         if not problems and row["_key"] in taken_keys:
             problems.append(("registration_number", "Already in the database"))
         for field, message in problems:
             _error(errors, row, field, message)
         if not problems:
-            seen_emails[row["email"]], seen_keys[row["_key"]] = row["_row"], row["_row"]
+            seen_emails[row["_email_key"]], seen_keys[row["_key"]] = row["_row"], row["_row"]
             fresh.append(row)
     return fresh
 
@@ -226,9 +237,9 @@ def _write(rows: list[dict], classes: dict, actor: User) -> list[dict]:
     now = utcnow()
     ids = [new_id() for _ in rows]
     codes = [new_claim_code() for _ in rows]
-    users = [{"id": ids[i], "email": row["email"], "name": row["name"], "role": "student", "password_hash": None,
-              "is_active": True, "is_email_verified": False, "token_version": 0, "created_at": now,
-              "updated_at": now} for i, row in enumerate(rows)]
+    users = [{"id": ids[i], "email": row["email"], "email_key": row["_email_key"], "name": row["name"],
+              "role": "student", "password_hash": None, "is_active": True, "is_email_verified": False,
+              "token_version": 0, "created_at": now, "updated_at": now} for i, row in enumerate(rows)]
     students = [{"id": ids[i], "registration_number": row["registration_number"], "registration_key": row["_key"],
                  "class_id": classes[row["_class_key"]].id, "date_of_birth": row.get("date_of_birth"),
                  "parent_email": row.get("parent_email"), "parent_phone": row.get("parent_phone"),

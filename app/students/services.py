@@ -15,6 +15,7 @@ from app.classes.services import move_student
 from app.common.audit import record_audit
 from app.common.authz import get_managed_class, visible_students_clause
 from app.common.clock import utcnow
+from app.common.identifiers import login_key
 from app.common.mailer import mail_configured, send_after_commit
 from app.common.pagination import contains, paginate, search_filter
 from app.errors import Conflict, InvalidState, ValidationFailed
@@ -53,7 +54,7 @@ def students_query(actor: User, params: dict):
     if params.get("search"):
         term = params["search"]
         stmt = stmt.where(or_(search_filter(term, User.name, User.email),
-                              contains(Student.registration_key, Student.key_for(term), ignore_case=False)))
+                              contains(Student.registration_key, login_key(term), ignore_case=False)))
     return stmt
 
 
@@ -64,7 +65,7 @@ def list_students(actor: User, params: dict) -> dict:
 
 def ensure_registration_free(registration_number: str, except_id: str | None = None) -> None:
     existing = db.session.scalar(select(Student.id).where(
-        Student.registration_key == Student.key_for(registration_number)))
+        Student.registration_key == login_key(registration_number)))
     if existing and existing != except_id:
         raise Conflict("A student with this registration number already exists",
                        error_code="REGISTRATION_NUMBER_TAKEN",
@@ -88,13 +89,12 @@ def create_student(data: dict, *, actor: User) -> Student:
         raise ValidationFailed("A teacher creates students in one of their classes",
                                details={"class_id": ["Required."]})
     school_class = _target_class(data.get("class_id"), actor)
-    email = data["email"].strip().lower()
-    number = data["registration_number"].strip()
-    ensure_email_free(email)
-    ensure_registration_free(number)
-    user = User(email=email, name=data["name"].strip(), role="student", is_active=True, password_hash=None)
-    user.student = Student(registration_number=number, registration_key=Student.key_for(number),
-                           is_account_claimed=False, **{f: data.get(f) for f in PROFILE_FIELDS})
+    ensure_email_free(data["email"])
+    ensure_registration_free(data["registration_number"])
+    user = User(email=data["email"], name=data["name"].strip(), role="student", is_active=True,
+                password_hash=None)
+    user.student = Student(registration_number=data["registration_number"], is_account_claimed=False,
+                           **{f: data.get(f) for f in PROFILE_FIELDS})
     db.session.add(user)
     db.session.flush()
     student = user.student
@@ -109,13 +109,11 @@ def update_student(student: Student, data: dict, *, actor: User) -> Student:
     if "class_id" in data:
         move_student(student, _target_class(data["class_id"], actor), actor=actor)
     if "email" in data:
-        email = data["email"].strip().lower()
-        ensure_email_free(email, except_id=student.id)
-        student.user.email = email
+        ensure_email_free(data["email"], except_id=student.id)
+        student.user.email = data["email"]
     if "registration_number" in data:
-        number = data["registration_number"].strip()
-        ensure_registration_free(number, except_id=student.id)
-        student.registration_number, student.registration_key = number, Student.key_for(number)
+        ensure_registration_free(data["registration_number"], except_id=student.id)
+        student.registration_number = data["registration_number"]
     if "name" in data:
         student.user.name = data["name"].strip()
     for field in PROFILE_FIELDS:

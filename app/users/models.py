@@ -2,13 +2,15 @@
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.common.clock import utcnow
-from app.common.db import UTCDateTime, new_id
+from app.common.db import UTCDateTime, login_key_type, new_id
+from app.common.identifiers import storable_login_key
 from app.extensions import db
 
 ROLES = ("admin", "teacher", "student")
+EMAIL_KEY_LENGTH, REGISTRATION_KEY_LENGTH = 255, 50
 
 
 class RoleChecks:
@@ -32,7 +34,11 @@ class User(RoleChecks, db.Model):
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    email: Mapped[str] = mapped_column(String(255), unique=True)
+    # The address as given (trimmed, lower-cased): where mail goes and what is shown.
+    email: Mapped[str] = mapped_column(String(255))
+    # login_key(email), kept in step by `_store_email`: accounts are found, limited and
+    # kept unique by this exact value, never by the collation of `email`.
+    email_key: Mapped[str] = mapped_column(login_key_type(EMAIL_KEY_LENGTH), unique=True)
     # NULL for unclaimed student accounts: they have no usable password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(Enum(*ROLES, name="user_role"), index=True)
@@ -49,6 +55,12 @@ class User(RoleChecks, db.Model):
 
     teacher: Mapped["Teacher | None"] = relationship(back_populates="user", uselist=False)
     student: Mapped["Student | None"] = relationship(back_populates="user", uselist=False)
+
+    @validates("email")
+    def _store_email(self, _attribute: str, email: str) -> str:
+        email = email.strip().lower()
+        self.email_key = storable_login_key(email, field="email", length=EMAIL_KEY_LENGTH)
+        return email
 
     def deactivate(self, now: datetime) -> None:
         self.is_active = False
@@ -78,10 +90,10 @@ class Student(db.Model):
     __table_args__ = (Index("ix_students_claimed", "is_account_claimed"),)
 
     id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    registration_number: Mapped[str] = mapped_column(String(50), unique=True)
-    # Upper-cased, trimmed copy: registration numbers match case-insensitively on
-    # every database, through a unique index.
-    registration_key: Mapped[str] = mapped_column(String(50), unique=True)
+    registration_number: Mapped[str] = mapped_column(String(50))
+    # login_key(registration_number), kept in step by `_store_registration_number`:
+    # the exact value that finds, limits and keeps unique a student's account.
+    registration_key: Mapped[str] = mapped_column(login_key_type(REGISTRATION_KEY_LENGTH), unique=True)
     class_id: Mapped[str | None] = mapped_column(
         ForeignKey("classes.id", ondelete="SET NULL"), index=True
     )
@@ -100,6 +112,9 @@ class Student(db.Model):
         back_populates="students"
     )
 
-    @staticmethod
-    def key_for(registration_number: str) -> str:
-        return registration_number.strip().upper()
+    @validates("registration_number")
+    def _store_registration_number(self, _attribute: str, number: str) -> str:
+        number = number.strip()
+        self.registration_key = storable_login_key(number, field="registration_number",
+                                                   length=REGISTRATION_KEY_LENGTH)
+        return number

@@ -9,6 +9,7 @@ from app.classes.models import SchoolClass, TeacherClass
 from app.common import events
 from app.common.audit import record_audit
 from app.common.clock import utcnow
+from app.common.identifiers import login_key
 from app.common.pagination import contains, paginate, search_filter
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -48,7 +49,7 @@ def list_users(params: dict) -> dict:
 def _matches(search: str):
     """Name, e-mail or registration number containing the search text."""
     by_registration = select(Student.id).where(
-        contains(Student.registration_key, Student.key_for(search), ignore_case=False))
+        contains(Student.registration_key, login_key(search), ignore_case=False))
     return or_(search_filter(search, User.name, User.email), User.id.in_(by_registration))
 
 
@@ -60,33 +61,31 @@ def get_user(user_id: str) -> User:
 
 
 def ensure_email_free(email: str, except_id: str | None = None) -> None:
-    existing = db.session.scalar(select(User.id).where(User.email == email))
+    existing = db.session.scalar(select(User.id).where(User.email_key == login_key(email)))
     if existing and existing != except_id:
         raise Conflict("A user with this e-mail already exists", error_code="EMAIL_TAKEN",
                        details={"email": ["Already in use."]})
 
 
 def create_user(data: dict, *, actor: User) -> User:
-    email = data["email"].strip().lower()
-    ensure_email_free(email)
+    ensure_email_free(data["email"])
     _refuse_teacher_fields(data, data["role"] == "teacher")
     check_password_policy(data["password"])
-    user = User(email=email, name=data["name"].strip(), role=data["role"], is_active=True,
+    user = User(email=data["email"], name=data["name"].strip(), role=data["role"], is_active=True,
                 password_hash=hash_password(data["password"]))
     db.session.add(user)
     if user.role == "teacher":
         user.teacher = Teacher(**{f: data.get(f) for f in TEACHER_FIELDS})
     db.session.flush()
-    record_audit(actor, "user_created", "user", user.id, new={"email": email, "role": user.role})
+    record_audit(actor, "user_created", "user", user.id, new={"email": user.email, "role": user.role})
     return user
 
 
 def update_user(user: User, data: dict, *, actor: User) -> User:
     old = {"email": user.email, "name": user.name, "role": user.role}
     if "email" in data:
-        email = data["email"].strip().lower()
-        ensure_email_free(email, except_id=user.id)
-        user.email = email
+        ensure_email_free(data["email"], except_id=user.id)
+        user.email = data["email"]
     if "name" in data:
         user.name = data["name"].strip()
     if "role" in data and data["role"] != user.role:

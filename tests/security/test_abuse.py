@@ -22,7 +22,7 @@ def make_claimed_students(count: int, school_class) -> list[str]:
         user = User(email=f"bulk{n}@school.test", name=f"Bulk {n}", role="student", is_active=True,
                     password_hash=password_hash)
         number = f"NAT{n:06d}"
-        user.student = Student(registration_number=number, registration_key=number, class_id=school_class.id,
+        user.student = Student(registration_number=number, class_id=school_class.id,
                                is_account_claimed=True)
         db.session.add(user)
         numbers.append(number)

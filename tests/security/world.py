@@ -134,14 +134,12 @@ def _side(world: World, side: str, admin: User) -> None:
     db.session.flush()
     student.student = Student(registration_number=f"REG{side.upper()}001",
                               class_id=school_class.id, is_account_claimed=True, claimed_at=utcnow())
-    student.student.registration_key = Student.key_for(student.student.registration_number)
     unclaimed = _user("student", f"unclaimed_{side}")
     unclaimed.password_hash = None
     db.session.flush()
     unclaimed.student = Student(registration_number=f"NEW{side.upper()}001",
                                 class_id=school_class.id, is_account_claimed=False,
                                 claim_code_hash=hash_code("CLAIM-123"))
-    unclaimed.student.registration_key = Student.key_for(unclaimed.student.registration_number)
     db.session.flush()
     db.session.add(TeacherClass(teacher_id=teacher.id, class_id=school_class.id))
     questions = _questions(world, teacher, side)

@@ -55,7 +55,7 @@ def test_good_rows_are_imported_and_exactly_the_bad_ones_reported(client):
     assert body["errors"][3]["error"] == "Missing value"
     assert [s["row"] for s in body["imported_students"]] == [2, 3, 7]
     assert student_count() == 3
-    alice = db.session.scalar(select(Student).where(Student.registration_key == "STU001"))
+    alice = db.session.scalar(select(Student).where(Student.registration_key == "stu001"))
     assert alice.class_id == existing.id and alice.date_of_birth == date(2008, 5, 15)
     assert alice.user.password_hash is None and alice.is_account_claimed is False
     created = db.session.scalar(select(SchoolClass).where(SchoolClass.name == "Class 11"))
