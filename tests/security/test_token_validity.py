@@ -69,7 +69,8 @@ def _claims(token: str) -> dict:
 def test_a_signed_token_with_a_non_finite_time_is_refused_everywhere(app, client, school, taking, sockets,  # noqa: F811
                                                                      claim, value):
     save, save_batch, saved = taking
-    claims = _claims(tokens_for(school.student)["access_token"])
+    pair = tokens_for(school.student)
+    claims = _claims(pair["access_token"])
     secret = app.config["JWT_SECRET_KEY"]
     forged = jwt.encode({**claims, claim: value}, secret, algorithm="HS256")  # JSON's Infinity / NaN
     assert ("NaN" if math.isnan(value) else "Infinity") in jwt.utils.base64url_decode(forged.split(".")[1]).decode()
@@ -77,6 +78,8 @@ def test_a_signed_token_with_a_non_finite_time_is_refused_everywhere(app, client
         assert_error(response, 401, "TOKEN_INVALID")
     assert not sockets(NS, forged).is_connected(NS)
     assert saved() == 0
+    forged_refresh = jwt.encode({**_claims(pair["refresh_token"]), claim: value}, secret, algorithm="HS256")
+    assert_error(_refresh(client, forged_refresh), 401, "TOKEN_INVALID")
     assert save(jwt.encode(claims, secret, algorithm="HS256")).status_code == 200  # the same token, finite
 
 
