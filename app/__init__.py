@@ -114,8 +114,9 @@ def _optional_module(name: str):
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from app.common.authz import authorize_before_parsing, settle_token_holder
-    from app.common.db import commit, rollback
+    from app.auth.holder import settle_token_holder
+    from app.common.authz import authorize_before_parsing
+    from app.common.db import commit, commits_at_boundary, rollback
     from app.common.logs import assign_request_id
     from app.errors import handle_unexpected, reject_method_on_static_path, reject_unsupported_media_type
 
@@ -126,9 +127,10 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def finish_unit_of_work(response):
-        # The request boundary commits once; an error response rolls back.
+        # The request boundary commits once; an error response rolls back, unless it
+        # is a refusal that keeps its changes (app.common.db.keep_changes_if_refused).
         response = settle_token_holder(response)
-        if response.status_code < 400:
+        if commits_at_boundary(response.status_code):
             try:
                 commit()
             except Exception as exc:  # never a 2xx for work that was not committed

@@ -2,22 +2,20 @@
 
 The attempt row stores the options it showed (`option_order`: question id → original
 option indexes), so checking an answer needs no question lookup. The locking read also
-reads the student's account, so the token check needs no query of its own (see
-`authz.role_required(account_checked_by_view=True)`).
+checks the student's token (`app.auth.tokens.token_still_good`), so the token check
+needs no query of its own (app.auth.holder).
 """
 from flask import current_app
 from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects import mysql, sqlite
 
 from app.attempts.models import QuizAttempt, StudentAnswer
-from app.auth.models import TokenBlocklist
-from app.auth.tokens import TokenHolder
-from app.common.authz import authenticate_fully, mark_token_vouched
+from app.auth.holder import TokenHolder
+from app.auth.tokens import token_still_good
 from app.common.db import new_id
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.questions.models import Question
-from app.users.models import User
 
 TRUE_FALSE_OPTIONS = ["True", "False"]
 
@@ -28,7 +26,7 @@ def options_of(question_type: str, options: list | None) -> list:
     return list(options or (TRUE_FALSE_OPTIONS if question_type == "true_false" else []))
 
 
-def lock_for_save(attempt_id: str, question_ids: list[str], actor):
+def lock_for_save(attempt_id: str, question_ids: list[str], actor: TokenHolder):
     """The caller's attempt as a locked row: quiz_id, status, deadline_at, question_order,
     option_order, and `answered_elsewhere`, how many other questions than `question_ids`
     it has answered (so the count after the save needs no second query).
@@ -38,23 +36,20 @@ def lock_for_save(attempt_id: str, question_ids: list[str], actor):
     only the columns the save uses, not an ORM object: this is the hottest read in the
     system, and every column costs a descriptor to parse.
 
-    For a TokenHolder the row also vouches for the token (`account_version`); when it
-    cannot (no such attempt, or the account changed), the full token check gives its
-    401 or 403, or the lookup runs again as the loaded user and gives its 404.
+    The row is found only while the holder's token is still good, and then vouches
+    for it. No row is a 404 here: no such attempt of theirs, or a token no longer good,
+    which the request boundary tells apart with the full token check (app.auth.holder).
     """
     if not actor.is_student:
         raise NotFound("Attempt not found")
-    params = {"attempt_id": attempt_id, "student_id": actor.id, "jti": getattr(actor, "jti", "")}
+    params = {"attempt_id": attempt_id, "student_id": actor.id, **actor.token_params}
     if len(question_ids) == 1:  # one answer (the autosave): no IN list to expand per execution
         row = db.session.connection().execute(_LOCK_FOR_SAVE_ONE, {**params, "question_id": question_ids[0]}).first()
     else:
         row = db.session.connection().execute(_LOCK_FOR_SAVE, {**params, "question_ids": question_ids}).first()
-    if isinstance(actor, TokenHolder):
-        if row is None or not actor.account_vouched(row.account_version):
-            return lock_for_save(attempt_id, question_ids, authenticate_fully())
-        mark_token_vouched()
     if row is None:
         raise NotFound("Attempt not found")
+    actor.vouch()
     return row
 
 
@@ -62,23 +57,18 @@ _SAVE_COLUMNS = (
     QuizAttempt.quiz_id, QuizAttempt.status, QuizAttempt.deadline_at, QuizAttempt.question_order,
     QuizAttempt.option_order,
 )
-# The student's account, for a TokenHolder: its token version while it is an active
-# student and this token is not logged out; NULL otherwise. Subqueries take no locks
-# under the outer FOR UPDATE.
-_ACCOUNT_VERSION = select(User.token_version).where(
-    User.id == bindparam("student_id"), User.is_active.is_(True), User.role == "student",
-    ~exists().where(TokenBlocklist.jti == bindparam("jti")),
-).scalar_subquery().label("account_version")
 
 
 # Built once (this is the hottest read). The student_id condition is authz's
 # visible_attempts_clause for a student, in bound form: only its student sees an attempt.
+# Subqueries take no locks under the outer FOR UPDATE.
 def _lock_for_save(saved_question_condition):
     answered_elsewhere = select(func.count(StudentAnswer.id)).where(
         StudentAnswer.attempt_id == QuizAttempt.id, ~saved_question_condition,
     ).scalar_subquery().label("answered_elsewhere")
-    return select(*_SAVE_COLUMNS, answered_elsewhere, _ACCOUNT_VERSION).where(
+    return select(*_SAVE_COLUMNS, answered_elsewhere).where(
         QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.student_id == bindparam("student_id"),
+        exists().where(token_still_good(role="student")),
     ).with_for_update()
 
 

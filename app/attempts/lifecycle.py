@@ -19,7 +19,7 @@ from app.attempts.models import QuizAttempt, StudentAnswer
 from app.attempts.scoring import auto_grade, quiz_marks, recompute_totals
 from app.common import events
 from app.common.clock import isoformat
-from app.common.db import commit
+from app.common.db import keep_changes_if_refused
 from app.errors import InvalidState
 from app.extensions import db
 
@@ -118,12 +118,11 @@ def close_attempt(attempt: QuizAttempt, *, now: datetime, reason: str | None = N
     return pending
 
 
-def expire_and_commit(attempt: QuizAttempt, now: datetime) -> None:
-    """Close an attempt whose deadline and grace have passed, and commit at once.
+def expire_attempt(attempt: QuizAttempt, now: datetime) -> None:
+    """Close an attempt whose deadline and grace have passed, for good.
 
-    The caller goes on to refuse its request (409), and the request boundary rolls
-    back every response >= 400: committing here is what makes the auto-submit
-    survive that rollback.
+    The caller usually goes on to refuse its request (409); the closing is kept all the
+    same (`keep_changes_if_refused`): the attempt is over whatever the answer says.
     """
     close_attempt(attempt, now=now, reason="time_expired")
-    commit()
+    keep_changes_if_refused()

@@ -29,6 +29,7 @@ from app.attempts.schemas import (
     ViolationInSchema,
     ViolationResultSchema,
 )
+from app.auth.holder import current_token_holder, token_holder_required
 from app.common.authz import current_actor, role_required
 from app.common.clock import utcnow
 from app.common.pagination import page_schema
@@ -82,11 +83,11 @@ _SAVE_RESULT = SaveResultSchema()
 @blp.alt_response(200, schema=SaveResultSchema, description="OK")
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 @not_rate_limited
-@role_required("student", account_checked_by_view=True)
+@token_holder_required("student")
 def save_answer(attempt_id):
     body = load_json_body(_ANSWER_IN)
     now = utcnow()
-    attempt, answered, index = services.save_answers(attempt_id, [body], actor=current_actor(), now=now)
+    attempt, answered, index = services.save_answers(attempt_id, [body], actor=current_token_holder(), now=now)
     return _SAVE_RESULT.dump({
         "message": "Answer saved", "question_id": body["question_id"], "question_index": index,
         "answered_count": answered, "question_count": len(attempt.question_order), **time_fields(attempt, now),
@@ -96,10 +97,11 @@ def save_answer(attempt_id):
 @blp.route("/attempts/<string:attempt_id>/answers", methods=["PUT"])
 @blp.arguments(AnswerBatchSchema())
 @blp.response(200, SaveResultSchema)
-@role_required("student", account_checked_by_view=True)
+@token_holder_required("student")
 def save_answers(body, attempt_id):
     now = utcnow()
-    attempt, answered, index = services.save_answers(attempt_id, body["answers"], actor=current_actor(), now=now)
+    attempt, answered, index = services.save_answers(attempt_id, body["answers"], actor=current_token_holder(),
+                                                     now=now)
     return {"message": "Answers saved", "saved": len(body["answers"]), "question_index": index,
             "answered_count": answered, "question_count": len(attempt.question_order),
             **time_fields(attempt, now)}

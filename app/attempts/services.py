@@ -10,7 +10,7 @@ from app.attempts import answers as answer_store
 from app.attempts.lifecycle import (
     close_attempt,
     deadline_for,
-    expire_and_commit,
+    expire_attempt,
     grace,
     is_past_grace,
     refuse_closed,
@@ -94,7 +94,7 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent) -> tuple[QuizAttemp
     if current is not None:
         if not is_past_grace(current, now):
             return current, None
-        expire_and_commit(current, now)
+        expire_attempt(current, now)
     if not quiz.is_open_at(now):
         raise InvalidState("This quiz is not open for attempts now", error_code="QUIZ_NOT_OPEN")
     allowance = attempt_allowance(quiz, actor.id)
@@ -164,7 +164,7 @@ def _refuse_save(attempt_id: str, now) -> None:
 
 
 def _expire_and_refuse(attempt: QuizAttempt, now) -> None:
-    expire_and_commit(attempt, now)
+    expire_attempt(attempt, now)
     raise InvalidState("Time is up: the attempt was submitted as it stood", error_code="TIME_EXPIRED",
                        details=state_details(attempt))
 

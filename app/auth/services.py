@@ -18,6 +18,7 @@ from app.auth.passwords import (
 from app.common import events
 from app.common.audit import record_audit
 from app.common.clock import utcnow
+from app.common.db import keep_changes_if_refused
 from app.common.identifiers import login_key
 from app.common.mailer import send_after_commit
 from app.errors import Unauthorized, ValidationFailed
@@ -128,7 +129,7 @@ def _check_reset_code(email: str, code: str) -> tuple[User, PasswordResetToken]:
         entry.failed_attempts += 1
         if entry.failed_attempts >= current_app.config["RESET_CODE_MAX_TRIES"]:
             entry.is_used = True
-        db.session.commit()  # the failed try must count even though the request fails
+        keep_changes_if_refused()  # the failed try counts even though the request fails
         raise Unauthorized(RESET_CODE_INVALID, error_code="RESET_CODE_INVALID")
     return user, entry
 

@@ -1,38 +1,46 @@
-"""Issuing, rotating and checking tokens.
+"""Tokens: issuing, rotating and revoking them, and the one definition of a good one.
 
-Every request loads its user in one query that also checks the access-token
-blocklist: a role change, deactivation or logout takes effect on the next request.
-The autosave reads the same account columns inside its own locking read instead
-(`TokenHolder`), with the full check as its fallback.
+An access token is good when flask-jwt-extended's `decode_token` accepts it (signature,
+algorithm, expiry, not-before, issuer, audience: the app's configuration and key
+callbacks), it is an access token (`is_access_token`), and `token_still_good` holds in
+the database: its account is active and at the token's version, and neither the token
+(logout) nor its family (refresh-token reuse) is on the blocklist. Every route (the jwt
+callbacks below), the autosave's locking read (app.auth.holder) and the sockets decide
+with these functions; nothing else does.
 """
-import base64
-import hashlib
-import hmac
-import json
-import re
+import math
+import threading
 import time
 import uuid
-from dataclasses import dataclass
-from datetime import timedelta
+from collections import OrderedDict
+from datetime import datetime, timedelta, timezone
 
-from flask import current_app, g, request
+from flask import current_app, g
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from sqlalchemy import bindparam, exists, select, update
+from jwt import ExpiredSignatureError
+from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import RefreshToken, TokenBlocklist
 from app.common.clock import utcnow
+from app.common.db import keep_changes_if_refused
 from app.errors import Unauthorized, error_response
 from app.extensions import db
-from app.users.models import RoleChecks, User
+from app.users.models import User
+
+# --- issuing and rotating ------------------------------------------------------
 
 
 def issue_token_pair(user: User, family_id: str | None = None) -> dict:
-    """A fresh access + refresh token; the refresh token is stored in its family."""
-    claims = {"ver": user.token_version, "role": user.role}
+    """A fresh access + refresh token of one family (one login and its rotations); the
+    refresh token is stored, and both carry the family (`fam`) so that revoking the
+    family reaches the access tokens too."""
+    family_id = family_id or str(uuid.uuid4())
+    claims = {"ver": user.token_version, "role": user.role, "fam": family_id}
     access = create_access_token(identity=user.id, additional_claims=claims)
     refresh = create_refresh_token(identity=user.id, additional_claims=claims)
     db.session.add(RefreshToken(
-        user_id=user.id, jti=decode_token(refresh)["jti"], family_id=family_id or str(uuid.uuid4()),
+        user_id=user.id, jti=decode_token(refresh)["jti"], family_id=family_id,
         expires_at=utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
     ))
     return {
@@ -67,9 +75,8 @@ def rotate_refresh_token(raw: str) -> tuple[User, dict]:
         .execution_options(synchronize_session=False)
     ).rowcount
     if spent != 1:
-        revoke_family(stored.family_id, now)
-        # Commit the family revocation even though the request fails.
-        db.session.commit()
+        revoke_family(stored.family_id, stored.user_id, now)
+        keep_changes_if_refused()  # the revocation is the point of refusing
         raise Unauthorized("The refresh token was already used; please log in again",
                            error_code="TOKEN_REUSED")
     user = db.session.get(User, stored.user_id)
@@ -80,11 +87,34 @@ def rotate_refresh_token(raw: str) -> tuple[User, dict]:
     return user, pair
 
 
-def revoke_family(family_id: str, now) -> None:
+# --- revoking --------------------------------------------------------------------
+
+
+def family_key(family_id: str) -> str:
+    """A token family's entry on the blocklist, beside the jtis of logged-out tokens."""
+    return f"family:{family_id}"
+
+
+def revoke_family(family_id: str, user_id: str, now) -> None:
+    """End a whole login: its refresh tokens, and every access token issued with them."""
     db.session.execute(
         update(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.is_revoked.is_(False))
         .values(is_revoked=True, revoked_at=now).execution_options(synchronize_session=False)
     )
+    # No token of the family is issued from now on, so the entry may go (purge) once the
+    # newest access token it could name has expired.
+    config = current_app.config
+    outlives = config["JWT_ACCESS_TOKEN_EXPIRES"] + timedelta(seconds=_seconds(config.get("JWT_DECODE_LEEWAY", 0)))
+    try:
+        with db.session.begin_nested():
+            db.session.add(TokenBlocklist(jti=family_key(family_id), user_id=user_id, token_type="family",
+                                          expires_at=now + outlives))
+    except IntegrityError:  # revoked already, by an earlier replay
+        pass
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else value
 
 
 def revoke_refresh_token(raw: str, user_id: str) -> None:
@@ -110,162 +140,130 @@ def revoke_all_tokens(user: User) -> None:
 
 
 def block_access_token(jwt_payload: dict) -> None:
-    from datetime import datetime, timezone
-
     expires = datetime.fromtimestamp(jwt_payload["exp"], timezone.utc).replace(tzinfo=None)
     db.session.add(TokenBlocklist(jti=jwt_payload["jti"], user_id=jwt_payload.get("sub"),
                                   token_type=jwt_payload.get("type", "access"), expires_at=expires))
 
 
-# Built once: every authenticated request runs it, and building the statement (with its
-# cache key) costs as much as executing it.
-_USER_UNLESS_BLOCKED = select(
-    User, exists().where(TokenBlocklist.jti == bindparam("jti")).label("blocked"),
-).where(User.id == bindparam("user_id"))
+# --- is this token good? ------------------------------------------------------------
 
 
-def _load_user_unless_blocked(jwt_payload: dict):
-    """One query: the user, and whether this token's jti is on the blocklist.
+class VerifiedTokens:
+    """The library's verdict on tokens it accepted lately, per exact token string.
 
-    Nothing about the user is cached across requests: a role change, deactivation or
-    revocation committed by any process is seen by the very next request.
+    `decode_token` costs ~50 µs, and the autosave verifies a token on every save, every
+    few seconds per student. An entry is the library's own result, kept until the token
+    expires and for `RECHECK_SECONDS` at most (a key retired through a decode-key
+    callback stops working here within that time too); the least recently used go
+    first beyond `size`. Refusals are not remembered, and neither is revocation:
+    `token_still_good` runs on every request.
     """
-    return db.session.execute(
-        _USER_UNLESS_BLOCKED, {"user_id": jwt_payload["sub"], "jti": jwt_payload["jti"]}
-    ).first()
+
+    RECHECK_SECONDS = 60
+
+    def __init__(self, size: int = 4096, clock=time.time):
+        self._size = size
+        self._clock = clock  # the library's clock, not app.common.clock: it decides expiry
+        self._entries: OrderedDict[str, tuple[dict, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claims(self, raw: str) -> dict:
+        """The token's claims (callers must not change them), or the library's exception."""
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(raw)
+            if entry is not None and entry[1] > now:
+                self._entries.move_to_end(raw)
+                return entry[0]
+        claims = decode_token(raw)
+        until = min(claims.get("exp", math.inf), now + self.RECHECK_SECONDS)
+        with self._lock:
+            self._entries[raw] = (claims, until)
+            self._entries.move_to_end(raw)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return claims
 
 
-def _is_revoked(payload: dict, row) -> bool:
-    if row is None:
-        return True
-    user, blocked = row
-    return bool(blocked) or not user.is_active or payload.get("ver") != user.token_version
+def verified_claims(raw: str) -> dict:
+    """`decode_token(raw)`, the library call every route makes, remembered per token."""
+    verified = current_app.extensions.get("verified_tokens")
+    if verified is None:
+        verified = current_app.extensions["verified_tokens"] = VerifiedTokens()
+    return verified.claims(raw)
+
+
+def is_access_token(claims: dict) -> bool:
+    """An access token, not a refresh token nor a password-reset token (`purpose`)."""
+    return claims.get("type") == "access" and not claims.get("purpose")
 
 
 def access_claims(raw: str | None) -> dict:
-    """Decode a raw access token (signature, expiry, issuer, audience, type)."""
+    """The claims of a raw access token the library accepts; 401 for anything else."""
     if not raw or not isinstance(raw, str):
         raise Unauthorized("A bearer token is required", error_code="TOKEN_MISSING")
     try:
-        payload = decode_token(raw)
+        claims = verified_claims(raw)
     except Exception as exc:  # expired and malformed alike: the client must log in again
-        expired = exc.__class__.__name__ == "ExpiredSignatureError"
+        expired = isinstance(exc, ExpiredSignatureError)
         raise Unauthorized("The token has expired" if expired else "The token is invalid",
                            error_code="TOKEN_EXPIRED" if expired else "TOKEN_INVALID") from exc
-    if payload.get("type") != "access" or payload.get("purpose"):
+    if not is_access_token(claims):
         raise Unauthorized("An access token is required", error_code="TOKEN_INVALID")
-    return payload
-
-
-@dataclass(frozen=True, slots=True)
-class TokenHolder(RoleChecks):
-    """Who a verified access token names, before their account is read.
-
-    Only a view whose own query also checks the account (active, same token version,
-    token not on the blocklist) acts for a TokenHolder; see `account_vouched` and
-    `authz.role_required(account_checked_by_view=True)`. Everywhere else the actor is
-    the loaded `User`.
-    """
-
-    id: str
-    role: str
-    token_version: int
-    jti: str
-
-    def account_vouched(self, account_version: int | None) -> bool:
-        """Is the token still good, given the account as a query read it?
-
-        `account_version` is the user's token_version, read only while the account is
-        active, still has the token's role, and this token is not on the blocklist
-        (NULL otherwise).
-        """
-        return account_version is not None and account_version == self.token_version
-
-
-def token_holder(roles: tuple[str, ...]) -> TokenHolder | None:
-    """The request's bearer access token as a TokenHolder, when it verifies and its role
-    claim is one of `roles`; None for anything else, and the caller then runs the full
-    check, which gives the exact 401 or 403.
-
-    Verifies what flask-jwt-extended verifies (signature, algorithm, expiry, issuer,
-    audience, token type) with one decode and no database read.
-    """
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    config = current_app.config
-    if "HS256" not in config["JWT_DECODE_ALGORITHMS"]:
-        return None
-    claims = hs256_claims(header[7:], config["JWT_SECRET_KEY"], issuer=config["JWT_DECODE_ISSUER"],
-                          audience=config["JWT_DECODE_AUDIENCE"], leeway=config.get("JWT_DECODE_LEEWAY", 0))
-    if claims is None:
-        return None
-    version, role = claims.get("ver"), claims.get("role")
-    if claims.get("type") != "access" or claims.get("purpose") or role not in roles or not isinstance(version, int):
-        return None
-    return TokenHolder(id=claims["sub"], role=role, token_version=version, jti=claims["jti"])
-
-
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]+\Z")
-
-
-def hs256_claims(token: str, secret: str, *, issuer: str | None, audience: str | None,
-                 leeway: float | timedelta = 0) -> dict | None:
-    """The claims of an HS256 JWT signed with `secret` and valid now, else None.
-
-    What PyJWT checks for such a token, no more leniently (tests/auth/test_hs256_claims
-    holds the two side by side), at a fifth of its cost: the autosave verifies a token
-    on every save. Anything unusual (another algorithm, an extra header field, a claim
-    of the wrong type) is None, and the caller falls back to the library's check.
-    """
-    parts = token.split(".")
-    if len(parts) != 3 or not all(_SEGMENT.match(part) for part in parts):
-        return None
-    header_b64, payload_b64, signature_b64 = parts
-    signed = hmac.new(secret.encode(), f"{header_b64}.{payload_b64}".encode("ascii"), hashlib.sha256).digest()
-    try:
-        if not hmac.compare_digest(signed, _b64url(signature_b64)):
-            return None
-        header, claims = json.loads(_b64url(header_b64)), json.loads(_b64url(payload_b64))
-    except ValueError:  # binascii.Error and JSONDecodeError alike
-        return None
-    if not isinstance(header, dict) or header.get("alg") != "HS256" or set(header) - {"alg", "typ"}:
-        return None
-    if not isinstance(claims, dict) or not isinstance(claims.get("sub"), str) or \
-            not isinstance(claims.get("jti"), str):
-        return None
-    leeway = leeway.total_seconds() if isinstance(leeway, timedelta) else leeway
-    now = time.time()
-    exp = claims.get("exp")
-    if not _is_number(exp) or exp <= now - leeway:
-        return None
-    for claim in ("nbf", "iat"):
-        value = claims.get(claim)
-        if value is not None and (not _is_number(value) or value > now + leeway):
-            return None
-    if (issuer is not None or "iss" in claims) and claims.get("iss") != issuer:
-        return None
-    aud = claims.get("aud")
-    if (audience is not None or "aud" in claims) and aud != audience and not (
-            isinstance(aud, list) and audience in aud and all(isinstance(a, str) for a in aud)):
-        return None
     return claims
 
 
-def _b64url(segment: str) -> bytes:
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+def token_params(claims: dict) -> dict:
+    """A verified token's claims as the bind values of `token_still_good`."""
+    version, family = claims.get("ver"), claims.get("fam")
+    return {
+        "token_user_id": claims.get("sub"),
+        "token_version": version if type(version) is int else None,  # noqa: E721 (True is no version)
+        "token_jti": claims.get("jti"),
+        # Tokens issued before families were carried have none: nothing to match.
+        "token_family": family_key(family) if isinstance(family, str) else None,
+    }
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def token_still_good(role: str | None = None):
+    """SQL, true on the token's account (`User`) while the token bound by `token_params`
+    is still good: the account is active, at the token's version (deactivation and
+    password changes move it on), and neither the token (logout) nor its family
+    (refresh-token reuse) is on the blocklist.
+
+    `role`: the account must also have that role now, for a caller acting on a role
+    before it loads the account (app.auth.holder). Elsewhere the loaded account's own
+    role is what `role_required` checks, so a role change takes effect at once.
+    """
+    conditions = [
+        User.id == bindparam("token_user_id"),
+        User.is_active.is_(True),
+        User.token_version == bindparam("token_version"),
+        # Two lookups by equality, not `jti IN (…)`: MariaDB resolves each on the unique
+        # index while planning (a const lookup) rather than as a range scan.
+        ~exists().where(TokenBlocklist.jti == bindparam("token_jti")),
+        ~exists().where(TokenBlocklist.jti == bindparam("token_family")),
+    ]
+    if role is not None:
+        conditions.append(User.role == role)
+    return and_(*conditions)
 
 
-def user_for_claims(payload: dict) -> User:
-    """The token's user, unless the token was revoked (blocklist, deactivation, version)."""
-    row = _load_user_unless_blocked(payload)
-    if _is_revoked(payload, row):
+# Built once: every authenticated request runs it, and building the statement (with its
+# cache key) costs as much as executing it.
+_USER_WITH_GOOD_TOKEN = select(User).where(token_still_good())
+
+
+def user_for_claims(claims: dict) -> User:
+    """The verified token's account, unless the token was revoked; 401 otherwise.
+
+    Nothing about the account is cached across requests: a role change, deactivation or
+    revocation committed by any process is seen by the very next request.
+    """
+    user = db.session.scalar(_USER_WITH_GOOD_TOKEN, token_params(claims))
+    if user is None:
         raise Unauthorized("The token has been revoked", error_code="TOKEN_REVOKED")
-    return row[0]
+    return user
 
 
 def user_from_access_token(raw: str | None) -> User:
@@ -276,12 +274,10 @@ def user_from_access_token(raw: str | None) -> User:
 def register_jwt_callbacks(jwt) -> None:
     @jwt.token_in_blocklist_loader
     def token_revoked(_header, payload):
-        if payload.get("purpose"):  # a password-reset token is not an access token
+        if not is_access_token(payload):
             return True
-        row = _load_user_unless_blocked(payload)
-        if row is not None:
-            g.jwt_user = row[0]
-        return _is_revoked(payload, row)
+        g.jwt_user = db.session.scalar(_USER_WITH_GOOD_TOKEN, token_params(payload))
+        return g.jwt_user is None
 
     @jwt.user_lookup_loader
     def load_user(_header, payload):

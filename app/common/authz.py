@@ -9,14 +9,13 @@ Rules (CONTRACT "Auth"):
 - everyone: their own notifications, and no one else's.
 An object the caller may not see is "not found" (404), never "forbidden".
 """
-from functools import wraps
+from functools import partial, wraps
 
 from flask import current_app, g, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
 from sqlalchemy import and_, exists, false, or_, select, true
 
 from app.attempts.models import QuizAttempt
-from app.auth.tokens import TokenHolder, token_holder
 from app.classes.models import SchoolClass, TeacherClass
 from app.errors import Forbidden, NotFound
 from app.extensions import db
@@ -26,81 +25,46 @@ from app.quizzes.models import Quiz, QuizClass
 from app.users.models import Student, Teacher, User
 
 
-def role_required(*roles: str, account_checked_by_view: bool = False):
+def role_required(*roles: str):
     """Require a valid access token and, when roles are given, one of those roles.
 
     The check also runs before the request body is parsed (`authorize_before_parsing`),
     so a caller without a token gets 401 and a wrong role 403, never a 422 about a body
     it may not send at all.
+    """
+    return authorized_by(partial(require_token, roles))
 
-    `account_checked_by_view=True` is for the autosave alone: the token is verified
-    here, but the account behind it (active, token version, blocklist) is read by the
-    view's own locking query instead of a query of its own, and the actor is a
-    `TokenHolder`. Whenever that query cannot vouch for the account, or the body is
-    refused, the view calls `authenticate_fully()`, so every answer a caller can get
-    is the same as with the full check.
+
+def authorized_by(authorize):
+    """Run `authorize()` for the view, ahead of its arguments (`authorize_before_parsing`).
+
+    `role_required` is one such check; `app.auth.holder.token_holder_required` the other.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not g.get("authorized_early"):
-                _authorize(roles, account_checked_by_view)
+                authorize()
             return view(*args, **kwargs)
 
-        wrapper.required_roles = roles  # copied up by the decorators that wrap it (functools.wraps)
-        wrapper.account_checked_by_view = account_checked_by_view
+        wrapper.authorize_request = authorize  # copied up by the decorators that wrap it (functools.wraps)
         return wrapper
 
     return decorator
 
 
-def _authorize(roles: tuple[str, ...], account_checked_by_view: bool = False) -> None:
-    g.required_roles = roles
-    if account_checked_by_view:
-        holder = token_holder(roles)
-        if holder is not None:
-            g.token_holder = holder
-            return
+def require_token(roles: tuple[str, ...]) -> None:
+    """The per-request check: the token in full (app.auth.tokens) and, when roles are
+    given, the caller's current role; raises the 401 or 403 the caller has earned."""
     verify_jwt_in_request()
     if roles and current_user.role not in roles:
         raise Forbidden("Your role does not allow this action")
 
 
-def authenticate_fully() -> User:
-    """The full token check for a view whose own query could not vouch for its
-    TokenHolder: raises the 401 or 403 the caller has earned, or returns the user."""
-    g.pop("token_holder", None)
-    _authorize(g.get("required_roles") or ())
-    return current_user
-
-
-_REQUEST_AUTH_STATE = ("authorized_early", "required_roles", "token_holder", "token_vouched")
-
-
-def mark_token_vouched() -> None:
-    """The view's query has read the TokenHolder's account and found the token good."""
-    g.token_vouched = True
-
-
-def settle_token_holder(response):
-    """after_request: a response to a TokenHolder whose account no query read (a body
-    refused before the view's query, a 415, an error on the way) waits for the full
-    check, so a revoked token hears 401 on every path, as it would without the shortcut.
-    """
-    if g.get("token_holder") is None or g.get("token_vouched"):
-        return response
-    try:
-        authenticate_fully()
-    except Exception as exc:  # the token's own 401/403, through the app's error handlers
-        return current_app.make_response(current_app.handle_user_exception(exc))
-    return response
-
-
 def authorize_before_parsing() -> None:
-    """before_request hook: run the endpoint's role_required check ahead of its arguments."""
-    for key in _REQUEST_AUTH_STATE:  # `g` outlives a request when an app context was already pushed
-        g.pop(key, None)
+    """before_request hook: run the endpoint's authorization ahead of its arguments."""
+    g.pop("authorized_early", None)  # `g` outlives a request when an app context was already pushed
     if request.method == "OPTIONS":  # CORS preflight: no token is sent and no view runs
         return
     view = current_app.view_functions.get(request.endpoint)
@@ -108,16 +72,16 @@ def authorize_before_parsing() -> None:
     if view_class is not None:
         method = "get" if request.method == "HEAD" else request.method.lower()
         view = getattr(view_class, method, None)
-    roles = getattr(view, "required_roles", None)
-    if roles is None:
+    authorize = getattr(view, "authorize_request", None)
+    if authorize is None:
         return
-    _authorize(roles, getattr(view, "account_checked_by_view", False))
+    authorize()
     g.authorized_early = True
 
 
-def current_actor() -> User | TokenHolder:
-    """The caller: a `TokenHolder` only inside views declared `account_checked_by_view`."""
-    return g.get("token_holder") or current_user
+def current_actor() -> User:
+    """The caller, as the per-request check loaded them."""
+    return current_user
 
 
 # --- classes -----------------------------------------------------------------

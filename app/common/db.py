@@ -1,6 +1,7 @@
 """Column types shared by the models, and the unit-of-work boundary."""
 import uuid
 
+from flask import g
 from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.dialects import mysql
 
@@ -34,6 +35,7 @@ def commit() -> None:
     from app.common import events
 
     db.session.commit()
+    _forget_kept_changes()
     events.dispatch_pending()
 
 
@@ -41,7 +43,30 @@ def rollback() -> None:
     from app.common import events
 
     db.session.rollback()
+    _forget_kept_changes()
     events.discard_pending()
+
+
+def keep_changes_if_refused() -> None:
+    """Keep what this unit of work has done even though the request is then refused.
+
+    For the refusals that are themselves a change: a spent refresh token presented
+    again revokes its family, a wrong reset code uses up a try, a save past the
+    deadline closes the attempt. The request boundary then commits before sending the
+    refusal (4xx) instead of rolling back (`commits_at_boundary`); an unexpected error
+    (5xx) still rolls everything back. Services never commit themselves.
+    """
+    g.keep_changes_if_refused = True
+
+
+def commits_at_boundary(status: int) -> bool:
+    """Does the request boundary commit a response of this status, or roll back?"""
+    return status < 400 or (status < 500 and bool(g.get("keep_changes_if_refused")))
+
+
+def _forget_kept_changes() -> None:
+    # `g` outlives one request when an app context was pushed before it (tests, CLI).
+    g.pop("keep_changes_if_refused", None)
 
 
 def enable_sqlite_foreign_keys() -> None:

@@ -1,15 +1,19 @@
 """The autosave's shortcuts change nothing a caller can observe.
 
-It reads the student's account in its own locking query instead of a query of its own
-(`role_required(account_checked_by_view=True)`): every way a token can go bad is still
-refused exactly as on any other endpoint, and nothing is written. It loads its body by
+It checks the student's token in its own locking query instead of a query of its own
+(`app.auth.holder.token_holder_required`): every way a token can go bad is still
+refused exactly as on any other endpoint, and nothing is written; a route that acts
+for a token holder without that locking read cannot succeed. It loads its body by
 hand instead of through `@blp.arguments`: every bad body is refused as the arguments
 layer refuses it, and the OpenAPI document still describes it.
 """
 import pytest
 from sqlalchemy import func, select, update
 
+from app.attempts.answers import lock_for_save, upsert
 from app.attempts.models import StudentAnswer
+from app.auth.holder import current_token_holder
+from app.common.clock import utcnow
 from app.common.db import commit
 from app.extensions import db
 from app.users.models import User
@@ -159,3 +163,46 @@ def test_the_openapi_document_still_describes_the_autosave(client):
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/SaveResult"}
     assert "422" in operation["responses"]
+
+
+def test_only_the_autosave_routes_act_for_a_token_holder(app):
+    """A new route joins this list only if it is as hot and vouches for its token with
+    its locking read (see app.auth.holder)."""
+    holders = set()
+    for endpoint, view in app.view_functions.items():
+        methods = [getattr(view.view_class, m) for m in ("get", "post", "put", "patch", "delete")
+                   if hasattr(view.view_class, m)] if hasattr(view, "view_class") else [view]
+        if any(getattr(method, "acts_for_token_holder", False) for method in methods):
+            holders.add(endpoint)
+    assert holders == {"attempts.save_answer", "attempts.save_answers"}
+
+
+def _through_the_request(app, attempt_id, token, view):
+    """`view()` as the body of an autosave request, with the request's hooks around it."""
+    with app.test_request_context(f"/api/attempts/{attempt_id}/answer", method="POST",
+                                  headers={"Authorization": f"Bearer {token}"}):
+        app.preprocess_request()
+        return app.process_response(app.make_response(view()))
+
+
+def test_a_success_no_locking_read_vouched_for_is_a_500_and_writes_nothing(app, school, taking):
+    """The token holder is admitted without a database read: a route acting for one
+    must vouch for the token with its locking read before it may succeed."""
+    attempt_id, pair = taking
+    row = {"question_id": school.q.mcq.id, "answer_option": 1, "answer_text": None}
+
+    def save_without_the_locking_read():
+        upsert(attempt_id, [row], utcnow())
+        return {"message": "Answer saved"}
+
+    response = _through_the_request(app, attempt_id, pair["access_token"], save_without_the_locking_read)
+    assert_error(response, 500, "INTERNAL_ERROR")
+    assert _answer_count(attempt_id) == 0
+
+    def save_after_the_locking_read():
+        lock_for_save(attempt_id, [school.q.mcq.id], current_token_holder())
+        return save_without_the_locking_read()
+
+    response = _through_the_request(app, attempt_id, pair["access_token"], save_after_the_locking_read)
+    assert response.status_code == 200
+    assert _answer_count(attempt_id) == 1
