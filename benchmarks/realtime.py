@@ -373,33 +373,39 @@ def overhead_pairs(args, servers, ports, socket_ports, teacher_token, question_i
                     for arm in harness.pair_order(pair, tuple(phases), alternate=True)}
             plain, watched = done["without"], done["with"]
             rows.append((plain[0], watched[0], plain[1] + watched[1]))
-            *_measured, saves_watched, received = watched
-            print(f"  pair {pair + 1}: without p50 {ms(plain[0], .5):6.2f} "
-                  f"p99 {ms(plain[0], .99):6.2f} "
-                  f"({len(plain[0]) / args.duration:5.0f} req/s) | with p50 {ms(watched[0], .5):6.2f} "
-                  f"p99 {ms(watched[0], .99):6.2f} ({len(watched[0]) / args.duration:5.0f} req/s) | "
-                  f"non-2xx {plain[1] + watched[1]}")
-            for name, (latencies, _failed, cpu, by_port, *_rest) in (("without", plain), ("with", watched)):
-                print(f"          {name:<7} per instance p50/p99: " + ", ".join(
-                    f"{port} {ms(times, .5):.2f}/{ms(times, .99):.2f}"
-                    for port, times in sorted(by_port.items())))
-                saves = len(latencies)
-                print(f"          {name:<7} CPU, % of one core: "
-                      + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items() if k not in ("statements", "connections"))
-                      + f"; MariaDB statements per save {cpu['statements'] / max(saves, 1):.2f}, "
-                        f"new connections {cpu['connections']}")
-            if args.monitors_on == "none":
-                continue
-            print(f"          monitors received {received.get('answer_saved', 0)} answer_saved for "
-                  f"{saves_watched} saves ({MONITORS_PER_QUIZ} monitors per quiz: {MONITORS_PER_QUIZ * saves_watched} "
-                  f"expected), "
-                  f"{received.get('quiz_status', 0)} quiz_status")
+            report_pair(args, pair, plain, watched)
         return rows
     finally:
         if monitors is not None:
             monitors.close()
         if stand_in is not None:
             stand_in.close()
+
+
+def report_pair(args, pair: int, plain, watched) -> None:
+    """One pair's latencies overall and per instance, CPU per process, and the pushes
+    the monitors received."""
+    *_measured, saves_watched, received = watched
+    print(f"  pair {pair + 1}: without p50 {ms(plain[0], .5):6.2f} "
+          f"p99 {ms(plain[0], .99):6.2f} "
+          f"({len(plain[0]) / args.duration:5.0f} req/s) | with p50 {ms(watched[0], .5):6.2f} "
+          f"p99 {ms(watched[0], .99):6.2f} ({len(watched[0]) / args.duration:5.0f} req/s) | "
+          f"non-2xx {plain[1] + watched[1]}")
+    for name, (latencies, _failed, cpu, by_port, *_rest) in (("without", plain), ("with", watched)):
+        print(f"          {name:<7} per instance p50/p99: " + ", ".join(
+            f"{port} {ms(times, .5):.2f}/{ms(times, .99):.2f}"
+            for port, times in sorted(by_port.items())))
+        saves = len(latencies)
+        print(f"          {name:<7} CPU, % of one core: "
+              + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items() if k not in ("statements", "connections"))
+              + f"; MariaDB statements per save {cpu['statements'] / max(saves, 1):.2f}, "
+                f"new connections {cpu['connections']}")
+    if args.monitors_on == "none":
+        return
+    print(f"          monitors received {received.get('answer_saved', 0)} answer_saved for "
+          f"{saves_watched} saves ({MONITORS_PER_QUIZ} monitors per quiz: {MONITORS_PER_QUIZ * saves_watched} "
+          f"expected), "
+          f"{received.get('quiz_status', 0)} quiz_status")
 
 
 def pair_ratios(pairs) -> str:
