@@ -34,6 +34,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,22 @@ def _pymysql(server_url: str):
     return url.set(drivername="mysql+pymysql") if url.drivername == "mysql" else url
 
 
+TOO_MANY_CONNECTIONS = 1040
+
+
+def connect(engine, wait: float = 15.0):
+    """A connection, waiting up to `wait` seconds while the server refuses new ones: on a
+    shared server other clients' pools can hold every connection for a while."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return engine.connect()
+        except OperationalError as exc:
+            if exc.orig.args[0] != TOO_MANY_CONNECTIONS or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 @contextmanager
 def throwaway_database(server_url: str, prefix: str, *, keep: bool = False):
     """A new `<prefix>_<random>` database on the server (utf8mb4), dropped on exit unless
@@ -61,7 +78,7 @@ def throwaway_database(server_url: str, prefix: str, *, keep: bool = False):
     server = _pymysql(server_url).set(database=None)
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, poolclass=NullPool)
-    with admin.connect() as conn:
+    with connect(admin) as conn:
         conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
     try:
         yield server.set(database=name, query={"charset": "utf8mb4"}).render_as_string(hide_password=False)
@@ -69,7 +86,7 @@ def throwaway_database(server_url: str, prefix: str, *, keep: bool = False):
         if keep:
             print(f"kept database {name}")
         else:
-            with admin.connect() as conn:
+            with connect(admin) as conn:
                 conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
         admin.dispose()
 
@@ -78,7 +95,7 @@ def server_query(server_url: str, sql: str):
     """All rows of one statement on the server, on a connection of its own."""
     engine = create_engine(_pymysql(server_url).set(database=None), poolclass=NullPool)
     try:
-        with engine.connect() as conn:
+        with connect(engine) as conn:
             return conn.execute(text(sql)).all()
     finally:
         engine.dispose()
