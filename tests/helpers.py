@@ -1,7 +1,6 @@
 """Test helpers: auth headers, query counting, JSON walking, throwaway databases.
 
-Nothing here imports the app at module level: the benchmark scripts import this
-module before they have set the environment the app's configuration reads.
+Nothing here imports the app at module level (`empty_database` imports it when called).
 """
 import uuid
 from contextlib import contextmanager
@@ -12,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 def throwaway_database(server_url: str, prefix: str) -> tuple[str, callable]:
     """Create `<prefix>_<random>` on a MariaDB/MySQL server (the test suite's database,
-    a benchmark's); return its URL (PyMySQL, utf8mb4) and a function that drops it."""
+    the migrations test's); return its URL (PyMySQL, utf8mb4) and a function that drops it."""
     url = make_url(server_url)
     if url.drivername == "mysql":
         url = url.set(drivername="mysql+pymysql")

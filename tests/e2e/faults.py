@@ -2,7 +2,7 @@
 
 Usage (from the repository root, after `make setup`):
 
-    .venv/bin/python scripts/faults.py [--students 12] [--outage 4] [--keep-logs]
+    .venv/bin/python tests/e2e/faults.py [--students 12] [--outage 4] [--keep-logs]
 
 Everything runs on loopback with throwaway servers of its own, never the machine's
 shared ones: a MariaDB server on 127.0.0.1:3407 (fresh datadir in a temp folder),
@@ -40,7 +40,7 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 HOST = "127.0.0.1"
 HTTP_PORT, DB_PORT, REDIS_PORT = 5650, 3407, 6407

@@ -2,15 +2,15 @@
 
 Runs N requests through each app's WSGI callable (no HTTP server, no load generator),
 with gevent's monkey-patching as under gunicorn, against a throwaway database seeded
-like scripts/bench_autosave.py, and prints the process CPU per request. CPU per request
+like benchmarks/autosave.py, and prints the process CPU per request. CPU per request
 is far less sensitive to other work on the machine than throughput, so this is the
-quick loop for trying a change; the HTTP benchmark (bench_autosave.py) gives the
+quick loop for trying a change; the HTTP benchmark (benchmarks/autosave.py) gives the
 figures to quote.
 
 Usage (from the repository root):
-    .venv/bin/python scripts/profile_hot_paths.py                 # 3000 saves, 300 starts
-    .venv/bin/python scripts/profile_hot_paths.py --profile save  # + the top functions by CPU
-    .venv/bin/python scripts/profile_hot_paths.py --profile start --saves 1000
+    .venv/bin/python -m benchmarks.hot_paths                 # 3000 saves, 300 starts
+    .venv/bin/python -m benchmarks.hot_paths --profile save  # + the top functions by CPU
+    .venv/bin/python -m benchmarks.hot_paths --profile start --saves 1000
 
 Options: --saves N, --starts N, --mysql URL (default root@127.0.0.1:3306, allowed to
 create and drop a database), --profile save|start (cProfile on CPU time; its overhead
@@ -26,13 +26,11 @@ import io  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import pstats  # noqa: E402
-import secrets  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks import harness  # noqa: E402
+from benchmarks.autosave import seed  # noqa: E402
 
 
 def environ(method: str, path: str, token: str, body: dict | None) -> dict:
@@ -63,18 +61,7 @@ SERVER_COMMANDS = ("Com_select", "Com_insert", "Com_update", "Com_commit", "Com_
 def server_commands(mysql_url: str) -> dict:
     """MariaDB's own counters: what reached the server, pings and pool ROLLBACKs included
     (server-wide, so read them on a quiet server; this query itself adds one Questions)."""
-    import pymysql
-    from sqlalchemy.engine import make_url
-
-    url = make_url(mysql_url)
-    conn = pymysql.connect(host=url.host or "127.0.0.1", port=url.port or 3306, user=url.username or "root",
-                           password=url.password or "")
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute("SHOW GLOBAL STATUS")
-            status = dict(cursor.fetchall())
-    finally:
-        conn.close()
+    status = dict(harness.server_query(mysql_url, "SHOW GLOBAL STATUS"))
     return {name.removeprefix("Com_"): int(status[name]) for name in SERVER_COMMANDS}
 
 
@@ -102,57 +89,50 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--saves", type=int, default=3000)
     parser.add_argument("--starts", type=int, default=300)
-    parser.add_argument("--mysql", default="mysql+pymysql://root@127.0.0.1:3306")
+    harness.add_mysql_option(parser)
     parser.add_argument("--profile", choices=("save", "start"))
     args = parser.parse_args()
-    database = f"qms_prof_{secrets.token_hex(4)}"
-    os.environ.update({
-        "DATABASE_URL": f"{args.mysql}/{database}?charset=utf8mb4", "APP_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(32), "JWT_SECRET_KEY": secrets.token_hex(32),
-        "CORS_ORIGINS": "http://127.0.0.1", "LOG_LEVEL": "WARNING", "JWT_ACCESS_MINUTES": "240",
-    })
-    os.environ.pop("REDIS_URL", None)
-    sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
-    import bench_autosave
-
-    seed_args = SimpleNamespace(mysql=args.mysql, students=max(400, args.starts * 2 + 10), burst=args.starts * 2)
-    bench_autosave.create_database(seed_args, database)
-    try:
+    with harness.throwaway_database(args.mysql, "qms_prof") as url:
+        harness.production_env(url)
         from app import create_app
+        from benchmarks import floor
 
         app = create_app("production")
-        data = bench_autosave.seed(app, seed_args, bursts=2)
-        import bench_floor
+        data = seed(app, students=max(400, args.starts * 2 + 10), burst=args.starts * 2, bursts=2)
+        measure_saves(args, app, floor.app, data)
+        measure_starts(args, app, floor.app, data)
 
-        targets, questions = data["targets"], data["questions"]
 
-        def saver(wsgi):
-            def save(i):
-                target = targets[i % len(targets)]
-                call(wsgi, environ("POST", f"/api/attempts/{target['attempt_id']}/answer", target["token"],
-                                   {"question_id": questions[i % len(questions)], "answer_option": i % 4}), "200")
-            return save
+def measure_saves(args, app, floor_app, data: dict) -> None:
+    targets, questions = data["targets"], data["questions"]
 
-        for name, wsgi in (("floor", bench_floor.app), ("app", app), ("floor", bench_floor.app), ("app", app)):
-            for i in range(300):
-                saver(wsgi)(i)
-            before = server_commands(args.mysql)
-            cpu = cpu_per_request(saver(wsgi), args.saves)
-            sent = {k: round((v - before[k]) / args.saves, 2) for k, v in server_commands(args.mysql).items()}
-            print(f"{name:<5} save : {cpu:.3f} ms CPU per request; server commands per save {sent}", flush=True)
-        if args.profile == "save":
-            cpu_per_request(saver(app), args.saves, profile=True)
+    def saver(wsgi):
+        def save(i):
+            target = targets[i % len(targets)]
+            call(wsgi, environ("POST", f"/api/attempts/{target['attempt_id']}/answer", target["token"],
+                               {"question_id": questions[i % len(questions)], "answer_option": i % 4}), "200")
+        return save
 
-        starters = data["burst_targets"]
-        for offset, (name, wsgi) in enumerate((("floor", bench_floor.app), ("app", app))):
-            quiz = data["burst_quizzes"][offset]
+    for name, wsgi in (("floor", floor_app), ("app", app), ("floor", floor_app), ("app", app)):
+        for i in range(300):
+            saver(wsgi)(i)
+        before = server_commands(args.mysql)
+        cpu = cpu_per_request(saver(wsgi), args.saves)
+        sent = {k: round((v - before[k]) / args.saves, 2) for k, v in server_commands(args.mysql).items()}
+        print(f"{name:<5} save : {cpu:.3f} ms CPU per request; server commands per save {sent}", flush=True)
+    if args.profile == "save":
+        cpu_per_request(saver(app), args.saves, profile=True)
 
-            def start(i, wsgi=wsgi, quiz=quiz):
-                call(wsgi, environ("POST", f"/api/quizzes/{quiz}/start", starters[i]["token"], None), "201")
-            cpu = cpu_per_request(start, args.starts, profile=args.profile == "start" and name == "app")
-            print(f"{name:<5} start: {cpu:.3f} ms CPU per request (new attempts, 30 questions)", flush=True)
-    finally:
-        bench_autosave.drop_database(seed_args, database)
+
+def measure_starts(args, app, floor_app, data: dict) -> None:
+    starters = data["burst_targets"]
+    for offset, (name, wsgi) in enumerate((("floor", floor_app), ("app", app))):
+        quiz = data["burst_quizzes"][offset]
+
+        def start(i, wsgi=wsgi, quiz=quiz):
+            call(wsgi, environ("POST", f"/api/quizzes/{quiz}/start", starters[i]["token"], None), "201")
+        cpu = cpu_per_request(start, args.starts, profile=args.profile == "start" and name == "app")
+        print(f"{name:<5} start: {cpu:.3f} ms CPU per request (new attempts, 30 questions)", flush=True)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,12 @@
 #   Socket.IO message queue, two nodes of two gunicorn instances (one gevent worker
 #   each: one for /api/, one for /socket.io/) and a real nginx (the shipped
 #   nginx/quiz.conf + nginx/app.conf, ip_hash upstreams) in front; then
-#   scripts/e2e_quiz.py plays a whole quiz through nginx, with a Socket.IO monitor, and
+#   tests/e2e/e2e_quiz.py plays a whole quiz through nginx, with a Socket.IO monitor, and
 #   kills one node with SIGKILL mid-run (see its docstring). Before that, the
 #   scheduler's commands run once against the same database (scripts/scheduler.sh).
 # Everything started here is stopped by PID on exit, and the database is dropped.
 #
-# Usage: scripts/e2e.sh
+# Usage: tests/e2e/e2e.sh
 # Environment (all optional):
 #   E2E_MYSQL_URL   server to create the database on   (mysql://root@127.0.0.1:3306/)
 #   E2E_REDIS_URL   Redis for rate limits and Socket.IO (redis://127.0.0.1:6379/5)
@@ -19,7 +19,7 @@
 # Needs: .venv (make setup), nginx (apt-get install nginx-light), mysql client,
 # a MariaDB/MySQL server and a Redis server on loopback.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT="$(pwd)"
 PY="$ROOT/.venv/bin/python"
 FLASK="$ROOT/.venv/bin/flask"
@@ -208,5 +208,5 @@ timeout 300 scripts/scheduler.sh --once >"$WORK/logs/scheduler.log" 2>&1 \
 grep '"logger": "scheduler"' "$WORK/logs/scheduler.log" | sed 's/^/    /'
 
 log "playing the quiz through nginx"
-timeout 200 "$PY" scripts/e2e_quiz.py --base "http://127.0.0.1:$NGINX_PORT" \
+timeout 200 "$PY" tests/e2e/e2e_quiz.py --base "http://127.0.0.1:$NGINX_PORT" \
   --access-log "$WORK/logs/access.log" --db-url "$DB_URL" "${INSTANCE_ARGS[@]}" --deadline 180

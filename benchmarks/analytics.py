@@ -14,13 +14,12 @@ warm-up) and the number of SQL statements. Target: report and results export eac
 under 1 s. The database is dropped at the end unless --keep is given.
 
 Usage (from the repository root, MariaDB on 127.0.0.1:3306):
-    .venv/bin/python scripts/bench_analytics.py
-    .venv/bin/python scripts/bench_analytics.py --server mysql://root@127.0.0.1:3306/ \
+    .venv/bin/python -m benchmarks.analytics
+    .venv/bin/python -m benchmarks.analytics --mysql mysql://root@127.0.0.1:3306/ \
         --attempts 500 --questions 20 --repeat 5
 Set MYSQL_DRIVER=mysqldb to use mysqlclient instead of PyMySQL.
 """
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -29,18 +28,16 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
 
-from sqlalchemy import event, insert  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from app import create_app  # noqa: E402
-from tests.helpers import throwaway_database  # noqa: E402
+from app import create_app
+from benchmarks import harness
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--server", default=os.environ.get("BENCH_MYSQL_URL", "mysql://root@127.0.0.1:3306/"))
+    harness.add_mysql_option(parser)
     parser.add_argument("--attempts", type=int, default=500)
     parser.add_argument("--questions", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=5)
@@ -140,21 +137,14 @@ def populate(n_attempts: int, n_questions: int) -> dict:
 
 
 def measure(client, engine, path: str, headers: dict, repeat: int) -> dict:
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
     response = client.get(path, headers=headers)  # warm-up
     assert response.status_code == 200, (path, response.status_code, response.data[:300])
     timings, size = [], len(response.data)
     for _ in range(repeat):
-        statements.clear()
-        event.listen(engine, "before_cursor_execute", count)
-        start = time.perf_counter()
-        response = client.get(path, headers=headers)
-        timings.append(time.perf_counter() - start)
-        event.remove(engine, "before_cursor_execute", count)
+        with harness.counting_statements(engine) as statements:
+            start = time.perf_counter()
+            response = client.get(path, headers=headers)
+            timings.append(time.perf_counter() - start)
         assert response.status_code == 200
     return {"median": statistics.median(timings), "min": min(timings), "max": max(timings),
             "queries": len(statements), "bytes": size}
@@ -162,45 +152,48 @@ def measure(client, engine, path: str, headers: dict, repeat: int) -> dict:
 
 def main() -> int:
     args = parse_args()
-    url, drop = throwaway_database(args.server, "qms_bench_analytics")
-    try:
+    with harness.throwaway_database(args.mysql, "qms_bench_analytics", keep=args.keep) as url:
         # The testing configuration only relaxes secrets and mail; queries and pooling are production's.
         app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
-        from app.auth.tokens import issue_token_pair
-        from app.common.db import commit
         from app.extensions import db
-        from app.users.models import User
+
         with app.app_context():
             db.create_all()
             started = time.perf_counter()
             data = populate(args.attempts, args.questions)
             print(f"database {make_url(url).database}: {args.attempts} attempts × {args.questions} questions "
                   f"({data['answers']} answers) generated in {time.perf_counter() - started:.1f} s")
-            token = issue_token_pair(db.session.get(User, data["teacher_id"]))["access_token"]
-            commit()
-            db.session.remove()
-            headers = {"Authorization": f"Bearer {token}"}
-            client, quiz = app.test_client(), data["quiz_id"]
-            paths = [("quiz analytics (JSON)", f"/api/analytics/quiz/{quiz}", True),
-                     ("results export (CSV)", f"/api/exports/quiz/{quiz}/results?format=csv", True),
-                     ("results export (XLSX)", f"/api/exports/quiz/{quiz}/results?format=xlsx", True),
-                     ("analytics report (PDF)", f"/api/exports/analytics/{quiz}?format=pdf", False)]
-            print(f"{'request':26} {'median':>8} {'min':>8} {'max':>8} {'queries':>8} {'bytes':>9}  target <1 s")
-            failed = False
-            for label, path, targeted in paths:
-                r = measure(client, db.engine, path, headers, args.repeat)
-                verdict = ("ok" if r["median"] < 1 else "MISSED") if targeted else "-"
-                failed |= targeted and r["median"] >= 1
-                print(f"{label:26} {r['median']:8.3f} {r['min']:8.3f} {r['max']:8.3f} {r['queries']:8d} "
-                      f"{r['bytes']:9d}  {verdict}")
+            failed = report(app, data, args.repeat)
             db.session.remove()
             db.engine.dispose()
         return 1 if failed else 0
-    finally:
-        if args.keep:
-            print(f"kept database {make_url(url).database}")
-        else:
-            drop()
+
+
+def report(app, data: dict, repeat: int) -> bool:
+    """Each request's timings and statements; whether one missed its target."""
+    from app.auth.tokens import issue_token_pair
+    from app.common.db import commit
+    from app.extensions import db
+    from app.users.models import User
+
+    token = issue_token_pair(db.session.get(User, data["teacher_id"]))["access_token"]
+    commit()
+    db.session.remove()
+    headers = {"Authorization": f"Bearer {token}"}
+    client, quiz = app.test_client(), data["quiz_id"]
+    paths = [("quiz analytics (JSON)", f"/api/analytics/quiz/{quiz}", True),
+             ("results export (CSV)", f"/api/exports/quiz/{quiz}/results?format=csv", True),
+             ("results export (XLSX)", f"/api/exports/quiz/{quiz}/results?format=xlsx", True),
+             ("analytics report (PDF)", f"/api/exports/analytics/{quiz}?format=pdf", False)]
+    print(f"{'request':26} {'median':>8} {'min':>8} {'max':>8} {'queries':>8} {'bytes':>9}  target <1 s")
+    failed = False
+    for label, path, targeted in paths:
+        r = measure(client, db.engine, path, headers, repeat)
+        verdict = ("ok" if r["median"] < 1 else "MISSED") if targeted else "-"
+        failed |= targeted and r["median"] >= 1
+        print(f"{label:26} {r['median']:8.3f} {r['min']:8.3f} {r['max']:8.3f} {r['queries']:8d} "
+              f"{r['bytes']:9d}  {verdict}")
+    return failed
 
 
 if __name__ == "__main__":

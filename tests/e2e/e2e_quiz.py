@@ -1,6 +1,6 @@
 """Play a whole quiz through nginx against two app nodes, and kill one mid-run.
 
-Driven by scripts/e2e.sh, which starts MariaDB data, two nodes and nginx. A node is an
+Driven by tests/e2e/e2e.sh, which starts MariaDB data, two nodes and nginx. A node is an
 API instance (nginx's `quiz_app`, /api/) and a realtime instance (`quiz_realtime`,
 /socket.io/) in one process group, as one host of the shipped layout runs them; with as
 many servers in both upstreams, ip_hash sends a client to the same node's instance of
@@ -27,8 +27,8 @@ served OpenAPI document, or the quiz-monitor namespace does not exist):
 
 Exit status: 1 if any step FAILED, 0 otherwise (UNAVAILABLE steps are listed).
 
-Usage (normally via scripts/e2e.sh):
-    python scripts/e2e_quiz.py --base http://127.0.0.1:8480 --access-log LOG \
+Usage (normally via tests/e2e/e2e.sh):
+    python tests/e2e/e2e_quiz.py --base http://127.0.0.1:8480 --access-log LOG \
         --db-url mysql://root@127.0.0.1:3306/DB --instance 127.0.0.1:5500=PGID \
         --instance 127.0.0.1:5502=PGID [--deadline 150]
 (each --instance: a node's API address, as nginx logs it, and the node's process group)
@@ -53,7 +53,7 @@ STUDENTS = (("STU2024001", "demo-student-pass"), ("STU2024002", "demo-student-pa
 QUIZ_CODE = "ALG10A"
 TIMEOUT = 5
 NAMESPACE = "/quiz-monitor"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Unavailable(Exception):

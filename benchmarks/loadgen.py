@@ -1,4 +1,7 @@
-"""Load generator for scripts/bench_autosave.py (gevent, one keep-alive connection per client).
+"""Load generator for benchmarks/autosave.py (gevent, one keep-alive connection per client).
+
+Runs in a process of its own (gevent-patched), so that its clients do not share an
+event loop with the benchmark that starts the servers.
 
 Modes (each prints one JSON line of results):
   paced     N students, each saving about once per `interval` seconds (open loop per
@@ -11,7 +14,7 @@ Modes (each prints one JSON line of results):
   burst     every student POSTs /api/quizzes/<quiz>/start at the same instant
             (connections are opened first): p50/p99/max latency and the total time.
 
-    python scripts/bench_load.py paced --port 5101 --targets targets.json --duration 15
+    .venv/bin/python -m benchmarks.loadgen paced --port 5101 --targets targets.json --duration 15
 """
 from gevent import monkey
 
@@ -26,12 +29,7 @@ import time  # noqa: E402
 import gevent  # noqa: E402
 from gevent.event import Event  # noqa: E402
 
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+from benchmarks.harness import percentile  # noqa: E402
 
 
 class Client:
@@ -65,7 +63,7 @@ def summary(latencies: list[float], statuses: list[int], elapsed: float) -> dict
     return {"codes": codes,
         "requests": len(statuses), "errors": errors, "elapsed_s": round(elapsed, 3),
         "rate": round(len(statuses) / elapsed, 1) if elapsed else 0.0,
-        "p50_ms": round(percentile(latencies, 50) * 1000, 2), "p99_ms": round(percentile(latencies, 99) * 1000, 2),
+        "p50_ms": round(percentile(latencies, .5) * 1000, 2), "p99_ms": round(percentile(latencies, .99) * 1000, 2),
         "max_ms": round(max(latencies, default=0) * 1000, 2),
     }
 
@@ -92,7 +90,7 @@ def paced(args, data) -> dict:
     started = time.perf_counter()
     gevent.joinall([gevent.spawn(student, t) for t in targets])
     result = summary(latencies, statuses, time.perf_counter() - started)
-    result["p99_due_ms"] = round(percentile(due, 99) * 1000, 2)
+    result["p99_due_ms"] = round(percentile(due, .99) * 1000, 2)
     result["offered_rate"] = round(len(targets) / args.interval, 1)
     return result
 
@@ -142,7 +140,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("mode", choices=("paced", "closed", "burst"))
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--targets", required=True, help="JSON file written by bench_autosave.py")
+    parser.add_argument("--targets", required=True, help="JSON file written by benchmarks/autosave.py")
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--students", type=int, default=500)
     parser.add_argument("--interval", type=float, default=1.0)

@@ -5,9 +5,10 @@ answer row, commit. `POST /api/quizzes/<id>/start`: decode the JWT, look for the
 attempt in progress, read the quiz's questions, insert the attempt, commit, return
 the questions. No validation beyond ownership, no framework extensions, no events.
 
-Served by gunicorn exactly like the real app (see scripts/bench_autosave.py):
+Served by gunicorn exactly like the real app (`benchmarks.harness.serve`; see
+benchmarks/autosave.py), and called in-process by benchmarks/hot_paths.py:
     DATABASE_URL=mysql+pymysql://root@127.0.0.1:3306/qms_bench JWT_SECRET_KEY=... \
-    gunicorn -k gevent -w 4 -b 127.0.0.1:5102 scripts.bench_floor:app
+    gunicorn -k gevent -w 4 -b 127.0.0.1:5102 benchmarks.floor:app
 """
 import json
 import os

@@ -17,7 +17,7 @@ gevent worker, this script measures:
    loop went without running a 5 ms ticker (its longest "freeze").
 
 Usage:
-    .venv/bin/python scripts/bench_drivers.py [--url mysql://root@127.0.0.1:3306/]
+    .venv/bin/python -m benchmarks.drivers [--mysql mysql://root@127.0.0.1:3306/]
         [--greenlets 20] [--seconds 2] [--json]
 
 Needs a reachable MySQL/MariaDB server (no database is created or written). mysqlclient
@@ -37,6 +37,8 @@ from importlib.metadata import version  # noqa: E402
 from urllib.parse import unquote, urlparse  # noqa: E402
 
 import gevent  # noqa: E402
+
+from benchmarks.harness import add_mysql_option, percentile  # noqa: E402
 
 
 def connection_args(url: str) -> dict:
@@ -75,11 +77,6 @@ def query(conn, sql: str) -> float:
     cur.fetchall()
     cur.close()
     return time.perf_counter() - start
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 ROWS_SQL = "SELECT * FROM information_schema.COLLATIONS LIMIT 100"
@@ -145,12 +142,12 @@ def stall(connect, args) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="mysql://root@127.0.0.1:3306/")
+    add_mysql_option(parser)
     parser.add_argument("--greenlets", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     opts = parser.parse_args()
-    args = connection_args(opts.url)
+    args = connection_args(opts.mysql)
     found = drivers()
     if not found:
         print("no MySQL driver installed (pip install PyMySQL mysqlclient)", file=sys.stderr)

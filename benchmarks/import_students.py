@@ -17,31 +17,26 @@ The database is dropped at the end unless --keep is given. Target: the import of
 5,000 students in under 10 s on a 2-core machine.
 
 Usage (from the repository root):
-    .venv/bin/python scripts/bench_import_students.py
-    .venv/bin/python scripts/bench_import_students.py --rows 5000 --runs 3 \
-        --server-url mysql://root@127.0.0.1:3306/
-    .venv/bin/python scripts/bench_import_students.py --mute-listeners   # the import alone
-    .venv/bin/python scripts/bench_import_students.py --dry-run          # validation only
+    .venv/bin/python -m benchmarks.import_students
+    .venv/bin/python -m benchmarks.import_students --rows 5000 --runs 3 \
+        --mysql mysql://root@127.0.0.1:3306/
+    .venv/bin/python -m benchmarks.import_students --mute-listeners   # the import alone
+    .venv/bin/python -m benchmarks.import_students --dry-run          # validation only
 
 Each run uses a new database, so every run imports into an empty school.
-Environment: SERVER_URL may replace --server-url. Nothing listens on a port.
+Environment: BENCH_MYSQL_URL may replace --mysql. Nothing listens on a port.
 """
 import argparse
 import contextlib
 import io
-import os
 import platform
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sqlalchemy import event
 
-from sqlalchemy import create_engine, event, text  # noqa: E402
-
-from tests.helpers import throwaway_database  # noqa: E402
+from benchmarks import harness
 
 FIRST = ["Alice", "Bilal", "Chloé", "Daniel", "Elif", "Fatima", "George", "Hana", "Ivan", "Jun", "Kofi", "Léa"]
 LAST = ["Johnson", "Rahman", "Dubois", "Okafor", "Yilmaz", "Sato", "Petrov", "Núñez", "Haddad", "Kim"]
@@ -59,21 +54,6 @@ def generate_csv(rows: int, seed: int = 7) -> bytes:
                   f"2026-2027,{2008 + n % 6}-{1 + n % 12:02d}-{1 + n % 28:02d},"
                   f"parent{n:05d}@mail.test,+4470000{n:05d}\n")
     return out.getvalue().encode("utf-8")
-
-
-@contextlib.contextmanager
-def fresh_database(server_url: str, keep: bool):
-    """A throwaway database on the server, and the server's version."""
-    url, drop = throwaway_database(server_url, "qms_bench_import")
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        version = conn.execute(text("SELECT VERSION()")).scalar()
-    engine.dispose()
-    try:
-        yield url, version
-    finally:
-        if not keep:
-            drop()
 
 
 class StatementLog:
@@ -130,7 +110,8 @@ def run_once(server_url: str, content: bytes, *, keep: bool, mute: bool, dry_run
     from app.extensions import db
     from app.users.models import User
 
-    with fresh_database(server_url, keep) as (url, version):
+    version = harness.server_query(server_url, "SELECT VERSION()")[0][0]
+    with harness.throwaway_database(server_url, "qms_bench_import", keep=keep) as url:
         app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url, "LOG_LEVEL": "WARNING"})
         with app.app_context():
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -170,7 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--server-url", default=os.environ.get("SERVER_URL", "mysql://root@127.0.0.1:3306/"))
+    harness.add_mysql_option(parser)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database(s)")
     parser.add_argument("--mute-listeners", action="store_true",
                         help="do not run the listeners of student_added_to_class (measures the import alone)")
@@ -178,7 +159,7 @@ def main() -> None:
     args = parser.parse_args()
 
     content = generate_csv(args.rows)
-    results = [run_once(args.server_url, content, keep=args.keep, mute=args.mute_listeners, dry_run=args.dry_run)
+    results = [run_once(args.mysql, content, keep=args.keep, mute=args.mute_listeners, dry_run=args.dry_run)
                for _ in range(args.runs)]
     import pandas
     import sqlalchemy
