@@ -47,6 +47,7 @@ class QuizCommonSchema(BaseSchema):
 class QuizSchema(QuizCommonSchema):
     """A teacher's or admin's view of a quiz in a list."""
 
+    access_code_required = fields.Boolean()
     created_by = fields.String()
     created_at = DateTimeZ()
     updated_at = DateTimeZ()
@@ -80,12 +81,28 @@ class QuizDetailSchema(QuizSchema):
     has_attempts = fields.Boolean()
 
 
-class StudentQuizSchema(QuizCommonSchema):
-    """A student's view: the quiz, its window and their own attempts; no questions."""
+class EffectiveValuesSchema(BaseSchema):
+    """The student's own terms at the quiz: their overrides and accommodation applied."""
+
+    effective_start_date = DateTimeZ(required=True, allow_none=True)
+    effective_end_date = DateTimeZ(required=True, allow_none=True)
+    effective_time_limit_minutes = fields.Integer(
+        required=True, metadata={"description": "Time limit with the student's overrides and extra time"})
+    effective_max_attempts = fields.Integer(required=True)
+    effective_access_code_required = fields.Boolean(
+        required=True, metadata={"description": "Starting needs the quiz's access code"})
+    attempts_remaining = fields.Integer(required=True, metadata={"description": "Reset grants included"})
+
+
+class StudentQuizSchema(QuizCommonSchema, EffectiveValuesSchema):
+    """A student's view: the quiz, its window and their own attempts; no questions.
+
+    `start_date`, `end_date`, `time_limit_minutes` and `max_attempts` are the quiz's;
+    the `effective_*` fields are what applies to this student, and `is_open` follows them.
+    """
 
     is_open = fields.Boolean()
     attempts_used = fields.Integer()
-    attempts_remaining = fields.Integer()
     best_score = Decimal2(allow_none=True)
     best_percentage = Decimal2(allow_none=True)
     in_progress_attempt_id = fields.String(allow_none=True)
@@ -113,6 +130,7 @@ class QuizWriteSchema(BaseSchema):
     randomize_questions = fields.Boolean()
     randomize_options = fields.Boolean()
     allow_review = fields.Boolean()
+    access_code_required = fields.Boolean()
     class_ids = fields.List(UUIDString(), validate=validate.Length(max=MAX_CLASSES))
     question_ids = fields.List(UUIDString(), validate=validate.Length(max=MAX_QUESTIONS))
     questions = fields.List(fields.Nested(QuizQuestionInputSchema), validate=validate.Length(max=MAX_QUESTIONS))
