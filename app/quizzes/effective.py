@@ -20,10 +20,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.quizzes.models import Quiz, QuizOverride, window_open
+from app.quizzes.models import OVERRIDABLE, Quiz, QuizOverride, window_open
 from app.users.models import Student, StudentAccommodation
-
-OVERRIDABLE = ("start_date", "end_date", "time_limit_minutes", "max_attempts", "access_code_required")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from app.errors import InvalidState
 from app.extensions import db
 
 QUIZ_STATUSES = ("draft", "published", "archived")
+# The quiz settings a student or class override may replace.
+OVERRIDABLE = ("start_date", "end_date", "time_limit_minutes", "max_attempts", "access_code_required")
 
 
 def window_open(status: str, start: datetime | None, end: datetime | None, now: datetime) -> bool:

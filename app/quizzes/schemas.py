@@ -8,7 +8,7 @@ through starting an attempt.
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, require_non_blank
-from app.quizzes.models import QUIZ_STATUSES
+from app.quizzes.models import OVERRIDABLE, QUIZ_STATUSES
 
 MAX_QUESTIONS = 500
 MAX_CLASSES = 100
@@ -190,3 +190,59 @@ class QuizListQuerySchema(BaseSchema):
 class PublishResultSchema(BaseSchema):
     message = fields.String(required=True)
     access_code = fields.String(required=True)
+
+
+class OverrideSettingsSchema(BaseSchema):
+    """The settings an override may set; null (or absent) inherits the class's or the quiz's."""
+
+    start_date = DateTimeZ(allow_none=True)
+    end_date = DateTimeZ(allow_none=True)
+    time_limit_minutes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=1440),
+                                        metadata={"description": "Before the student's extra time"})
+    max_attempts = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=100))
+    access_code_required = fields.Boolean(allow_none=True)
+
+    @validates_schema
+    def window_order(self, data, **kwargs):
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end <= start:
+            raise ValidationError({"end_date": ["Must be after start_date."]})
+
+
+class OverrideCreateSchema(OverrideSettingsSchema):
+    student_id = UUIDString(metadata={"description": "Exactly one of student_id and class_id"})
+    class_id = UUIDString(metadata={"description": "Exactly one of student_id and class_id"})
+
+    @validates_schema
+    def one_target_and_a_setting(self, data, **kwargs):
+        errors = {}
+        if bool(data.get("student_id")) == bool(data.get("class_id")):
+            errors["_schema"] = ["Send exactly one of student_id and class_id."]
+        if all(data.get(field) is None for field in OVERRIDABLE):
+            errors.setdefault("_schema", []).append("Set at least one setting to override.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class OverrideUpdateSchema(OverrideSettingsSchema):
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Send at least one setting to change.", "_schema")
+
+
+class OverrideSchema(BaseSchema):
+    id = fields.String(required=True)
+    quiz_id = fields.String(required=True)
+    student_id = fields.String(required=True, allow_none=True)
+    class_id = fields.String(required=True, allow_none=True)
+    student_name = fields.Function(lambda o: o.student.user.name if o.student else None, allow_none=True)
+    class_name = fields.Function(lambda o: o.school_class.name if o.school_class else None, allow_none=True)
+    start_date = DateTimeZ(required=True, allow_none=True)
+    end_date = DateTimeZ(required=True, allow_none=True)
+    time_limit_minutes = fields.Integer(required=True, allow_none=True)
+    max_attempts = fields.Integer(required=True, allow_none=True)
+    access_code_required = fields.Boolean(required=True, allow_none=True)
+    created_by = fields.String(allow_none=True)
+    created_at = DateTimeZ()
+    updated_at = DateTimeZ()
