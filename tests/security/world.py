@@ -17,7 +17,7 @@ from app.common.db import commit
 from app.extensions import db
 from app.notifications.models import Notification
 from app.questions.models import Question
-from app.quizzes.models import Quiz, QuizClass, QuizQuestion
+from app.quizzes.models import Quiz, QuizClass, QuizOverride, QuizQuestion
 from app.users.models import Student, Teacher, User
 from tests.factories import _hash
 from tests.helpers import empty_database
@@ -160,14 +160,17 @@ def _side(world: World, side: str, admin: User) -> None:
     db.session.add(StudentAnswer(attempt_id=in_progress.id, question_id=questions[0].id, answer_option=1))
     db.session.add(Violation(attempt_id=in_progress.id, violation_type="tab_switch", client_event_id="v1"))
     in_progress.total_violations = 1
+    override = QuizOverride(quiz_id=quiz.id, student_id=student.id, time_limit_minutes=45)
+    db.session.add(override)
+    db.session.flush()
     for kind, obj in (("class", school_class), ("teacher", teacher), ("student", student), ("quiz", quiz),
                       ("quiz_open", open_quiz), ("quiz_draft", draft), ("attempt", submitted),
-                      ("attempt_open", in_progress), ("unclaimed", unclaimed)):
+                      ("attempt_open", in_progress), ("unclaimed", unclaimed), ("override", override)):
         world.put(kind, side, obj)
     world.users[f"teacher_{side}"] = teacher
     world.users[f"student_{side}"] = student
     world.ids[side] |= {obj.id for obj in (school_class, teacher, student, unclaimed, quiz, open_quiz, draft,
-                                           submitted, in_progress, *questions)}
+                                           submitted, in_progress, override, *questions)}
 
 
 def build_world() -> World:
