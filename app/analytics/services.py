@@ -13,8 +13,8 @@ import math
 from sqlalchemy import and_, func, not_, or_, select
 
 from app.analytics import aggregates
-from app.analytics.timing import time_usage
 from app.analytics.counting import count_if, counted, num, only_if, rate
+from app.analytics.timing import time_usage
 from app.attempts.models import QuizAttempt, StudentAnswer
 from app.extensions import db
 from app.questions.models import Question

@@ -135,8 +135,8 @@ class QuizOverride(db.Model):
     __table_args__ = (
         UniqueConstraint("quiz_id", "student_id", name="uq_quiz_overrides_quiz_student"),
         UniqueConstraint("quiz_id", "class_id", name="uq_quiz_overrides_quiz_class"),
-        CheckConstraint("(student_id IS NULL AND class_id IS NOT NULL) OR (student_id IS NOT NULL AND class_id IS NULL)",
-                        name="one_target"),
+        CheckConstraint("(student_id IS NULL AND class_id IS NOT NULL) OR "
+                        "(student_id IS NOT NULL AND class_id IS NULL)", name="one_target"),
         CheckConstraint("time_limit_minutes IS NULL OR time_limit_minutes > 0", name="time_limit_positive"),
         CheckConstraint("max_attempts IS NULL OR max_attempts > 0", name="max_attempts_positive"),
     )
