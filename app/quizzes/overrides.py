@@ -9,20 +9,28 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app.classes.models import SchoolClass
 from app.common.audit import record_audit
 from app.common.authz import get_visible_class, get_visible_student
 from app.common.clock import isoformat
-from app.common.pagination import paginate
+from app.common.pagination import paginate, search_filter
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.quizzes.models import OVERRIDABLE, Quiz, QuizOverride
+from app.users.models import Student, User
 
 ORDERINGS = {"created_at": QuizOverride.created_at, "updated_at": QuizOverride.updated_at}
 
 
 def list_overrides(quiz: Quiz, params: dict) -> dict:
+    """`search` matches the student's name or registration number, or the class's name."""
     stmt = (select(QuizOverride).where(QuizOverride.quiz_id == quiz.id)
             .options(joinedload(QuizOverride.school_class), joinedload(QuizOverride.student)))
+    if params.get("search"):
+        stmt = (stmt.outerjoin(Student, Student.id == QuizOverride.student_id)
+                .outerjoin(User, User.id == Student.id)
+                .outerjoin(SchoolClass, SchoolClass.id == QuizOverride.class_id)
+                .where(search_filter(params["search"], User.name, Student.registration_number, SchoolClass.name)))
     return paginate(stmt, params, orderings=ORDERINGS, default_ordering="created_at", tiebreak=QuizOverride.id)
 
 

@@ -16,7 +16,7 @@ from app.common.authz import (
     role_required,
 )
 from app.common.clock import utcnow
-from app.common.pagination import PageQuerySchema, page_schema
+from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import MessageSchema
 from app.quizzes import listing, overrides, services
 from app.quizzes.schemas import (
@@ -44,6 +44,10 @@ class QuizListQuery(PageQuerySchema, QuizListQuerySchema):
 
 QuizPage = page_schema(QuizSchema, "QuizPage")
 OverridePage = page_schema(OverrideSchema, "OverridePage")
+
+
+class OverrideListQuery(PageQuerySchema):
+    ordering = ordering_field(overrides.ORDERINGS)
 StudentQuizPage = page_schema(StudentQuizSchema, "StudentQuizPage")
 
 
@@ -138,11 +142,14 @@ def duplicate_quiz(quiz_id):
 
 @blp.route("/<string:quiz_id>/overrides")
 class QuizOverrides(MethodView):
-    @blp.arguments(PageQuerySchema, location="query")
+    @blp.arguments(OverrideListQuery, location="query")
     @blp.response(200, OverridePage)
     @role_required(*AUTHORS)
     def get(self, params, quiz_id):
-        """List the quiz's student and class overrides"""
+        """List the quiz's student and class overrides
+
+        `search` matches the student's name or registration number, or the class's name.
+        """
         return overrides.list_overrides(get_managed_quiz(quiz_id, current_actor()), params)
 
     @blp.arguments(OverrideCreateSchema)

@@ -142,3 +142,18 @@ def test_deleting_an_override_keeps_the_students_attempts(client, side):
     assert client.delete(url(side.quiz, override.id), headers=auth(side.teacher)).status_code == 200
     db.session.expire_all()
     assert db.session.get(type(attempt), attempt.id) is not None
+
+
+def test_override_list_searches_student_and_class_names(client, side):
+    other = make_student(side.cls, name="Zoe Quinn")
+    make_override(side.quiz, student=other, max_attempts=2)
+    make_override(side.quiz, school_class=side.cls, max_attempts=3)
+    headers = auth(side.teacher)
+
+    def names(search):
+        items = client.get(url(side.quiz), query_string={"search": search}, headers=headers).get_json()["items"]
+        return sorted(item["student_name"] or item["class_name"] for item in items)
+
+    assert names("zoe") == ["Zoe Quinn"]
+    assert names(side.cls.name) == [side.cls.name]
+    assert client.get(url(side.quiz), query_string={"ordering": "name"}, headers=headers).status_code == 422
