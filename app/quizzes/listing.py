@@ -2,7 +2,7 @@
 
 A page of quizzes costs: count, page, classes (2 selectin loads) and one aggregate
 for question counts and marks; a student's page swaps the classes for one query
-over their own attempts and three for their effective terms (class, overrides,
+over their own attempts and two for their effective terms (overrides,
 accommodation). Nothing here runs a query per quiz.
 """
 from dataclasses import dataclass

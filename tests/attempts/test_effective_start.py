@@ -162,3 +162,17 @@ def test_student_quiz_list_costs_the_same_queries_with_many_quizzes(client, scho
     with count_queries() as many:
         client.get("/api/quizzes", headers=headers)
     assert many.count == few.count
+
+
+def test_overrides_and_extra_time_add_no_statement_to_a_start(client, school, count_queries):
+    plain, special = quiz_for(school), quiz_for(school)
+    headers = auth(school.student)
+    with count_queries() as without:
+        assert client.post(f"/api/quizzes/{plain.id}/start", headers=headers).status_code == 201
+    make_override(special, school_class=school.cls, time_limit_minutes=40)
+    make_override(special, student=school.student, max_attempts=2)
+    make_accommodation(school.student, percent=10)
+    with count_queries() as with_both:
+        response = client.post(f"/api/quizzes/{special.id}/start", headers=headers)
+    assert response.get_json()["effective_time_limit_minutes"] == 44
+    assert with_both.count == without.count, with_both.statements
