@@ -5,12 +5,12 @@ from app.classes.models import SchoolClass, TeacherClass
 from app.common.audit import AuditLog
 from app.notifications.models import Notification, NotificationEvent
 from app.questions.models import Question
-from app.quizzes.models import Quiz, QuizClass, QuizQuestion
-from app.users.models import Student, Teacher, User
+from app.quizzes.models import Quiz, QuizClass, QuizOverride, QuizQuestion
+from app.users.models import Student, StudentAccommodation, Teacher, User
 
 __all__ = [
     "AttemptHistory", "AuditLog", "Notification", "NotificationEvent", "PasswordResetToken",
-    "Question", "Quiz", "QuizAttempt", "QuizClass", "QuizQuestion", "RefreshToken",
-    "SchoolClass", "Student", "StudentAnswer", "Teacher", "TeacherClass", "TokenBlocklist",
+    "Question", "Quiz", "QuizAttempt", "QuizClass", "QuizOverride", "QuizQuestion", "RefreshToken",
+    "SchoolClass", "Student", "StudentAccommodation", "StudentAnswer", "Teacher", "TeacherClass", "TokenBlocklist",
     "User", "Violation",
 ]

@@ -163,3 +163,24 @@ def make_answer(attempt, question: Question, *, option=None, text=None, marks_aw
     db.session.add(answer)
     commit()
     return answer
+
+
+def make_override(quiz: Quiz, *, student=None, school_class=None, **settings):
+    """A student override (`student=`) or a class override (`school_class=`) of `quiz`."""
+    from app.quizzes.models import QuizOverride
+
+    override = QuizOverride(quiz_id=quiz.id, student_id=student.id if student else None,
+                            class_id=school_class.id if school_class else None, **settings)
+    db.session.add(override)
+    commit()
+    return override
+
+
+def make_accommodation(student: User, *, percent=0, minutes=0, note=None):
+    from app.users.models import StudentAccommodation
+
+    accommodation = StudentAccommodation(student_id=student.id, extra_time_percent=percent,
+                                         extra_time_minutes=minutes, note=note)
+    db.session.add(accommodation)
+    commit()
+    return accommodation

@@ -123,6 +123,21 @@ class AnalyticsQuizSchema(Schema):
     end_date = DateTimeZ(allow_none=True)
 
 
+class TimeUsageSchema(Schema):
+    """Finished attempts' durations, each measured against its student's effective time limit."""
+
+    timed_attempts = fields.Integer(required=True)
+    average_minutes = Decimal2(required=True, allow_none=True)
+    average_time_used_percent = Decimal2(
+        required=True, allow_none=True,
+        metadata={"description": "Mean of each attempt's minutes ÷ its student's effective limit × 100"})
+    attempts_with_extra_time = fields.Integer(
+        required=True, metadata={"description": "Attempts whose student had more than the quiz's limit"})
+    attempts_over_time_limit = fields.Integer(
+        required=True, metadata={"description": "Attempts that ran past their student's effective limit"})
+    over_time_limit_rate = Decimal2(required=True, allow_none=True)
+
+
 class QuizAnalyticsSchema(SummaryFields):
     quiz = fields.Nested(AnalyticsQuizSchema)
     score_distribution = fields.List(fields.Nested(ScoreBucketSchema))
@@ -130,6 +145,7 @@ class QuizAnalyticsSchema(SummaryFields):
     performance_by_topic = fields.List(fields.Nested(TopicPerformanceSchema))
     student_performance = fields.List(fields.Nested(StudentPerformanceSchema))
     violation_summary = fields.Nested(ViolationSummarySchema)
+    time_usage = fields.Nested(TimeUsageSchema)
     recent_activity = fields.List(fields.Nested(AttemptActivitySchema))
     generated_at = DateTimeZ()
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, not_, or_, select
 
 from app.analytics import aggregates
 from app.analytics.counting import count_if, counted, num, only_if, rate
+from app.analytics.timing import time_usage
 from app.attempts.models import QuizAttempt, StudentAnswer
 from app.extensions import db
 from app.questions.models import Question
@@ -37,6 +38,7 @@ def quiz_analytics(quiz: Quiz, *, now) -> dict:
         "performance_by_topic": performance_by_topic(statistics),
         "student_performance": aggregates.student_performance(scope),
         "violation_summary": aggregates.violation_summary(scope),
+        "time_usage": time_usage(quiz),
         "recent_activity": aggregates.recent_activity(scope),
         "generated_at": now,
     }

@@ -28,11 +28,6 @@ def grace() -> timedelta:
     return timedelta(seconds=current_app.config["ATTEMPT_GRACE_SECONDS"])
 
 
-def deadline_for(quiz, started_at: datetime) -> datetime:
-    deadline = started_at + timedelta(minutes=quiz.time_limit_minutes)
-    return min(deadline, quiz.end_date) if quiz.end_date else deadline
-
-
 def is_past_grace(attempt: QuizAttempt, now: datetime) -> bool:
     return now > attempt.deadline_at + grace()
 

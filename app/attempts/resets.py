@@ -17,6 +17,7 @@ from app.common.audit import record_audit
 from app.common.authz import get_managed_quiz, get_visible_quiz, get_visible_student
 from app.errors import InvalidState, ValidationFailed
 from app.extensions import db
+from app.quizzes.effective import effective_settings, student_fields
 
 
 def reset_attempts(data: dict, *, actor, now) -> dict:
@@ -43,7 +44,7 @@ def reset_attempts(data: dict, *, actor, now) -> dict:
     events.publish(events.attempt_reset, quiz_id=quiz.id, student_id=student.id, actor_id=actor.id,
                    additional_attempts=data["additional_attempts"], reason=data["reason"])
     db.session.flush()
-    allowance = attempt_allowance(quiz, student.id)
+    allowance = attempt_allowance(quiz, student.id, max_attempts=effective_settings(quiz, student.id).max_attempts)
     return {
         "success": True,
         "message": f"Successfully granted {data['additional_attempts']} additional attempt(s) to {student.user.name}",
@@ -92,12 +93,15 @@ def attempt_history(params: dict, *, actor, now) -> dict:
 
 
 def available_attempts(quiz_id: str, *, actor) -> dict:
+    """The caller's attempts left at the quiz, by their effective `max_attempts`."""
     quiz = get_visible_quiz(quiz_id, actor)
-    allowance = attempt_allowance(quiz, actor.id)
+    settings = effective_settings(quiz, actor.id)
+    allowance = attempt_allowance(quiz, actor.id, max_attempts=settings.max_attempts)
     current = in_progress_attempt(quiz.id, actor.id)
     return {"quiz_id": quiz.id, "remaining_attempts": allowance.remaining, "max_attempts": allowance.allowed,
             "used_attempts": allowance.used, "additional_granted": allowance.additional_granted,
-            "in_progress_attempt_id": current.id if current else None}
+            "in_progress_attempt_id": current.id if current else None,
+            **student_fields(settings, allowance.remaining)}
 
 
 def categorized_attempts(quiz_id: str, *, actor, now) -> dict:

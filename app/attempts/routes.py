@@ -23,6 +23,7 @@ from app.attempts.schemas import (
     ResetInSchema,
     ResetResultSchema,
     SaveResultSchema,
+    StartInSchema,
     StartSchema,
     SubmitInSchema,
     SubmitResultSchema,
@@ -35,6 +36,7 @@ from app.common.clock import utcnow
 from app.common.pagination import page_schema
 from app.common.schemas import json_body_doc, load_json_body
 from app.extensions import not_rate_limited
+from app.quizzes.effective import student_fields
 
 blp = Blueprint("attempts", __name__, url_prefix="/api", description="Taking quizzes and attempts")
 
@@ -42,16 +44,25 @@ AttemptPage = page_schema(AttemptItemSchema, "AttemptPage")
 
 
 @blp.route("/quizzes/<string:quiz_id>/start", methods=["POST"])
+@blp.arguments(StartInSchema, required=False)
 @blp.response(201, StartSchema)
 @blp.alt_response(200, schema=StartSchema, description="The attempt already in progress")
 @role_required("student")
-def start_quiz(quiz_id):
+def start_quiz(body, quiz_id):
+    """Start the quiz, or resume the attempt in progress
+
+    The deadline, window and attempt count are the student's effective ones (their
+    overrides and extra time applied). A body is needed only when the quiz requires
+    its access code.
+    """
     now = utcnow()
     attempt, questions = services.start_attempt(
         quiz_id, actor=current_actor(), now=now, ip_address=request.remote_addr,
-        user_agent=request.user_agent.string,
+        user_agent=request.user_agent.string, access_code=body.get("access_code"),
     )
-    return reading.taking_view(attempt, now, questions), 200 if questions is None else 201
+    view = {**reading.taking_view(attempt, now, questions),
+            **student_fields(attempt.effective, attempt.attempts_remaining)}
+    return view, 200 if questions is None else 201
 
 
 @blp.route("/attempts")

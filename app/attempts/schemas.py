@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from app.attempts.models import ATTEMPT_STATUSES, SEVERITIES, VIOLATION_TYPES
 from app.common.pagination import PageQuerySchema
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2
+from app.quizzes.schemas import EffectiveValuesSchema
 
 
 class ClockSchema(Schema):
@@ -14,6 +15,11 @@ class ClockSchema(Schema):
 
 
 # --- inputs -----------------------------------------------------------------------
+
+class StartInSchema(BaseSchema):
+    access_code = fields.String(validate=validate.Length(max=20), metadata={
+        "description": "The quiz's access code, needed when `effective_access_code_required` is true"})
+
 
 class AnswerInSchema(BaseSchema):
     question_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
@@ -101,7 +107,7 @@ class SavedAnswerSchema(Schema):
     updated_at = DateTimeZ()
 
 
-class StartSchema(ClockSchema):
+class StartSchema(ClockSchema, EffectiveValuesSchema):
     attempt_id = fields.String(required=True)
     attempt_number = fields.Integer(required=True)
     status = fields.String(required=True)
@@ -240,7 +246,7 @@ class HistorySchema(Schema):
     total_archived = fields.Integer()
 
 
-class AvailableSchema(Schema):
+class AvailableSchema(EffectiveValuesSchema):
     quiz_id = fields.String()
     remaining_attempts = fields.Integer(required=True)
     max_attempts = fields.Integer(required=True)

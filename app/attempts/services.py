@@ -1,4 +1,5 @@
 """Taking a quiz: start, autosave, violations and submit."""
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -9,7 +10,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.attempts import answers as answer_store
 from app.attempts.lifecycle import (
     close_attempt,
-    deadline_for,
     expire_attempt,
     grace,
     is_past_grace,
@@ -21,8 +21,9 @@ from app.attempts.reading import quiz_questions
 from app.common import events
 from app.common.authz import get_own_attempt, get_visible_quiz
 from app.common.db import commit, rollback
-from app.errors import Conflict, InvalidState
+from app.errors import Conflict, Forbidden, InvalidState
 from app.extensions import db
+from app.quizzes.effective import EffectiveSettings, effective_settings
 
 START_TRIES = 5
 _random = secrets.SystemRandom()
@@ -44,8 +45,9 @@ class Allowance:
         return max(0, self.allowed - self.used)
 
 
-def attempt_allowance(quiz, student_id: str) -> Allowance:
-    """Seed 000 §3: the quiz's attempts plus the latest reset's grant, minus attempts not reset."""
+def attempt_allowance(quiz, student_id: str, *, max_attempts: int) -> Allowance:
+    """Seed 000 §3: the student's attempts (their effective `max_attempts`) plus the latest
+    reset's grant, minus attempts not reset."""
     mine = (QuizAttempt.quiz_id == quiz.id, QuizAttempt.student_id == student_id)
     latest_grant = (
         select(QuizAttempt.additional_attempts_granted).where(*mine, QuizAttempt.is_reset.is_(True))
@@ -55,7 +57,7 @@ def attempt_allowance(quiz, student_id: str) -> Allowance:
         select(func.sum(case((QuizAttempt.is_reset.is_(False), 1), else_=0)),
                func.max(QuizAttempt.attempt_number), latest_grant).where(*mine)
     ).one()
-    return Allowance(quiz.max_attempts, granted or 0, int(used or 0), last_number or 0)
+    return Allowance(max_attempts, granted or 0, int(used or 0), last_number or 0)
 
 
 def in_progress_attempt(quiz_id: str, student_id: str) -> QuizAttempt | None:
@@ -70,17 +72,21 @@ def _is_retryable(exc: Exception) -> bool:
     return isinstance(exc, OperationalError) and code in (1205, 1213)  # lock wait, deadlock
 
 
-def start_attempt(quiz_id: str, *, actor, now, ip_address=None, user_agent=None) -> tuple[QuizAttempt, list | None]:
+def start_attempt(quiz_id: str, *, actor, now, ip_address=None, user_agent=None,
+                  access_code: str | None = None) -> tuple[QuizAttempt, list | None]:
     """The student's attempt at the quiz: the one in progress, or a new one.
 
     Returns (attempt, questions): for a new attempt the quiz's (question, marks) pairs
-    it was built from, None when resuming. Two simultaneous starts race on the unique
+    it was built from, None when resuming. The window, time limit, attempt count and
+    access-code rule are the student's effective ones (app.quizzes.effective); the
+    attempt carries them as `effective` and `attempts_remaining` for the response.
+    Two simultaneous starts race on the unique
     `in_progress_key` and attempt number; the loser rolls back and retries in a
     fresh transaction, whose first read then finds the winner's attempt.
     """
     for _ in range(START_TRIES):
         try:
-            return _start_once(quiz_id, actor, now, ip_address, user_agent)
+            return _start_once(quiz_id, actor, now, ip_address, user_agent, access_code)
         except (IntegrityError, OperationalError) as exc:
             if not _is_retryable(exc):
                 raise
@@ -88,35 +94,59 @@ def start_attempt(quiz_id: str, *, actor, now, ip_address=None, user_agent=None)
     raise Conflict("The attempt could not be started; retry", error_code="START_CONFLICT")
 
 
-def _start_once(quiz_id, actor, now, ip_address, user_agent) -> tuple[QuizAttempt, list | None]:
+def _start_once(quiz_id, actor, now, ip_address, user_agent, access_code) -> tuple[QuizAttempt, list | None]:
     quiz = get_visible_quiz(quiz_id, actor)
+    settings = effective_settings(quiz, actor.id)
     current = in_progress_attempt(quiz.id, actor.id)
     if current is not None:
         if not is_past_grace(current, now):
-            return current, None
+            return _with_effective(current, settings, attempt_allowance(
+                quiz, actor.id, max_attempts=settings.max_attempts)), None
         expire_attempt(current, now)
-    if not quiz.is_open_at(now):
-        raise InvalidState("This quiz is not open for attempts now", error_code="QUIZ_NOT_OPEN")
-    allowance = attempt_allowance(quiz, actor.id)
-    if allowance.remaining <= 0:
-        raise InvalidState("No attempts left for this quiz", error_code="NO_ATTEMPTS_LEFT",
-                           details={"max_attempts": allowance.allowed, "used_attempts": allowance.used})
+    allowance = _check_may_start(quiz, settings, actor, now, access_code)
     questions = quiz_questions(quiz.id)
     question_order, option_order = decide_order(quiz, questions)
     attempt = QuizAttempt(
         quiz_id=quiz.id, student_id=actor.id, attempt_number=allowance.last_number + 1,
         in_progress_key=QuizAttempt.in_progress_key_for(quiz.id, actor.id), started_at=now,
-        deadline_at=deadline_for(quiz, now), status="in_progress", question_order=question_order,
+        deadline_at=settings.deadline_for(now), status="in_progress", question_order=question_order,
         option_order=option_order, last_activity_at=now, current_question_index=0,
         ip_address=ip_address, user_agent=(user_agent or "")[:1000] or None,
     )
     db.session.add(attempt)
     db.session.flush()
+    allowance.used += 1
+    _with_effective(attempt, settings, allowance)
     set_committed_value(attempt, "quiz", quiz)  # the quiz in hand: no query to load it again
     events.publish(events.attempt_started, attempt_id=attempt.id, quiz_id=quiz.id, student_id=actor.id,
                    student_name=actor.name, attempt_number=attempt.attempt_number,
                    total_questions=len(question_order), started_at=now, expires_at=attempt.deadline_at)
     return attempt, questions
+
+
+def _check_may_start(quiz, settings: EffectiveSettings, actor, now, access_code) -> Allowance:
+    if not settings.is_open_at(now):
+        raise InvalidState("This quiz is not open for attempts now", error_code="QUIZ_NOT_OPEN")
+    if settings.access_code_required and not _code_matches(quiz, access_code):
+        raise Forbidden("Starting this quiz needs its access code", error_code="ACCESS_CODE_REQUIRED")
+    allowance = attempt_allowance(quiz, actor.id, max_attempts=settings.max_attempts)
+    if allowance.remaining <= 0:
+        raise InvalidState("No attempts left for this quiz", error_code="NO_ATTEMPTS_LEFT",
+                           details={"max_attempts": allowance.allowed, "used_attempts": allowance.used})
+    return allowance
+
+
+def _code_matches(quiz, access_code: str | None) -> bool:
+    # Access codes are case-insensitive (stored upper-case) and not secrets of the
+    # account, but compared in constant time all the same.
+    given = (access_code or "").strip().upper()
+    return hmac.compare_digest(given.encode(), quiz.access_code.encode())
+
+
+def _with_effective(attempt: QuizAttempt, settings: EffectiveSettings, allowance: Allowance) -> QuizAttempt:
+    attempt.effective = settings
+    attempt.attempts_remaining = allowance.remaining
+    return attempt
 
 
 def decide_order(quiz, questions: list) -> tuple[list, dict]:

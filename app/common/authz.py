@@ -21,7 +21,7 @@ from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.notifications.models import Notification
 from app.questions.models import Question
-from app.quizzes.models import Quiz, QuizClass
+from app.quizzes.models import Quiz, QuizClass, QuizOverride
 from app.users.models import Student, Teacher, User
 
 
@@ -193,6 +193,16 @@ def get_managed_quiz(quiz_id: str, actor: User) -> Quiz:
     if actor.is_student:
         raise NotFound("Quiz not found")
     return get_visible_quiz(quiz_id, actor)
+
+
+def get_managed_override(quiz_id: str, override_id: str, actor: User) -> QuizOverride:
+    """An override of a quiz the actor may change; one of another quiz is "not found"."""
+    quiz = get_managed_quiz(quiz_id, actor)
+    found = db.session.scalar(select(QuizOverride).where(
+        QuizOverride.id == override_id, QuizOverride.quiz_id == quiz.id))
+    if found is None:
+        raise NotFound("Override not found")
+    return found
 
 
 # --- attempts ------------------------------------------------------------------

@@ -1,20 +1,26 @@
-"""Quiz results as CSV or XLSX: one row per attempt (seed 001 §9.2), one query."""
+"""Quiz results as CSV or XLSX: one row per attempt (seed 001 §9.2).
+
+One query for the attempts and two for the students' effective time limits (their
+overrides and extra time, app.quizzes.effective), whatever the number of rows.
+"""
 import re
 
 from sqlalchemy import select
 
 from app.analytics.counting import awaiting_marks
+from app.analytics.timing import minutes_between
 from app.attempts.models import QuizAttempt
 from app.classes.models import SchoolClass
 from app.common.spreadsheets import table_response
 from app.extensions import db
+from app.quizzes.effective import effective_settings_for_students
 from app.quizzes.models import Quiz
 from app.users.models import Student, User
 
 HEADERS = (
     "Student Name", "Registration Number", "Class", "Quiz Title", "Attempt Number", "Score", "Total Marks",
     "Percentage", "Status", "Passed", "Violations", "Auto-submit Reason", "Started At", "Submitted At",
-    "Reset",
+    "Time Used (min)", "Effective Time Limit (min)", "Reset",
 )
 
 
@@ -26,8 +32,8 @@ def slug(text: str, fallback: str = "quiz") -> str:
 
 def results_rows(quiz: Quiz, *, include_reset: bool = False):
     stmt = (
-        select(QuizAttempt, User.name, Student.registration_number, SchoolClass.name, SchoolClass.section,
-               awaiting_marks().label("awaiting"))
+        select(QuizAttempt, User.name, Student.registration_number, Student.class_id, SchoolClass.name,
+               SchoolClass.section, awaiting_marks().label("awaiting"))
         .join(Student, Student.id == QuizAttempt.student_id).join(User, User.id == Student.id)
         .outerjoin(SchoolClass, SchoolClass.id == Student.class_id)
         .where(QuizAttempt.quiz_id == quiz.id)
@@ -35,14 +41,18 @@ def results_rows(quiz: Quiz, *, include_reset: bool = False):
     )
     if not include_reset:
         stmt = stmt.where(QuizAttempt.is_reset.is_(False))
-    for attempt, name, reg, class_name, section, awaiting in db.session.execute(stmt):
+    rows = db.session.execute(stmt).all()
+    limits = effective_settings_for_students(quiz, {row.QuizAttempt.student_id: row.class_id for row in rows})
+    for attempt, name, reg, _class_id, class_name, section, awaiting in rows:
         final = attempt.status != "in_progress" and not awaiting
+        used = minutes_between(attempt.started_at, attempt.submitted_at)
         yield (
             name, reg, " ".join(p for p in (class_name, section) if p), quiz.title, attempt.attempt_number,
             attempt.score, attempt.total_marks, attempt.percentage,
             attempt.status,
             attempt.passed if final else None, attempt.total_violations, attempt.auto_submit_reason,
-            attempt.started_at, attempt.submitted_at, attempt.is_reset,
+            attempt.started_at, attempt.submitted_at, None if used is None else round(used, 1),
+            limits[attempt.student_id].time_limit_minutes, attempt.is_reset,
         )
 
 

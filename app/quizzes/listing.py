@@ -2,7 +2,8 @@
 
 A page of quizzes costs: count, page, classes (2 selectin loads) and one aggregate
 for question counts and marks; a student's page swaps the classes for one query
-over their own attempts. Nothing here runs a query per quiz.
+over their own attempts and two for their effective terms (overrides,
+accommodation). Nothing here runs a query per quiz.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from app.common.authz import visible_quizzes_clause
 from app.common.pagination import paginate, search_filter
 from app.extensions import db
 from app.questions.models import Question
+from app.quizzes.effective import effective_settings_for_quizzes, student_fields
 from app.quizzes.models import Quiz, QuizClass, QuizQuestion
 
 ORDERINGS = {
@@ -124,14 +126,17 @@ def attempt_summaries(quiz_ids: list[str], student_id: str) -> dict[str, Attempt
 
 
 def attach_attempt_summaries(quizzes: list[Quiz], student_id: str, *, now) -> None:
+    """The student's attempts and their effective terms (overrides, accommodation) per quiz."""
     summaries = attempt_summaries([quiz.id for quiz in quizzes], student_id)
+    settings = effective_settings_for_quizzes(quizzes, student_id)
     for quiz in quizzes:
-        summary = summaries[quiz.id]
+        summary, mine = summaries[quiz.id], settings[quiz.id]
         quiz.attempts_used = summary.used
-        quiz.attempts_remaining = summary.remaining(quiz.max_attempts)
         quiz.best_score, quiz.best_percentage = summary.best_score, summary.best_percentage
         quiz.in_progress_attempt_id = summary.in_progress_attempt_id
-        quiz.is_open = quiz.is_open_at(now)
+        quiz.is_open = mine.is_open_at(now)
+        for field, value in student_fields(mine, summary.remaining(mine.max_attempts)).items():
+            setattr(quiz, field, value)
 
 
 def student_view(quiz: Quiz, student_id: str, *, now) -> Quiz:

@@ -1,7 +1,7 @@
 """Quizzes, their classes and their ordered questions."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.clock import utcnow
@@ -10,6 +10,17 @@ from app.errors import InvalidState
 from app.extensions import db
 
 QUIZ_STATUSES = ("draft", "published", "archived")
+# The quiz settings a student or class override may replace.
+OVERRIDABLE = ("start_date", "end_date", "time_limit_minutes", "max_attempts", "access_code_required")
+
+
+def window_open(status: str, start: datetime | None, end: datetime | None, now: datetime) -> bool:
+    """A published quiz takes new attempts from `start` (inclusive) until `end` (exclusive)."""
+    if status != "published":
+        return False
+    if start and now < start:
+        return False
+    return not (end and now >= end)
 
 
 class Quiz(db.Model):
@@ -42,6 +53,8 @@ class Quiz(db.Model):
     randomize_questions: Mapped[bool] = mapped_column(Boolean, default=False)
     randomize_options: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_review: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When set, starting needs the quiz's access code as well as a place in an assigned class.
+    access_code_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     class_links: Mapped[list["QuizClass"]] = relationship(
         back_populates="quiz", cascade="all, delete-orphan"
@@ -51,11 +64,7 @@ class Quiz(db.Model):
     )
 
     def is_open_at(self, now: datetime) -> bool:
-        if self.status != "published":
-            return False
-        if self.start_date and now < self.start_date:
-            return False
-        return not (self.end_date and now >= self.end_date)
+        return window_open(self.status, self.start_date, self.end_date, now)
 
     @property
     def classes(self) -> list:
@@ -116,3 +125,37 @@ class QuizQuestion(db.Model):
     @property
     def marks(self) -> int:
         return self.marks_override if self.marks_override is not None else self.question.marks
+
+
+class QuizOverride(db.Model):
+    """Another window, time limit, attempt count or access-code rule for one student or
+    one class at one quiz. A NULL setting inherits (student → class → quiz)."""
+
+    __tablename__ = "quiz_overrides"
+    __table_args__ = (
+        UniqueConstraint("quiz_id", "student_id", name="uq_quiz_overrides_quiz_student"),
+        UniqueConstraint("quiz_id", "class_id", name="uq_quiz_overrides_quiz_class"),
+        CheckConstraint("(student_id IS NULL AND class_id IS NOT NULL) OR "
+                        "(student_id IS NOT NULL AND class_id IS NULL)", name="one_target"),
+        CheckConstraint("time_limit_minutes IS NULL OR time_limit_minutes > 0", name="time_limit_positive"),
+        CheckConstraint("max_attempts IS NULL OR max_attempts > 0", name="max_attempts_positive"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    # An override is a setting, not student work: it goes with its quiz, student or class.
+    # No index of its own on quiz_id: both unique keys lead with it.
+    quiz_id: Mapped[str] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    student_id: Mapped[str | None] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    class_id: Mapped[str | None] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    start_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
+    max_attempts: Mapped[int | None] = mapped_column(Integer)
+    access_code_required: Mapped[bool | None] = mapped_column(Boolean)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    quiz: Mapped[Quiz] = relationship()
+    school_class: Mapped["SchoolClass | None"] = relationship()  # noqa: F821
+    student: Mapped["Student | None"] = relationship()  # noqa: F821

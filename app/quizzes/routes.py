@@ -9,16 +9,20 @@ from flask_smorest import Blueprint
 
 from app.common.authz import (
     current_actor,
+    get_managed_override,
     get_managed_quiz,
     get_visible_quiz,
     get_visible_quiz_by_code,
     role_required,
 )
 from app.common.clock import utcnow
-from app.common.pagination import PageQuerySchema, page_schema
+from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import MessageSchema
-from app.quizzes import listing, services
+from app.quizzes import listing, overrides, services
 from app.quizzes.schemas import (
+    OverrideCreateSchema,
+    OverrideSchema,
+    OverrideUpdateSchema,
     PublishResultSchema,
     QuizCreateSchema,
     QuizDetailSchema,
@@ -39,6 +43,11 @@ class QuizListQuery(PageQuerySchema, QuizListQuerySchema):
 
 
 QuizPage = page_schema(QuizSchema, "QuizPage")
+OverridePage = page_schema(OverrideSchema, "OverridePage")
+
+
+class OverrideListQuery(PageQuerySchema):
+    ordering = ordering_field(overrides.ORDERINGS)
 StudentQuizPage = page_schema(StudentQuizSchema, "StudentQuizPage")
 
 
@@ -129,3 +138,53 @@ def archive_quiz(quiz_id):
 def duplicate_quiz(quiz_id):
     actor = current_actor()
     return services.duplicate_quiz(get_managed_quiz(quiz_id, actor), actor=actor)
+
+
+@blp.route("/<string:quiz_id>/overrides")
+class QuizOverrides(MethodView):
+    @blp.arguments(OverrideListQuery, location="query")
+    @blp.response(200, OverridePage)
+    @role_required(*AUTHORS)
+    def get(self, params, quiz_id):
+        """List the quiz's student and class overrides
+
+        `search` matches the student's name or registration number, or the class's name.
+        """
+        return overrides.list_overrides(get_managed_quiz(quiz_id, current_actor()), params)
+
+    @blp.arguments(OverrideCreateSchema)
+    @blp.response(201, OverrideSchema)
+    @role_required(*AUTHORS)
+    def post(self, body, quiz_id):
+        """Override the quiz's window, time limit, attempts or access-code rule for a student or class
+
+        A student override beats a class override beats the quiz, setting by setting;
+        the student's extra time applies on top. Audited.
+        """
+        actor = current_actor()
+        return overrides.create_override(get_managed_quiz(quiz_id, actor), body, actor=actor)
+
+
+@blp.route("/<string:quiz_id>/overrides/<string:override_id>")
+class QuizOverrideItem(MethodView):
+    @blp.response(200, OverrideSchema)
+    @role_required(*AUTHORS)
+    def get(self, quiz_id, override_id):
+        """Read one override of the quiz"""
+        return get_managed_override(quiz_id, override_id, current_actor())
+
+    @blp.arguments(OverrideUpdateSchema)
+    @blp.response(200, OverrideSchema)
+    @role_required(*AUTHORS)
+    def put(self, body, quiz_id, override_id):
+        """Change an override's settings (null inherits again); its student or class stays. Audited."""
+        actor = current_actor()
+        return overrides.update_override(get_managed_override(quiz_id, override_id, actor), body, actor=actor)
+
+    @blp.response(200, MessageSchema)
+    @role_required(*AUTHORS)
+    def delete(self, quiz_id, override_id):
+        """Delete an override: the student or class is back on the quiz's settings. Audited."""
+        actor = current_actor()
+        overrides.delete_override(get_managed_override(quiz_id, override_id, actor), actor=actor)
+        return {"message": "Override deleted"}

@@ -8,7 +8,7 @@ through starting an attempt.
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, require_non_blank
-from app.quizzes.models import QUIZ_STATUSES
+from app.quizzes.models import OVERRIDABLE, QUIZ_STATUSES
 
 MAX_QUESTIONS = 500
 MAX_CLASSES = 100
@@ -47,6 +47,7 @@ class QuizCommonSchema(BaseSchema):
 class QuizSchema(QuizCommonSchema):
     """A teacher's or admin's view of a quiz in a list."""
 
+    access_code_required = fields.Boolean()
     created_by = fields.String()
     created_at = DateTimeZ()
     updated_at = DateTimeZ()
@@ -80,12 +81,28 @@ class QuizDetailSchema(QuizSchema):
     has_attempts = fields.Boolean()
 
 
-class StudentQuizSchema(QuizCommonSchema):
-    """A student's view: the quiz, its window and their own attempts; no questions."""
+class EffectiveValuesSchema(BaseSchema):
+    """The student's own terms at the quiz: their overrides and accommodation applied."""
+
+    effective_start_date = DateTimeZ(required=True, allow_none=True)
+    effective_end_date = DateTimeZ(required=True, allow_none=True)
+    effective_time_limit_minutes = fields.Integer(
+        required=True, metadata={"description": "Time limit with the student's overrides and extra time"})
+    effective_max_attempts = fields.Integer(required=True)
+    effective_access_code_required = fields.Boolean(
+        required=True, metadata={"description": "Starting needs the quiz's access code"})
+    attempts_remaining = fields.Integer(required=True, metadata={"description": "Reset grants included"})
+
+
+class StudentQuizSchema(QuizCommonSchema, EffectiveValuesSchema):
+    """A student's view: the quiz, its window and their own attempts; no questions.
+
+    `start_date`, `end_date`, `time_limit_minutes` and `max_attempts` are the quiz's;
+    the `effective_*` fields are what applies to this student, and `is_open` follows them.
+    """
 
     is_open = fields.Boolean()
     attempts_used = fields.Integer()
-    attempts_remaining = fields.Integer()
     best_score = Decimal2(allow_none=True)
     best_percentage = Decimal2(allow_none=True)
     in_progress_attempt_id = fields.String(allow_none=True)
@@ -113,6 +130,7 @@ class QuizWriteSchema(BaseSchema):
     randomize_questions = fields.Boolean()
     randomize_options = fields.Boolean()
     allow_review = fields.Boolean()
+    access_code_required = fields.Boolean()
     class_ids = fields.List(UUIDString(), validate=validate.Length(max=MAX_CLASSES))
     question_ids = fields.List(UUIDString(), validate=validate.Length(max=MAX_QUESTIONS))
     questions = fields.List(fields.Nested(QuizQuestionInputSchema), validate=validate.Length(max=MAX_QUESTIONS))
@@ -172,3 +190,59 @@ class QuizListQuerySchema(BaseSchema):
 class PublishResultSchema(BaseSchema):
     message = fields.String(required=True)
     access_code = fields.String(required=True)
+
+
+class OverrideSettingsSchema(BaseSchema):
+    """The settings an override may set; null (or absent) inherits the class's or the quiz's."""
+
+    start_date = DateTimeZ(allow_none=True)
+    end_date = DateTimeZ(allow_none=True)
+    time_limit_minutes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=1440),
+                                        metadata={"description": "Before the student's extra time"})
+    max_attempts = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=100))
+    access_code_required = fields.Boolean(allow_none=True)
+
+    @validates_schema
+    def window_order(self, data, **kwargs):
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end <= start:
+            raise ValidationError({"end_date": ["Must be after start_date."]})
+
+
+class OverrideCreateSchema(OverrideSettingsSchema):
+    student_id = UUIDString(metadata={"description": "Exactly one of student_id and class_id"})
+    class_id = UUIDString(metadata={"description": "Exactly one of student_id and class_id"})
+
+    @validates_schema
+    def one_target_and_a_setting(self, data, **kwargs):
+        errors = {}
+        if bool(data.get("student_id")) == bool(data.get("class_id")):
+            errors["_schema"] = ["Send exactly one of student_id and class_id."]
+        if all(data.get(field) is None for field in OVERRIDABLE):
+            errors.setdefault("_schema", []).append("Set at least one setting to override.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class OverrideUpdateSchema(OverrideSettingsSchema):
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Send at least one setting to change.", "_schema")
+
+
+class OverrideSchema(BaseSchema):
+    id = fields.String(required=True)
+    quiz_id = fields.String(required=True)
+    student_id = fields.String(required=True, allow_none=True)
+    class_id = fields.String(required=True, allow_none=True)
+    student_name = fields.Function(lambda o: o.student.user.name if o.student else None, allow_none=True)
+    class_name = fields.Function(lambda o: o.school_class.name if o.school_class else None, allow_none=True)
+    start_date = DateTimeZ(required=True, allow_none=True)
+    end_date = DateTimeZ(required=True, allow_none=True)
+    time_limit_minutes = fields.Integer(required=True, allow_none=True)
+    max_attempts = fields.Integer(required=True, allow_none=True)
+    access_code_required = fields.Boolean(required=True, allow_none=True)
+    created_by = fields.String(allow_none=True)
+    created_at = DateTimeZ()
+    updated_at = DateTimeZ()

@@ -10,7 +10,7 @@ from app.common.authz import current_actor, get_visible_student, role_required
 from app.common.clock import utcnow
 from app.common.pagination import PageQuerySchema, page_schema
 from app.common.spreadsheets import table_response
-from app.students import exporting, importing, schemas, services
+from app.students import accommodations, exporting, importing, schemas, services
 
 blp = Blueprint("students", __name__, url_prefix="/api", description="Students: management, import, export")
 STAFF = ("admin", "teacher")
@@ -107,3 +107,28 @@ def export_students(params):
 @role_required(*STAFF)
 def export_students_alias(params):
     return _export(params)
+
+
+@blp.route("/students/<string:student_id>/accommodations")
+class StudentAccommodations(MethodView):
+    @blp.response(200, schemas.AccommodationSchema)
+    @role_required(*STAFF)
+    def get(self, student_id):
+        """Read a student's extra-time accommodation
+
+        Admins and the student's teachers; another teacher's student is "not found".
+        A student with no accommodation reads 0 % and 0 minutes.
+        """
+        return accommodations.get_accommodation(get_visible_student(student_id, current_actor()))
+
+    @blp.arguments(schemas.AccommodationInSchema)
+    @blp.response(200, schemas.AccommodationSchema)
+    @role_required(*STAFF)
+    def put(self, body, student_id):
+        """Set a student's extra-time accommodation
+
+        Applies to every timed quiz the student starts from now on:
+        limit × (1 + percent / 100) + minutes, rounded up to the minute. Audited.
+        """
+        actor = current_actor()
+        return accommodations.set_accommodation(get_visible_student(student_id, actor), body, actor=actor)

@@ -125,3 +125,21 @@ class StudentImportResultSchema(BaseSchema):
     classes_created = fields.List(fields.Nested(ClassRefSchema))
     errors = fields.List(fields.Nested(StudentImportErrorSchema))
     imported_students = fields.List(fields.Nested(ImportedStudentSchema))
+
+
+class AccommodationInSchema(BaseSchema):
+    extra_time_percent = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=400),
+                                        metadata={"description": "Added to every timed quiz's limit, in percent"})
+    extra_time_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1440),
+                                        metadata={"description": "Added after the percentage, in minutes"})
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000),
+                         metadata={"description": "For staff; never shown to the student"})
+
+
+class AccommodationSchema(BaseSchema):
+    student_id = fields.String(required=True)
+    extra_time_percent = fields.Integer(required=True)
+    extra_time_minutes = fields.Integer(required=True)
+    note = fields.String(required=True, allow_none=True)
+    updated_by = fields.String(allow_none=True)
+    updated_at = DateTimeZ(allow_none=True)

@@ -1,7 +1,7 @@
 """People: the user account and its teacher or student profile."""
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.common.clock import utcnow
@@ -118,3 +118,23 @@ class Student(db.Model):
         self.registration_key = storable_login_key(number, field="registration_number",
                                                    length=REGISTRATION_KEY_LENGTH)
         return number
+
+
+class StudentAccommodation(db.Model):
+    """Extra time a student gets on every timed quiz they start (exam accommodations).
+
+    `note` is for staff: no student-facing schema has the field.
+    """
+
+    __tablename__ = "student_accommodations"
+    __table_args__ = (
+        CheckConstraint("extra_time_percent >= 0 AND extra_time_percent <= 400", name="percent_range"),
+        CheckConstraint("extra_time_minutes >= 0", name="minutes_not_negative"),
+    )
+
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"), primary_key=True)
+    extra_time_percent: Mapped[int] = mapped_column(Integer, default=0)
+    extra_time_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -8,7 +8,7 @@ from app.common import events
 from app.common.audit import AuditLog
 from app.extensions import db
 from tests.attempts.conftest import captured, quiz_for, start
-from tests.factories import auth, make_admin, make_attempt, make_class, make_student, make_teacher
+from tests.factories import auth, make_admin, make_attempt, make_class, make_override, make_student, make_teacher
 from tests.helpers import assert_error
 
 
@@ -30,9 +30,12 @@ def test_reset_archives_grants_and_lets_the_student_start_again(client, school):
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["success"] is True and body["new_max_attempts"] == 2 and body["archived_attempts"] == 1
-    assert _available(client, school.student, quiz) == {
+    available = _available(client, school.student, quiz)
+    assert {key: available[key] for key in ("quiz_id", "remaining_attempts", "max_attempts", "used_attempts",
+                                            "additional_granted", "in_progress_attempt_id")} == {
         "quiz_id": quiz.id, "remaining_attempts": 2, "max_attempts": 2, "used_attempts": 0,
         "additional_granted": 1, "in_progress_attempt_id": None}
+    assert available["attempts_remaining"] == 2 and available["effective_max_attempts"] == 1
     history = db.session.scalars(select(AttemptHistory)).all()
     assert len(history) == 1 and history[0].is_active is False and float(history[0].score) == 1.0
     audit = db.session.scalars(select(AuditLog).where(AuditLog.action == "attempt_reset")).one()
@@ -146,3 +149,13 @@ def test_categorized_splits_attempts_by_how_they_ended(client, school):
     assert_error(client.get(f"/api/attempts/quiz/{quiz.id}/categorized", headers=auth(school.student)), 403)
     other = make_teacher(classes=[school.cls])
     assert_error(client.get(f"/api/attempts/quiz/{quiz.id}/categorized", headers=auth(other)), 404)
+
+
+def test_a_reset_grant_adds_to_the_students_overridden_attempts(client, school):
+    quiz = quiz_for(school, max_attempts=1)
+    make_override(quiz, student=school.student, max_attempts=2)
+    make_attempt(quiz, school.student, status="graded", score=1, total_marks=6)
+    make_attempt(quiz, school.student, status="graded", score=1, total_marks=6, attempt_number=2)
+    assert _available(client, school.student, quiz)["remaining_attempts"] == 0
+    body = _reset(client, school.teacher, quiz, school.student, additional=1).get_json()
+    assert body["new_max_attempts"] == 3 and body["remaining_attempts"] == 3

@@ -20,7 +20,8 @@ STUDENTS = ("student_a", "student_b")
 CANDIDATES = {
     "quiz_id": ["quiz", "quiz_open", "quiz_draft"], "attempt_id": ["attempt", "attempt_open"],
     "question_id": ["question", "question_short", "question_descriptive"], "class_id": ["class"],
-    "student_id": ["student"], "teacher_id": ["teacher"], "access_code": ["quiz.access_code", "quiz_open.access_code"],
+    "student_id": ["student"], "teacher_id": ["teacher"], "override_id": ["override"],
+    "access_code": ["quiz.access_code", "quiz_open.access_code"],
 }
 PARAM = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-z_]+)>")
 

@@ -20,6 +20,7 @@ LISTS = {
     "/api/classes": ("admin", {}),
     "/api/questions": ("admin", {}),
     "/api/quizzes": ("admin", {}),
+    "/api/quizzes/{quiz_id}/overrides": ("admin", {"quiz_id": "quiz"}),
     "/api/attempts": ("admin", {}),
     "/api/grading/pending": ("admin", {}),
     "/api/grading/graded": ("admin", {}),

@@ -3,7 +3,8 @@
 Side "a" and side "b" mirror each other: class, teacher, student, questions (one of
 each type, their answer keys planted with canaries), a published open quiz with a
 submitted attempt awaiting grading, a second quiz with an attempt in progress, a
-draft quiz, and a notification for every user. The authorization matrix, the
+draft quiz, a student override of the first quiz, the student's accommodation (its
+staff-only note planted as a canary), and a notification for every user. The authorization matrix, the
 canary crawl and the mass-assignment probe all run against it.
 """
 from datetime import timedelta
@@ -17,8 +18,8 @@ from app.common.db import commit
 from app.extensions import db
 from app.notifications.models import Notification
 from app.questions.models import Question
-from app.quizzes.models import Quiz, QuizClass, QuizQuestion
-from app.users.models import Student, Teacher, User
+from app.quizzes.models import Quiz, QuizClass, QuizOverride, QuizQuestion
+from app.users.models import Student, StudentAccommodation, Teacher, User
 from tests.factories import _hash
 from tests.helpers import empty_database
 
@@ -158,14 +159,20 @@ def _side(world: World, side: str, admin: User) -> None:
     db.session.add(StudentAnswer(attempt_id=in_progress.id, question_id=questions[0].id, answer_option=1))
     db.session.add(Violation(attempt_id=in_progress.id, violation_type="tab_switch", client_event_id="v1"))
     in_progress.total_violations = 1
+    override = QuizOverride(quiz_id=quiz.id, student_id=student.id, time_limit_minutes=45)
+    db.session.add(override)
+    note = canary(f"accommodation-note-{side}")  # staff only: no student answer may carry it
+    db.session.add(StudentAccommodation(student_id=student.id, extra_time_percent=25, note=note))
+    world.canaries.add(note)
+    db.session.flush()
     for kind, obj in (("class", school_class), ("teacher", teacher), ("student", student), ("quiz", quiz),
                       ("quiz_open", open_quiz), ("quiz_draft", draft), ("attempt", submitted),
-                      ("attempt_open", in_progress), ("unclaimed", unclaimed)):
+                      ("attempt_open", in_progress), ("unclaimed", unclaimed), ("override", override)):
         world.put(kind, side, obj)
     world.users[f"teacher_{side}"] = teacher
     world.users[f"student_{side}"] = student
     world.ids[side] |= {obj.id for obj in (school_class, teacher, student, unclaimed, quiz, open_quiz, draft,
-                                           submitted, in_progress, *questions)}
+                                           submitted, in_progress, override, *questions)}
 
 
 def build_world() -> World:
