@@ -4,8 +4,8 @@ Per-student and per-class settings for a quiz (window, time limit, attempts, acc
 code), and a student's extra-time accommodation. Neither holds student work: both go
 with the quiz, student or class they belong to.
 
-Revision ID: 0003_overrides
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 from alembic import op
 import sqlalchemy as sa
