@@ -37,6 +37,7 @@ def quiz_analytics(quiz: Quiz, *, now) -> dict:
         "performance_by_topic": performance_by_topic(statistics),
         "student_performance": aggregates.student_performance(scope),
         "violation_summary": aggregates.violation_summary(scope),
+        "integrity_review": aggregates.review_summary(scope),
         "recent_activity": aggregates.recent_activity(scope),
         "generated_at": now,
     }

@@ -14,7 +14,7 @@ from app.users.models import Student, User
 HEADERS = (
     "Student Name", "Registration Number", "Class", "Quiz Title", "Attempt Number", "Score", "Total Marks",
     "Percentage", "Status", "Passed", "Violations", "Auto-submit Reason", "Started At", "Submitted At",
-    "Reset",
+    "Reset", "Review Status",
 )
 
 
@@ -42,7 +42,7 @@ def results_rows(quiz: Quiz, *, include_reset: bool = False):
             attempt.score, attempt.total_marks, attempt.percentage,
             attempt.status,
             attempt.passed if final else None, attempt.total_violations, attempt.auto_submit_reason,
-            attempt.started_at, attempt.submitted_at, attempt.is_reset,
+            attempt.started_at, attempt.submitted_at, attempt.is_reset, attempt.review_status,
         )
 
 

@@ -25,7 +25,7 @@ CODE_LENGTH = 8
 SETTINGS = (
     "title", "subject", "description", "time_limit_minutes", "start_date", "end_date",
     "passing_percentage", "max_attempts", "max_violations", "show_answers_after_submission",
-    "randomize_questions", "randomize_options", "allow_review",
+    "randomize_questions", "randomize_options", "allow_review", "violation_action",
 )
 
 
