@@ -75,7 +75,6 @@ class QuizExtendResultSchema(Schema):
     message = fields.String(required=True)
     extended = fields.Integer(required=True)
     attempts = fields.List(fields.Nested(ExtendedAttemptSchema), required=True)
-    server_time = DateTimeZ(required=True)
 
 
 class TimelineEntrySchema(Schema):
