@@ -18,7 +18,6 @@ from app.attempts.lifecycle import (
     state_details,
 )
 from app.attempts.models import QuizAttempt
-from app.attempts.services import in_progress_attempt
 from app.common import events
 from app.common.audit import record_audit
 from app.common.authz import get_managed_attempt, get_managed_quiz
@@ -78,7 +77,7 @@ def reopen_attempt(attempt_id: str, data: dict, *, actor, now) -> QuizAttempt:
         # Timed out but not swept yet: it closes as the sweep would have, then reopens.
         close_attempt(attempt, now=now, reason="time_expired")
     refuse_unreopenable(attempt)
-    other = in_progress_attempt(attempt.quiz_id, attempt.student_id)
+    other = _other_attempt_in_progress(attempt)
     if other is not None:
         raise InvalidState("The student has another attempt at this quiz in progress",
                            error_code="ATTEMPT_IN_PROGRESS", details={"attempt_id": other.id})
@@ -90,6 +89,15 @@ def reopen_attempt(attempt_id: str, data: dict, *, actor, now) -> QuizAttempt:
                       "reason": data["reason"]})
     _announce(attempt, "reopened", actor, data["reason"])
     return attempt
+
+
+def _other_attempt_in_progress(attempt: QuizAttempt) -> QuizAttempt | None:
+    # A locking read: this transaction's snapshot may predate a start (or this very
+    # attempt's closing) committed since, and the unique in_progress_key must not be
+    # left to refuse the reopen with an error.
+    key = QuizAttempt.in_progress_key_for(attempt.quiz_id, attempt.student_id)
+    return db.session.scalar(select(QuizAttempt).where(
+        QuizAttempt.in_progress_key == key, QuizAttempt.id != attempt.id).with_for_update())
 
 
 def extend_quiz_attempts(quiz_id: str, data: dict, *, actor, now) -> list[QuizAttempt]:
