@@ -231,3 +231,13 @@ def test_quiz_extend_of_another_teachers_quiz_is_not_found(client, school, froze
     for user in (outsider, school.student):
         assert_error(client.post(f"/api/quizzes/{quiz.id}/extend", headers=auth(user),
                                  json={"minutes": 5, "reason": "x"}), 404)
+
+
+def test_force_submit_tells_the_student_their_teacher_closed_it(client, school, frozen):
+    from app.notifications.models import Notification
+
+    _quiz, attempt_id = begin(client, school)
+    control(client, school.teacher, attempt_id, "force-submit", reason="Left the room")
+    [notice] = db.session.scalars(select(Notification).where(Notification.user_id == school.student.id,
+                                                             Notification.type == "attempt_auto_submitted")).all()
+    assert "due to your teacher closing it" in notice.message and "Left the room" not in notice.message
