@@ -147,3 +147,14 @@ def test_the_student_sees_no_review_in_their_attempt(client, school, frozen):
         response = client.get(url, headers=student)
         assert "NOTE-FOR-STAFF" not in response.get_data(as_text=True)
         assert not set(walk_keys(response.get_json())) & REVIEW_KEYS
+
+
+def test_violation_action_is_a_teachers_setting_the_student_does_not_see(client, school, frozen):
+    quiz = quiz_for(school)
+    teacher, student = auth(school.teacher), auth(school.student)
+    url = f"/api/quizzes/{quiz.id}"
+    assert client.get(url, headers=teacher).get_json()["violation_action"] == "auto_submit"
+    changed = client.put(url, headers=teacher, json={"violation_action": "flag_only"})
+    assert changed.status_code == 200 and changed.get_json()["violation_action"] == "flag_only"
+    assert_error(client.put(url, headers=teacher, json={"violation_action": "expel"}), 422)
+    assert "violation_action" not in client.get(url, headers=student).get_json()
