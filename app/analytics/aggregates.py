@@ -6,7 +6,7 @@ beyond the handful it lists (recent activity, top students).
 from sqlalchemy import and_, func, select
 
 from app.analytics.counting import awaiting_marks, bucket_labels, bucket_of, count_if, counted, num, only_if, rate
-from app.attempts.models import QuizAttempt, Violation
+from app.attempts.models import REVIEW_STATUSES, QuizAttempt, Violation
 from app.classes.models import SchoolClass
 from app.extensions import db
 from app.quizzes.models import Quiz
@@ -69,6 +69,19 @@ def violation_summary(scope) -> dict:
         "total_violations": sum(by_type.values()), "by_type": {k: int(v) for k, v in sorted(by_type.items())},
         "attempts_with_violations": int(flags[0]), "auto_submitted_for_violations": int(flags[1]),
     }
+
+
+def review_summary(scope) -> dict:
+    """Attempts per integrity review status (every status named, zeros included), and
+    how many a `flag_only` threshold flagged."""
+    counts = dict(db.session.execute(
+        select(QuizAttempt.review_status, func.count()).where(scope, QuizAttempt.is_reset.is_(False))
+        .group_by(QuizAttempt.review_status)
+    ).all())
+    flagged = db.session.scalar(select(func.count()).select_from(QuizAttempt).where(
+        scope, QuizAttempt.is_reset.is_(False), QuizAttempt.flagged_at.isnot(None)))
+    return {"by_status": {status: int(counts.get(status, 0)) for status in REVIEW_STATUSES},
+            "flagged_for_review": int(flagged or 0)}
 
 
 def recent_activity(scope, limit: int = RECENT) -> list[dict]:

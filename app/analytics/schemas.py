@@ -43,6 +43,15 @@ class ViolationSummarySchema(Schema):
     auto_submitted_for_violations = fields.Integer()
 
 
+class ReviewSummarySchema(Schema):
+    """The quiz's attempts by integrity review status (teachers and admins only)."""
+
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "not_reviewed, clean, suspicious, violation_confirmed → attempts (reset ones left out)"})
+    flagged_for_review = fields.Integer(required=True,
+                                        metadata={"description": "Attempts a flag_only threshold flagged."})
+
+
 class AttemptActivitySchema(Schema):
     attempt_id = fields.String()
     quiz = fields.Nested(AnalyticsRef)
@@ -146,6 +155,7 @@ class QuizAnalyticsSchema(SummaryFields):
     student_performance = fields.List(fields.Nested(StudentPerformanceSchema))
     violation_summary = fields.Nested(ViolationSummarySchema)
     time_usage = fields.Nested(TimeUsageSchema)
+    integrity_review = fields.Nested(ReviewSummarySchema)
     recent_activity = fields.List(fields.Nested(AttemptActivitySchema))
     generated_at = DateTimeZ()
 

@@ -39,6 +39,7 @@ def quiz_analytics(quiz: Quiz, *, now) -> dict:
         "student_performance": aggregates.student_performance(scope),
         "violation_summary": aggregates.violation_summary(scope),
         "time_usage": time_usage(quiz),
+        "integrity_review": aggregates.review_summary(scope),
         "recent_activity": aggregates.recent_activity(scope),
         "generated_at": now,
     }

@@ -1,8 +1,11 @@
 """An attempt's clock and its closing: the one path every submission takes.
 
-Submit, the time-expired refusal of a late save, the violation threshold, a reset
-and the `close-expired` sweep all close an attempt through `close_attempt`, so they
-grade identically and only one of them can ever win.
+Submit, the time-expired refusal of a late save, the violation threshold, a reset,
+a teacher's force-submit and the `close-expired` sweep all close an attempt through
+`close_attempt`, so they grade identically and only one of them can ever win. A
+teacher's extension (`move_deadline`) and reopening (`reopen`) change the same row
+with the same kind of conditional UPDATE, so each of them also has one winner against
+every closer.
 
 Closed attempts end `graded` (nothing left to mark) or `submitted` (descriptive
 answers wait for a teacher), whatever closed them; `auto_submit_reason` says why an
@@ -12,7 +15,7 @@ kept for the seed's schema but never written.
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attempts.models import QuizAttempt, StudentAnswer
@@ -59,10 +62,19 @@ def refuse_closed(attempt: QuizAttempt) -> None:
 
 def _claim(attempt: QuizAttempt, now: datetime, reason: str | None, violations: bool) -> bool:
     """Flip in_progress → submitted with a conditional UPDATE: exactly one closer wins."""
-    values = {"status": "submitted", "in_progress_key": None, "submitted_at": now,
-              "auto_submit_reason": reason, "auto_submitted_due_to_violations": violations}
+    return _conditional_update(attempt, (QuizAttempt.status == "in_progress",), {
+        "status": "submitted", "in_progress_key": None, "submitted_at": now,
+        "auto_submit_reason": reason, "auto_submitted_due_to_violations": violations})
+
+
+# Closings a teacher may undo: nobody chose to hand the attempt in.
+REOPENABLE_REASONS = ("time_expired", "violations", "teacher")
+
+
+def _conditional_update(attempt: QuizAttempt, conditions: tuple, values: dict) -> bool:
+    """UPDATE the attempt's row only while `conditions` hold; True when this call won."""
     won = db.session.execute(
-        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.status == "in_progress")
+        update(QuizAttempt).where(QuizAttempt.id == attempt.id, *conditions)
         .values(**values).execution_options(synchronize_session=False)
     ).rowcount == 1
     if won:
@@ -70,6 +82,56 @@ def _claim(attempt: QuizAttempt, now: datetime, reason: str | None, violations: 
             set_committed_value(attempt, key, value)
     else:  # a locking refresh: the winner's commit may be newer than our snapshot
         db.session.refresh(attempt, with_for_update=True)
+    return won
+
+
+def move_deadline(attempt: QuizAttempt, deadline: datetime) -> bool:
+    """Give an attempt still in progress a new deadline; False when a closer won first."""
+    return _conditional_update(attempt, (QuizAttempt.status == "in_progress",), {"deadline_at": deadline})
+
+
+def manually_graded(attempt_id: str):
+    """A teacher has marked an answer of the attempt: its result is a person's, not the clock's."""
+    return exists().where(StudentAnswer.attempt_id == attempt_id, StudentAnswer.graded_by.isnot(None))
+
+
+def refuse_unreopenable(attempt: QuizAttempt) -> None:
+    reasons = []
+    if attempt.is_in_progress:
+        reasons.append("The attempt is in progress.")
+    elif attempt.auto_submit_reason not in REOPENABLE_REASONS:
+        reasons.append("The student submitted this attempt.")
+    if attempt.is_reset:
+        reasons.append("The attempt was reset.")
+    if db.session.scalar(select(manually_graded(attempt.id))):
+        reasons.append("A teacher has graded this attempt by hand.")
+    if reasons:
+        raise InvalidState("This attempt cannot be reopened", error_code="ATTEMPT_NOT_REOPENABLE",
+                           details={**state_details(attempt), "reasons": reasons})
+
+
+def reopen(attempt: QuizAttempt, *, deadline: datetime) -> bool:
+    """Closed by the clock, violations or a teacher, and graded by nobody → in progress again.
+
+    The answers stay (no longer final, their automatic marks cleared with the score
+    until the attempt closes again); the violation allowance starts over. False when
+    the row changed first (a grade, a reset, another reopen).
+    """
+    won = _conditional_update(attempt, (
+        QuizAttempt.status.in_(("submitted", "graded")), QuizAttempt.is_reset.is_(False),
+        QuizAttempt.auto_submit_reason.in_(REOPENABLE_REASONS), ~manually_graded(attempt.id),
+    ), {
+        "status": "in_progress",
+        "in_progress_key": QuizAttempt.in_progress_key_for(attempt.quiz_id, attempt.student_id),
+        "deadline_at": deadline, "submitted_at": None, "auto_submit_reason": None,
+        "auto_submitted_due_to_violations": False, "score": None, "percentage": None, "passed": None,
+        "violations_before_reopen": attempt.total_violations or 0,
+    })
+    if won:
+        db.session.execute(
+            update(StudentAnswer).where(StudentAnswer.attempt_id == attempt.id)
+            .values(is_final=False, is_correct=None, marks_awarded=None)
+            .execution_options(synchronize_session=False))
     return won
 
 

@@ -24,7 +24,10 @@ from app.common.db import JSONType, UTCDateTime, new_id
 from app.extensions import db
 
 ATTEMPT_STATUSES = ("in_progress", "submitted", "graded", "auto_submitted")
-AUTO_SUBMIT_REASONS = ("time_expired", "violations")
+# "teacher": closed by the quiz's teacher or an admin (force-submit).
+AUTO_SUBMIT_REASONS = ("time_expired", "violations", "teacher")
+# A person's verdict on an attempt's integrity; never shown to its student.
+REVIEW_STATUSES = ("not_reviewed", "clean", "suspicious", "violation_confirmed")
 VIOLATION_TYPES = (
     "tab_switch", "fullscreen_exit", "copy_attempt", "paste_attempt",
     "right_click", "focus_lost", "multiple_windows",
@@ -64,6 +67,20 @@ class QuizAttempt(db.Model):
 
     total_violations: Mapped[int] = mapped_column(Integer, default=0)
     auto_submitted_due_to_violations: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Violations counted before the latest reopen: a reopened attempt gets the quiz's
+    # whole allowance again, while its timeline keeps every violation.
+    violations_before_reopen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    # Integrity review (teachers and admins only). `flagged_at`: when a `flag_only`
+    # quiz's threshold was reached.
+    review_status: Mapped[str] = mapped_column(
+        Enum(*REVIEW_STATUSES, name="review_status"), default="not_reviewed", server_default="not_reviewed",
+        index=True,
+    )
+    review_note: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # The order this attempt shows: question ids, and per question the original
     # option indexes in display order. Decided once at start.
@@ -91,6 +108,10 @@ class QuizAttempt(db.Model):
     @property
     def is_in_progress(self) -> bool:
         return self.status == "in_progress"
+
+    @property
+    def violations_toward_threshold(self) -> int:
+        return (self.total_violations or 0) - (self.violations_before_reopen or 0)
 
     @staticmethod
     def in_progress_key_for(quiz_id: str, student_id: str) -> str:

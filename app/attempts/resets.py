@@ -8,6 +8,7 @@ keep increasing across resets.
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.attempts.integrity import review_fields
 from app.attempts.lifecycle import close_attempt
 from app.attempts.models import AttemptHistory, QuizAttempt
 from app.attempts.reading import attempt_item
@@ -119,5 +120,5 @@ def categorized_attempts(quiz_id: str, *, actor, now) -> dict:
             group = "in_progress"
         else:
             group = "auto_submitted" if attempt.auto_submit_reason else "manual_submitted"
-        groups[group].append(attempt_item(attempt, now))
+        groups[group].append({**attempt_item(attempt, now), **review_fields(attempt)})
     return {**groups, "total": len(attempts)}

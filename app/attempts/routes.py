@@ -7,7 +7,18 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.attempts import reading, resets, services
+from app.attempts import controls, integrity, reading, resets, services
+from app.attempts.control_schemas import (
+    CategorizedSchema,
+    ControlResultSchema,
+    ExtendInSchema,
+    ForceSubmitInSchema,
+    IntegritySchema,
+    QuizExtendInSchema,
+    QuizExtendResultSchema,
+    ReopenInSchema,
+    ReviewInSchema,
+)
 from app.attempts.lifecycle import time_fields
 from app.attempts.schemas import (
     AnswerBatchSchema,
@@ -17,7 +28,6 @@ from app.attempts.schemas import (
     AttemptListQuerySchema,
     AvailableQuerySchema,
     AvailableSchema,
-    CategorizedSchema,
     HistoryQuerySchema,
     HistorySchema,
     ResetInSchema,
@@ -143,7 +153,7 @@ def report_violation(body, attempt_id):
     limit = attempt.quiz.max_violations
     return {"message": "Violation already recorded" if duplicate else "Violation recorded",
             "violation_id": violation.id, "duplicate": duplicate, "total_violations": attempt.total_violations,
-            "max_violations": limit, "remaining": max(0, limit - attempt.total_violations),
+            "max_violations": limit, "remaining": max(0, limit - attempt.violations_toward_threshold),
             "auto_submit": attempt.auto_submitted_due_to_violations,
             "auto_submitted": attempt.auto_submitted_due_to_violations, "status": attempt.status,
             **time_fields(attempt, now)}
@@ -178,3 +188,69 @@ def available(params):
 @role_required("teacher", "admin")
 def categorized(quiz_id):
     return resets.categorized_attempts(quiz_id, actor=current_actor(), now=utcnow())
+
+
+# --- a teacher's live controls and the integrity review ------------------------------
+# Open to every role so that a student hears "not found" (404) about an attempt they
+# may not manage, their own included, like anyone else (authz.get_managed_attempt).
+
+def _control_result(attempt, message: str, now) -> dict:
+    return {"message": message, "attempt_id": attempt.id, "student_id": attempt.student_id,
+            "status": attempt.status, "auto_submit_reason": attempt.auto_submit_reason,
+            "submitted_at": attempt.submitted_at, **time_fields(attempt, now)}
+
+
+@blp.route("/attempts/<string:attempt_id>/extend", methods=["POST"])
+@blp.arguments(ExtendInSchema)
+@blp.response(200, ControlResultSchema)
+@role_required()
+def extend_attempt(body, attempt_id):
+    now = utcnow()
+    attempt = controls.extend_attempt(attempt_id, body, actor=current_actor(), now=now)
+    return _control_result(attempt, "Attempt extended", now)
+
+
+@blp.route("/attempts/<string:attempt_id>/force-submit", methods=["POST"])
+@blp.arguments(ForceSubmitInSchema)
+@blp.response(200, ControlResultSchema)
+@role_required()
+def force_submit_attempt(body, attempt_id):
+    now = utcnow()
+    attempt = controls.force_submit_attempt(attempt_id, body, actor=current_actor(), now=now)
+    return _control_result(attempt, "Attempt submitted", now)
+
+
+@blp.route("/attempts/<string:attempt_id>/reopen", methods=["POST"])
+@blp.arguments(ReopenInSchema)
+@blp.response(200, ControlResultSchema)
+@role_required()
+def reopen_attempt(body, attempt_id):
+    now = utcnow()
+    attempt = controls.reopen_attempt(attempt_id, body, actor=current_actor(), now=now)
+    return _control_result(attempt, "Attempt reopened", now)
+
+
+@blp.route("/quizzes/<string:quiz_id>/extend", methods=["POST"])
+@blp.arguments(QuizExtendInSchema)
+@blp.response(200, QuizExtendResultSchema)
+@role_required()
+def extend_quiz(body, quiz_id):
+    now = utcnow()
+    extended = controls.extend_quiz_attempts(quiz_id, body, actor=current_actor(), now=now)
+    return {"message": f"{len(extended)} attempt(s) extended", "extended": len(extended),
+            "attempts": [{"attempt_id": a.id, "student_id": a.student_id, "expires_at": a.deadline_at}
+                         for a in extended]}
+
+
+@blp.route("/attempts/<string:attempt_id>/integrity")
+class AttemptIntegrity(MethodView):
+    @blp.response(200, IntegritySchema)
+    @role_required()
+    def get(self, attempt_id):
+        return integrity.attempt_integrity(attempt_id, actor=current_actor())
+
+    @blp.arguments(ReviewInSchema)
+    @blp.response(200, IntegritySchema)
+    @role_required()
+    def put(self, body, attempt_id):
+        return integrity.review_attempt(attempt_id, body, actor=current_actor(), now=utcnow())

@@ -253,11 +253,3 @@ class AvailableSchema(EffectiveValuesSchema):
     used_attempts = fields.Integer(required=True)
     additional_granted = fields.Integer(required=True)
     in_progress_attempt_id = fields.String(allow_none=True)
-
-
-class CategorizedSchema(Schema):
-    in_progress = fields.List(fields.Nested(AttemptItemSchema))
-    auto_submitted = fields.List(fields.Nested(AttemptItemSchema))
-    manual_submitted = fields.List(fields.Nested(AttemptItemSchema))
-    reset = fields.List(fields.Nested(AttemptItemSchema))
-    total = fields.Integer()

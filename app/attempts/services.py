@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attempts import answers as answer_store
+from app.attempts.integrity import recent_repeat
 from app.attempts.lifecycle import (
     close_attempt,
     expire_attempt,
@@ -210,7 +211,8 @@ def submit_attempt(attempt_id: str, *, actor, now) -> tuple[QuizAttempt, list]:
 
 
 def record_violation(attempt_id: str, data: dict, *, actor, now) -> tuple[QuizAttempt, Violation, bool]:
-    """Returns (attempt, violation, duplicate). A retried client_event_id is counted once."""
+    """Returns (attempt, violation, duplicate). A retried client_event_id, or the same event
+    again within `REPEAT_WINDOW` by the server's clock, is counted once."""
     attempt = get_own_attempt(attempt_id, actor, for_update=True)
     event_id = data.get("client_event_id")
     if event_id:
@@ -220,6 +222,9 @@ def record_violation(attempt_id: str, data: dict, *, actor, now) -> tuple[QuizAt
     refuse_closed(attempt)
     if is_past_grace(attempt, now):
         _expire_and_refuse(attempt, now)
+    repeated = recent_repeat(attempt.id, data, now)
+    if repeated is not None:
+        return attempt, repeated, True
     violation = Violation(
         attempt_id=attempt.id, violation_type=data["violation_type"], detected_at=now,
         question_index=data.get("question_index"), severity=data.get("severity") or "medium",
@@ -231,16 +236,29 @@ def record_violation(attempt_id: str, data: dict, *, actor, now) -> tuple[QuizAt
     except IntegrityError:  # the same event raced in from a parallel retry
         return attempt, _violation_by_event(attempt.id, event_id), True
     attempt.total_violations = (attempt.total_violations or 0) + 1
+    auto, flagged = _apply_threshold(attempt, now)
     quiz = attempt.quiz
-    auto = attempt.total_violations >= quiz.max_violations
-    if auto:
-        close_attempt(attempt, now=now, reason="violations", violations=True)
     events.publish(events.violation_recorded, attempt_id=attempt.id, quiz_id=attempt.quiz_id,
                    student_id=attempt.student_id, student_name=getattr(actor, "name", None), violation_id=violation.id,
                    violation_type=violation.violation_type, severity=violation.severity,
                    total_violations=attempt.total_violations, max_violations=quiz.max_violations,
-                   auto_submitted=auto)
+                   auto_submitted=auto, flagged=flagged)
     return attempt, violation, False
+
+
+def _apply_threshold(attempt: QuizAttempt, now) -> tuple[bool, bool]:
+    """(auto_submitted, flagged just now): the quiz's `violation_action` once the
+    attempt's violations reach `max_violations`."""
+    quiz = attempt.quiz
+    if attempt.violations_toward_threshold < quiz.max_violations:
+        return False, False
+    if quiz.violation_action == "flag_only":
+        if attempt.flagged_at is not None:
+            return False, False
+        attempt.flagged_at = now
+        return False, True
+    close_attempt(attempt, now=now, reason="violations", violations=True)
+    return True, False
 
 
 def _violation_by_event(attempt_id: str, event_id: str) -> Violation | None:

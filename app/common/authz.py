@@ -232,6 +232,14 @@ def get_own_attempt(attempt_id: str, actor: User, *, for_update: bool = False) -
     return get_visible_attempt(attempt_id, actor, for_update=for_update)
 
 
+def get_managed_attempt(attempt_id: str, actor: User, *, for_update: bool = False) -> QuizAttempt:
+    """An attempt the actor may control and review: at their quiz, or any for an admin.
+    Its own student is told "not found", like anyone else who may not manage it."""
+    if actor.is_student:
+        raise NotFound("Attempt not found")
+    return get_visible_attempt(attempt_id, actor, for_update=for_update)
+
+
 # --- notifications -----------------------------------------------------------------
 
 def get_own_notification(notification_id: str, actor: User) -> Notification:

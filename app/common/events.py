@@ -24,11 +24,16 @@ attempt_started = signals.signal("attempt-started")
 #                          answered_count, question_count
 answer_saved = signals.signal("answer-saved")
 # violation_recorded:      attempt_id, quiz_id, student_id, violation_id, violation_type,
-#                          severity, total_violations, max_violations, auto_submitted
+#                          severity, total_violations, max_violations, auto_submitted,
+#                          flagged (a `flag_only` quiz's threshold was reached just now)
 violation_recorded = signals.signal("violation-recorded")
 # attempt_submitted:       attempt_id, quiz_id, student_id, status, auto_submit_reason,
 #                          score, total_marks, percentage, pending_manual_grading
 attempt_submitted = signals.signal("attempt-submitted")
+# attempt_updated:         attempt_id, quiz_id, student_id, action ("extended", "force_submitted",
+#                          "reopened"), status, expires_at, actor_id, reason — a teacher's
+#                          live control changed the attempt's clock or state
+attempt_updated = signals.signal("attempt-updated")
 # attempt_graded:          attempt_id, quiz_id, student_id, grader_id, score, total_marks,
 #                          percentage, fully_graded
 attempt_graded = signals.signal("attempt-graded")

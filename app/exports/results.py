@@ -20,7 +20,7 @@ from app.users.models import Student, User
 HEADERS = (
     "Student Name", "Registration Number", "Class", "Quiz Title", "Attempt Number", "Score", "Total Marks",
     "Percentage", "Status", "Passed", "Violations", "Auto-submit Reason", "Started At", "Submitted At",
-    "Time Used (min)", "Effective Time Limit (min)", "Reset",
+    "Time Used (min)", "Effective Time Limit (min)", "Reset", "Review Status",
 )
 
 
@@ -52,7 +52,7 @@ def results_rows(quiz: Quiz, *, include_reset: bool = False):
             attempt.status,
             attempt.passed if final else None, attempt.total_violations, attempt.auto_submit_reason,
             attempt.started_at, attempt.submitted_at, None if used is None else round(used, 1),
-            limits[attempt.student_id].time_limit_minutes, attempt.is_reset,
+            limits[attempt.student_id].time_limit_minutes, attempt.is_reset, attempt.review_status,
         )
 
 

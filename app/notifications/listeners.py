@@ -92,7 +92,8 @@ def on_attempt_submitted(*, attempt_id, quiz_id, student_id, auto_submit_reason=
     batches = []
     if auto_submit_reason:
         total = db.session.scalar(select(QuizAttempt.total_violations).where(QuizAttempt.id == attempt_id))
-        cause = f"{total} violation(s)" if auto_submit_reason == "violations" else "the time limit running out"
+        cause = {"violations": f"{total} violation(s)", "teacher": "your teacher closing it"}.get(
+            auto_submit_reason, "the time limit running out")
         context = {**context, "cause": cause, "reason": auto_submit_reason}
         batches.append(services.notify("attempt_auto_submitted", [student_id], context, entity_type="attempt",
                                        entity_id=attempt_id, link="/student/results",
@@ -109,15 +110,20 @@ def on_attempt_submitted(*, attempt_id, quiz_id, student_id, auto_submit_reason=
 
 @own_unit_of_work
 def on_violation(*, attempt_id, quiz_id, student_id, violation_type, total_violations, max_violations,
-                 auto_submitted=False, **_):
+                 auto_submitted=False, flagged=False, **_):
     if auto_submitted:
         return []  # the auto-submission notice says it all
     quiz = db.session.get(Quiz, quiz_id)
     context = {"quiz_id": quiz_id, "attempt_id": attempt_id, "quiz_title": quiz.title,
                "violation_type": violation_type.replace("_", " "), "total_violations": total_violations,
                "max_violations": max_violations}
-    return [services.notify("violation_warning", [student_id], context, entity_type="attempt",
-                            entity_id=attempt_id, action_url=f"/student/attempts/{attempt_id}")]
+    batches = [services.notify("violation_warning", [student_id], context, entity_type="attempt",
+                               entity_id=attempt_id, action_url=f"/student/attempts/{attempt_id}")]
+    if flagged:  # a flag_only quiz: the student carries on, a person reviews
+        batches.append(services.notify(
+            "attempt_flagged_teacher", [quiz.created_by], {**context, "student_name": _name(student_id)},
+            entity_type="attempt", entity_id=attempt_id, action_url=f"/teacher/attempts/{attempt_id}/integrity"))
+    return batches
 
 
 @own_unit_of_work

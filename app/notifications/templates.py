@@ -41,6 +41,12 @@ TEMPLATES = {
         "title": "Attempt Auto-Submitted: {quiz_title}",
         "message": "{student_name}'s attempt at '{quiz_title}' was automatically submitted due to {cause}.",
     },
+    "attempt_flagged_teacher": {
+        "type": "attempt_flagged", "priority": "high", "category": "violation",
+        "title": "Attempt Flagged for Review: {quiz_title}",
+        "message": "{student_name} reached {total_violations} violation(s) in '{quiz_title}'. "
+                   "The attempt goes on; review it when you can.",
+    },
     "violation_warning": {
         "type": "violation_warning", "priority": "high", "category": "violation",
         "title": "Violation Detected",

@@ -22,6 +22,9 @@ def window_open(status: str, start: datetime | None, end: datetime | None, now: 
         return False
     return not (end and now >= end)
 
+# What reaching `max_violations` does: close the attempt, or flag it for a person to review.
+VIOLATION_ACTIONS = ("auto_submit", "flag_only")
+
 
 class Quiz(db.Model):
     __tablename__ = "quizzes"
@@ -49,6 +52,8 @@ class Quiz(db.Model):
     passing_percentage: Mapped[int] = mapped_column(Integer, default=40)
     max_attempts: Mapped[int] = mapped_column(Integer, default=1)
     max_violations: Mapped[int] = mapped_column(Integer, default=3)
+    violation_action: Mapped[str] = mapped_column(
+        Enum(*VIOLATION_ACTIONS, name="violation_action"), default="auto_submit", server_default="auto_submit")
     show_answers_after_submission: Mapped[bool] = mapped_column(Boolean, default=False)
     randomize_questions: Mapped[bool] = mapped_column(Boolean, default=False)
     randomize_options: Mapped[bool] = mapped_column(Boolean, default=False)

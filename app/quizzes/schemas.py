@@ -8,7 +8,7 @@ through starting an attempt.
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, require_non_blank
-from app.quizzes.models import OVERRIDABLE, QUIZ_STATUSES
+from app.quizzes.models import OVERRIDABLE, QUIZ_STATUSES, VIOLATION_ACTIONS
 
 MAX_QUESTIONS = 500
 MAX_CLASSES = 100
@@ -53,6 +53,9 @@ class QuizSchema(QuizCommonSchema):
     updated_at = DateTimeZ()
     randomize_questions = fields.Boolean()
     randomize_options = fields.Boolean()
+    violation_action = fields.String(validate=validate.OneOf(VIOLATION_ACTIONS), metadata={
+        "description": "What reaching max_violations does: auto_submit closes the attempt, "
+                       "flag_only flags it for review and the student carries on."})
     classes = fields.List(fields.Nested(QuizClassRefSchema))
 
 
@@ -126,6 +129,9 @@ class QuizWriteSchema(BaseSchema):
     passing_percentage = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
     max_attempts = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
     max_violations = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
+    violation_action = fields.String(validate=validate.OneOf(VIOLATION_ACTIONS), metadata={
+        "description": "auto_submit (the default) closes the attempt at max_violations; "
+                       "flag_only flags it for a teacher's review and the student carries on."})
     show_answers_after_submission = fields.Boolean()
     randomize_questions = fields.Boolean()
     randomize_options = fields.Boolean()

@@ -19,6 +19,7 @@ def connect() -> None:
     events.answer_saved.connect(on_answer_saved, weak=False)
     events.violation_recorded.connect(on_violation, weak=False)
     events.attempt_submitted.connect(on_attempt_submitted, weak=False)
+    events.attempt_updated.connect(on_attempt_updated, weak=False)
     events.access_revoked.connect(on_access_revoked, weak=False)
 
 
@@ -49,14 +50,15 @@ def on_answer_saved(_sender, *, attempt_id, quiz_id, student_id, question_id, qu
 
 
 def on_violation(_sender, *, attempt_id, quiz_id, student_id, violation_type, total_violations,
-                 max_violations, auto_submitted, severity=None, violation_id=None, student_name=None, **_):
+                 max_violations, auto_submitted, severity=None, violation_id=None, student_name=None,
+                 flagged=False, **_):
     # The attempt's owner raised it, so the service passes their name: no query after the commit.
     push.to_quiz_monitors("violation", {
         "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id,
         "student_name": student_name if student_name is not None else _student_name(student_id),
         "violation_id": violation_id,
         "violation_type": violation_type, "severity": severity, "total_violations": total_violations,
-        "max_violations": max_violations, "auto_submitted": auto_submitted,
+        "max_violations": max_violations, "auto_submitted": auto_submitted, "flagged_for_review": flagged,
         "timestamp": isoformat(utcnow()),
     }, quiz_id)
 
@@ -76,6 +78,21 @@ def on_attempt_submitted(_sender, *, attempt_id, quiz_id, student_id, status, au
         "score": None if pending_manual_grading else score, "total_marks": total_marks,
         "percentage": None if pending_manual_grading else percentage,
     }, quiz_id)
+
+
+def on_attempt_updated(_sender, *, attempt_id, quiz_id, student_id, action, status, expires_at,
+                       actor_id=None, reason=None, **_):
+    """A teacher's control, to the student at once (their new clock) and to the monitors.
+    The student hears what changed, never the teacher's reason."""
+    now = utcnow()
+    remaining = max(0, int((expires_at - now).total_seconds())) if status == "in_progress" else 0
+    change = {"quiz_id": quiz_id, "attempt_id": attempt_id, "action": action, "status": status,
+              "expires_at": isoformat(expires_at), "server_time": isoformat(now),
+              "time_remaining_seconds": remaining}
+    push.to_user("attempt_updated", change, student_id)
+    push.to_quiz_monitors("attempt_updated", {
+        **change, "student_id": student_id, "student_name": _student_name(student_id),
+        "actor_id": actor_id, "reason": reason}, quiz_id)
 
 
 SESSION_ENDED = {

@@ -161,3 +161,36 @@ def test_two_instances_send_a_watched_rooms_status_once_an_interval_between_them
         arrivals.append([at for at, _payload in ticks])
     together = [at for at in arrivals[1] if any(abs(at - other) < 0.15 * interval for other in arrivals[0])]
     assert len(together) >= len(arrivals[1]) - 1, arrivals
+
+
+def test_real_server_pushes_a_teachers_controls_to_the_student_and_the_monitor(servers, live_clients):
+    server = servers()
+    teacher, quiz, student = classroom()
+    monitor = live_clients(server.url, MONITOR_NAMESPACE, token(teacher))
+    monitor.emit("join_quiz", {"quiz_id": quiz.id})
+    monitor.wait_for("joined")
+    inbox = live_clients(server.url, NOTIFICATIONS_NAMESPACE, token(student))
+    inbox.wait_for("unread_count")
+    started = requests.post(f"{server.url}/api/quizzes/{quiz.id}/start", headers=bearer(student), timeout=10).json()
+    attempt_url, staff = f"{server.url}/api/attempts/{started['attempt_id']}", bearer(teacher)
+
+    extended = requests.post(f"{attempt_url}/extend", headers=staff, json={"minutes": 7, "reason": "Fire alarm"},
+                             timeout=10).json()
+    assert extended["expires_at"] != started["expires_at"]
+    pushed = inbox.wait_for("attempt_updated")[1]
+    assert pushed == {**pushed, "action": "extended", "status": "in_progress", "expires_at": extended["expires_at"]}
+    assert "reason" not in pushed  # the teacher's reason is for staff
+    seen = monitor.wait_for("attempt_updated")[1]
+    assert seen == {**seen, "action": "extended", "reason": "Fire alarm", "student_name": "Alice"}
+
+    requests.post(f"{attempt_url}/force-submit", headers=staff, json={"reason": "Left"}, timeout=10)
+    assert inbox.wait_for("attempt_updated")[1]["status"] == "graded"
+    assert monitor.wait_for("attempt_submitted")[1]["auto_submit_reason"] == "teacher"
+    assert monitor.wait_for("attempt_updated")[1]["action"] == "force_submitted"
+
+    reopened = requests.post(f"{attempt_url}/reopen", headers=staff, json={"minutes": 5, "reason": "Mistake"},
+                             timeout=10).json()
+    pushed = inbox.wait_for("attempt_updated")[1]
+    assert (pushed["action"], pushed["status"], pushed["expires_at"]) == ("reopened", "in_progress",
+                                                                          reopened["expires_at"])
+    assert monitor.wait_for("attempt_updated")[1]["action"] == "reopened"

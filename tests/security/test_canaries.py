@@ -129,3 +129,58 @@ def test_the_crawl_would_see_a_leak(app, client):
                      for _rule, url in _get_urls(app, world, "teacher_a")]
     assert any("/api/questions" in rule or "/api/grading" in rule for rule, _ in _get_urls(app, world, "teacher_a"))
     assert any(_leaks(world, body) for body in teacher_views)
+
+
+REVIEW_KEYS = {"review", "review_status", "review_note", "flagged_for_review", "flagged_at", "integrity_review",
+               "violation_action"}
+
+
+def _review_leaks(body: str, note: str) -> list[str]:
+    found = [note] if note in body else []
+    try:
+        return found + sorted(set(walk_keys(json.loads(body))) & REVIEW_KEYS)
+    except ValueError:
+        return found
+
+
+def test_no_student_response_or_event_carries_the_integrity_review(app, client):
+    """Teachers review and control every attempt of the world; a student's every GET, every
+    write route and every socket event stays silent about the review."""
+    world = build_world()
+    note = f"{CANARY_PREFIX}-REVIEW-NOTE"
+    sockets = _socket_clients(app, world)
+    for side in ("a", "b"):
+        teacher = world.headers(f"teacher_{side}")
+        for kind in ("attempt", "attempt_open"):
+            reviewed = client.put(f"/api/attempts/{world.get(kind, side).id}/integrity", headers=teacher,
+                                  json={"review_status": "suspicious", "note": note})
+            assert reviewed.status_code == 200
+        open_attempt = world.get("attempt_open", side).id
+        client.post(f"/api/attempts/{open_attempt}/extend", headers=teacher, json={"minutes": 5, "reason": note})
+        client.post(f"/api/attempts/{open_attempt}/force-submit", headers=teacher, json={"reason": note})
+        client.post(f"/api/attempts/{open_attempt}/reopen", headers=teacher, json={"minutes": 5, "reason": note})
+    leaks, crawled = [], 0
+    for role in STUDENTS:
+        for rule, url in _get_urls(app, world, role):
+            if rule == "/api/openapi.json":  # the API description names the fields; it holds no data
+                continue
+            crawled += 1
+            for leak in _review_leaks(response_text(client.get(url, headers=world.headers(role))), note):
+                leaks.append(f"GET {url} ({rule}) as {role}: {leak}")
+    for row in load_rows():
+        if row.method == "GET" or row.path.startswith("/api/auth"):
+            continue
+        for role, variant in itertools.product(STUDENTS, row.variants):
+            crawled += 1
+            for leak in _review_leaks(response_text(request(client, world, row, role, variant)), note):
+                leaks.append(f"{row.key} as {role} on {variant}: {leak}")
+    updates = 0
+    for (role, namespace), socket in sockets.items():
+        if socket.is_connected(namespace):
+            for event in socket.get_received(namespace):
+                updates += event["name"] == "attempt_updated"
+                for leak in _review_leaks(json.dumps(event.get("args")[0] if event.get("args") else None), note):
+                    leaks.append(f"socket {namespace} event {event['name']} to {role}: {leak}")
+            socket.disconnect(namespace=namespace)
+    assert crawled > 20 and updates >= 6  # each student heard the extend, the force-submit and the reopen
+    assert not leaks, "\n".join(leaks)
