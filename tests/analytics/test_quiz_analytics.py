@@ -135,7 +135,7 @@ def test_quiz_analytics_query_count_does_not_grow_with_attempts(client, known_qu
     with count_queries() as after:
         body = client.get(f"/api/analytics/quiz/{quiz.id}", headers=headers).get_json()
     assert body["total_attempts"] == 10
-    assert after.count == before.count <= 16  # one query per section: time usage and the integrity review are two of them
+    assert after.count == before.count <= 16  # a query per section, time usage and review included
 
 
 def test_quiz_analytics_visibility(client, known_quiz):

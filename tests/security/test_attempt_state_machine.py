@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import select
 
+from app.attempts.integrity import REPEAT_WINDOW
 from app.attempts.models import QuizAttempt, StudentAnswer, Violation
 from app.attempts.services import close_expired
 from app.common import clock
@@ -40,6 +41,7 @@ class ModelAttempt:
     answers: dict = field(default_factory=dict)
     events: set = field(default_factory=set)
     violations: int = 0
+    last_counted_at: datetime | None = None  # the same violation again within 2 s counts once
     reset: bool = False
 
 
@@ -129,8 +131,12 @@ def attempt_machine(app, client):
                 if not attempt.open or self.expire_if_late(attempt):
                     assert response.status_code == 409, response.get_json()
                     continue
+                if attempt.last_counted_at is not None and self.now() - attempt.last_counted_at < REPEAT_WINDOW:
+                    assert response.status_code == 200 and response.get_json()["duplicate"], response.get_json()
+                    continue
                 assert response.status_code == 200, response.get_json()
                 attempt.violations += 1
+                attempt.last_counted_at = self.now()
                 if event is not None:
                     attempt.events.add(event)
                 if attempt.violations >= MAX_VIOLATIONS:
