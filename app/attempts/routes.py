@@ -7,7 +7,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.attempts import reading, resets, services
+from app.attempts import queries, resets, services
 from app.attempts.lifecycle import time_fields
 from app.attempts.schemas import (
     AnswerBatchSchema,
@@ -51,7 +51,7 @@ def start_quiz(quiz_id):
         quiz_id, actor=current_actor(), now=now, ip_address=request.remote_addr,
         user_agent=request.user_agent.string,
     )
-    return reading.taking_view(attempt, now, questions), 200 if questions is None else 201
+    return queries.taking_view(attempt, now, questions), 200 if questions is None else 201
 
 
 @blp.route("/attempts")
@@ -60,7 +60,7 @@ class Attempts(MethodView):
     @blp.response(200, AttemptPage)
     @role_required()
     def get(self, params):
-        return reading.list_attempts(params, actor=current_actor(), now=utcnow())
+        return queries.list_attempts(params, actor=current_actor(), now=utcnow())
 
 
 @blp.route("/attempts/<string:attempt_id>")
@@ -68,7 +68,7 @@ class AttemptItem(MethodView):
     @blp.response(200, AttemptDetailSchema)
     @role_required()
     def get(self, attempt_id):
-        return reading.detail_view(attempt_id, actor=current_actor(), now=utcnow())
+        return queries.detail_view(attempt_id, actor=current_actor(), now=utcnow())
 
 
 _ANSWER_IN = AnswerInSchema()

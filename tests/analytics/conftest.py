@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from app.attempts.models import Violation
-from app.attempts.scoring import recompute_totals
+from app.grading.scoring import recompute_totals
 from app.common.db import commit
 from app.extensions import db
 from tests.factories import (
