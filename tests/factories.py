@@ -13,7 +13,9 @@ from app.common.db import commit
 from app.extensions import db
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizClass, QuizQuestion
-from app.users.models import Student, Teacher, User
+from app.students.models import Student
+from app.teachers.models import Teacher
+from app.users.models import User
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)

@@ -9,7 +9,8 @@ from app.classes.models import TeacherClass
 from app.common.authz import teacher_class_ids, visible_attempts_clause
 from app.extensions import db
 from app.quizzes.models import Quiz
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 TOP = 10
 

@@ -23,7 +23,8 @@ from app.common.identifiers import login_key
 from app.common.mailer import send_after_commit
 from app.errors import Unauthorized, ValidationFailed
 from app.extensions import db
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 INVALID_LOGIN = "Invalid credentials"
 CLAIM_REFUSED = "The account cannot be claimed with these details"

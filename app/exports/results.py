@@ -9,7 +9,8 @@ from app.classes.models import SchoolClass
 from app.common.spreadsheets import table_response
 from app.extensions import db
 from app.quizzes.models import Quiz
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 HEADERS = (
     "Student Name", "Registration Number", "Class", "Quiz Title", "Attempt Number", "Score", "Total Marks",

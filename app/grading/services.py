@@ -9,16 +9,17 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from app.attempts.models import QuizAttempt, StudentAnswer
-from app.grading.scoring import TWO_PLACES, answers_of, quiz_marks, recompute_totals
 from app.common import events
 from app.common.audit import record_audit
 from app.common.authz import visible_attempts_clause
 from app.common.pagination import paginate, search_filter
 from app.errors import InvalidState, ValidationFailed
 from app.extensions import db
+from app.grading.scoring import TWO_PLACES, answers_of, quiz_marks, recompute_totals
 from app.questions.models import Question
 from app.quizzes.models import QuizQuestion
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 ORDERINGS = {
     "submitted_at": QuizAttempt.submitted_at, "student": User.name,

@@ -16,7 +16,8 @@ from app.common.db import commit
 from app.extensions import db
 from app.notifications import services
 from app.quizzes.models import Quiz, QuizClass
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 log = logging.getLogger(__name__)
 

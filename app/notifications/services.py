@@ -18,7 +18,8 @@ from app.common.pagination import paginate, search_filter
 from app.extensions import db
 from app.notifications.models import Notification, NotificationEvent
 from app.notifications.templates import render
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 log = logging.getLogger(__name__)
 INSERT_CHUNK = 500  # rows per INSERT: bounded statements even for a whole school
