@@ -16,8 +16,8 @@ from app.common.authz import (
     role_required,
 )
 from app.common.clock import utcnow
-from app.exports import reports
 from app.exports.schemas import AnalyticsCsvExportQuerySchema
+from app.exports.services import analytics_download
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/analytics", description="Analytics and dashboards")
 
@@ -58,4 +58,4 @@ def quiz(quiz_id):
 @blp.response(200, description="The quiz report as CSV (per-question table) or PDF")
 @role_required("admin", "teacher")
 def quiz_export(params, quiz_id):
-    return reports.analytics_download(get_managed_quiz(quiz_id, current_actor()), params["format"], now=utcnow())
+    return analytics_download(get_managed_quiz(quiz_id, current_actor()), params["format"], now=utcnow())

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from app.common.authz import current_actor, get_managed_quiz, get_visible_attempt, role_required
 from app.common.clock import utcnow
-from app.exports import reports
+from app.exports import services
 from app.exports.results import results_download
 from app.exports.schemas import AnalyticsExportQuerySchema, ResultsExportQuerySchema
 
@@ -27,7 +27,7 @@ def quiz_results(params, quiz_id):
 def attempt_pdf(attempt_id):
     """The quiz's teacher, an admin, or the student who made the attempt."""
     actor = current_actor()
-    return reports.attempt_download(get_visible_attempt(attempt_id, actor), actor=actor, now=utcnow())
+    return services.attempt_download(get_visible_attempt(attempt_id, actor), actor=actor, now=utcnow())
 
 
 @blp.route("/analytics/<string:quiz_id>")
@@ -35,4 +35,4 @@ def attempt_pdf(attempt_id):
 @blp.response(200, description="The quiz report as PDF (default) or CSV")
 @role_required("admin", "teacher")
 def analytics(params, quiz_id):
-    return reports.analytics_download(get_managed_quiz(quiz_id, current_actor()), params["format"], now=utcnow())
+    return services.analytics_download(get_managed_quiz(quiz_id, current_actor()), params["format"], now=utcnow())
