@@ -14,6 +14,9 @@ DOMAINS = (
     "auth", "users", "students", "teachers", "classes", "questions", "quizzes", "attempts",
     "grading", "analytics", "exports", "notifications", "realtime",
 )
+# Receivers run in the order they connect: the live monitors first, so a violation
+# reaches the teacher's screen before the notification about it is stored.
+LISTENING_ORDER = ("realtime", "notifications")
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -172,7 +175,12 @@ def _init_sockets(app: Flask) -> None:
     module = _optional_module("app.realtime.namespaces")
     if module is not None:
         module.register(socketio)
-    for domain in DOMAINS:
+    connect_listeners()
+
+
+def connect_listeners() -> None:
+    """Connect every package's reactions to the domain events (idempotent)."""
+    for domain in LISTENING_ORDER:
         listeners = _optional_module(f"app.{domain}.listeners")
         if listeners is not None:
             listeners.connect()

@@ -141,10 +141,6 @@ def on_student_added(*, student_ids, class_id, actor_id=None, **_):
 
 
 def connect() -> None:
-    # Monitors first: a violation reaches the teacher's screen before its notification is stored.
-    from app.realtime import listeners as live
-
-    live.connect()
     events.quiz_published.connect(on_quiz_published, weak=False)
     events.attempt_graded.connect(on_attempt_graded, weak=False)
     events.attempt_reset.connect(on_attempt_reset, weak=False)
