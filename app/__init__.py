@@ -23,6 +23,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     config_name = config_name or os.environ.get("APP_ENV") or "development"
     config_class = CONFIGS[config_name]
     app = Flask(__name__, instance_relative_config=False)
+    # `/api/x/` answers like `/api/x`, without a redirect, so POST bodies survive.
+    app.url_map.strict_slashes = False
     app.session_interface = NoCookieSession()
     app.json = StrictJSONProvider(app)
     app.config.from_object(config_class)
@@ -203,21 +205,7 @@ def _detect_async_mode() -> str:
     return "threading"
 
 
-class _TrailingSlash:
-    """`/api/x/` answers like `/api/x` (no redirect, so POST bodies survive)."""
-
-    def __init__(self, wsgi_app):
-        self.wsgi_app = wsgi_app
-
-    def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO", "")
-        if len(path) > 1 and path.endswith("/") and path.startswith("/api/"):
-            environ["PATH_INFO"] = path.rstrip("/")
-        return self.wsgi_app(environ, start_response)
-
-
 def _wrap_wsgi(app: Flask) -> None:
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
-    app.wsgi_app = _TrailingSlash(app.wsgi_app)
