@@ -14,12 +14,17 @@ DOMAINS = (
     "auth", "users", "students", "teachers", "classes", "questions", "quizzes", "attempts",
     "grading", "analytics", "exports", "notifications", "realtime",
 )
+# Receivers run in the order they connect: the live monitors first, so a violation
+# reaches the teacher's screen before the notification about it is stored.
+LISTENING_ORDER = ("realtime", "notifications")
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     config_name = config_name or os.environ.get("APP_ENV") or "development"
     config_class = CONFIGS[config_name]
     app = Flask(__name__, instance_relative_config=False)
+    # `/api/x/` answers like `/api/x`, without a redirect, so POST bodies survive.
+    app.url_map.strict_slashes = False
     app.session_interface = NoCookieSession()
     app.json = StrictJSONProvider(app)
     app.config.from_object(config_class)
@@ -172,7 +177,12 @@ def _init_sockets(app: Flask) -> None:
     module = _optional_module("app.realtime.namespaces")
     if module is not None:
         module.register(socketio)
-    for domain in DOMAINS:
+    connect_listeners()
+
+
+def connect_listeners() -> None:
+    """Connect every package's reactions to the domain events (idempotent)."""
+    for domain in LISTENING_ORDER:
         listeners = _optional_module(f"app.{domain}.listeners")
         if listeners is not None:
             listeners.connect()
@@ -195,21 +205,7 @@ def _detect_async_mode() -> str:
     return "threading"
 
 
-class _TrailingSlash:
-    """`/api/x/` answers like `/api/x` (no redirect, so POST bodies survive)."""
-
-    def __init__(self, wsgi_app):
-        self.wsgi_app = wsgi_app
-
-    def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO", "")
-        if len(path) > 1 and path.endswith("/") and path.startswith("/api/"):
-            environ["PATH_INFO"] = path.rstrip("/")
-        return self.wsgi_app(environ, start_response)
-
-
 def _wrap_wsgi(app: Flask) -> None:
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
-    app.wsgi_app = _TrailingSlash(app.wsgi_app)

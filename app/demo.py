@@ -7,7 +7,9 @@ from app.common.clock import utcnow
 from app.extensions import db
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizClass, QuizQuestion
-from app.users.models import Student, Teacher, User
+from app.students.models import Student
+from app.teachers.models import Teacher
+from app.users.models import User
 
 ADMIN_PASSWORD = "demo-admin-pass"
 TEACHER_PASSWORD = "demo-teacher-pass"

@@ -6,7 +6,9 @@ from app.common.audit import AuditLog
 from app.notifications.models import Notification, NotificationEvent
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizClass, QuizOverride, QuizQuestion
-from app.users.models import Student, StudentAccommodation, Teacher, User
+from app.students.models import Student, StudentAccommodation
+from app.teachers.models import Teacher
+from app.users.models import User
 
 __all__ = [
     "AttemptHistory", "AuditLog", "Notification", "NotificationEvent", "PasswordResetToken",

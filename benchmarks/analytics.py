@@ -54,7 +54,9 @@ def populate(n_attempts: int, n_questions: int) -> dict:
     from app.extensions import db
     from app.questions.models import Question
     from app.quizzes.models import Quiz, QuizClass, QuizQuestion
-    from app.users.models import Student, Teacher, User
+    from app.students.models import Student
+    from app.teachers.models import Teacher
+    from app.users.models import User
 
     rng = random.Random(42)
     now = utcnow()

@@ -159,8 +159,9 @@ def seed_school(app, *, class_sizes: list[int], questions: int, quizzes_per_clas
     from app.extensions import db
     from app.questions.models import Question
     from app.quizzes.models import Quiz, QuizClass, QuizQuestion
-    from app.users.models import Student as StudentRow
-    from app.users.models import Teacher, User
+    from app.students.models import Student as StudentRow
+    from app.teachers.models import Teacher
+    from app.users.models import User
 
     with app.app_context():
         db.create_all()

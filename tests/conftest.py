@@ -13,6 +13,18 @@ from app.common import clock
 from app.extensions import db
 from tests.helpers import QueryCounter, empty_database, throwaway_database
 
+MYSQL_ONLY = "needs MySQL/MariaDB semantics (row locks, concurrent transactions): set TEST_DATABASE_URL"
+
+
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.mysql_only(reason=...)` skips a test on SQLite, saying why."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        return
+    for item in items:
+        marker = item.get_closest_marker("mysql_only")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", MYSQL_ONLY)))
+
 
 @pytest.fixture(scope="session")
 def database_url():

@@ -13,7 +13,9 @@ from app.common.db import commit
 from app.extensions import db
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizClass, QuizQuestion
-from app.users.models import Student, Teacher, User
+from app.students.models import Student
+from app.teachers.models import Teacher
+from app.users.models import User
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -177,7 +179,7 @@ def make_override(quiz: Quiz, *, student=None, school_class=None, **settings):
 
 
 def make_accommodation(student: User, *, percent=0, minutes=0, note=None):
-    from app.users.models import StudentAccommodation
+    from app.students.models import StudentAccommodation
 
     accommodation = StudentAccommodation(student_id=student.id, extra_time_percent=percent,
                                          extra_time_minutes=minutes, note=note)

@@ -17,7 +17,8 @@ from app.demo import ADMIN_PASSWORD, DEMO_LOGINS, STUDENT_PASSWORD, TEACHER_PASS
 from app.extensions import db
 from app.questions.models import Question
 from app.quizzes.models import Quiz
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 from tests.factories import make_admin, make_teacher, tokens_for
 
 ROOT = Path(__file__).resolve().parents[1]

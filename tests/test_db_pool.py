@@ -5,17 +5,14 @@ Checked against a real MariaDB/MySQL server on a one-connection pool, so every
 checkout gets the same connection back: whatever the previous user left open would be
 visible to the next one.
 """
-import os
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from app.common.db import ping_connections_idle_for, rollback_on_return_only_when_needed
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL"),
-    reason="transaction state on a returned connection needs a real MariaDB/MySQL server",
-)
+pytestmark = pytest.mark.mysql_only(
+    reason="transaction state on a returned connection needs a real MariaDB/MySQL server")
 
 
 def _pool_of_one(database_url, ping_idle_seconds: float = 1):

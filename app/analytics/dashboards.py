@@ -2,14 +2,15 @@
 handful of aggregate queries each, whatever the number of attempts."""
 from sqlalchemy import and_, func, or_, select, true
 
-from app.analytics import aggregates
+from app.analytics import queries
 from app.analytics.counting import count_if, counted, num, only_if, rate
 from app.attempts.models import QuizAttempt
 from app.classes.models import TeacherClass
 from app.common.authz import teacher_class_ids, visible_attempts_clause
 from app.extensions import db
 from app.quizzes.models import Quiz
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 TOP = 10
 
@@ -23,13 +24,13 @@ def admin_dashboard(*, now) -> dict:
         "total_users": {"admins": int(users.get("admin", 0)), "teachers": int(users.get("teacher", 0)),
                         "students": int(users.get("student", 0))},
         "total_quizzes": quizzes["total"], "active_quizzes": quizzes["active"], "quizzes_by_status": quizzes,
-        **aggregates.attempt_summary(scope),
-        "score_distribution": aggregates.score_distribution(scope),
-        "recent_activity": aggregates.recent_activity(scope),
-        "top_students": aggregates.student_performance(scope, limit=TOP, best_first=False),
+        **queries.attempt_summary(scope),
+        "score_distribution": queries.score_distribution(scope),
+        "recent_activity": queries.recent_activity(scope),
+        "top_students": queries.student_performance(scope, limit=TOP, best_first=False),
         "teacher_stats": _teacher_stats(),
-        "performance_by_subject": aggregates.performance_by_subject(scope),
-        "violation_summary": aggregates.violation_summary(scope),
+        "performance_by_subject": queries.performance_by_subject(scope),
+        "violation_summary": queries.violation_summary(scope),
         "generated_at": now,
     }
 
@@ -38,7 +39,7 @@ def teacher_dashboard(teacher: User, *, now) -> dict:
     own_quizzes = select(Quiz.id).where(Quiz.created_by == teacher.id)
     scope = QuizAttempt.quiz_id.in_(own_quizzes)
     quizzes = _quiz_counts(Quiz.created_by == teacher.id, now)
-    summary = aggregates.attempt_summary(scope)
+    summary = queries.attempt_summary(scope)
     return {
         "teacher": {"id": teacher.id, "name": teacher.name},
         "my_quizzes": quizzes["total"], "active_quizzes": quizzes["active"], "quizzes_by_status": quizzes,
@@ -47,10 +48,10 @@ def teacher_dashboard(teacher: User, *, now) -> dict:
         "my_students": db.session.scalar(
             select(func.count()).select_from(Student).where(Student.class_id.in_(teacher_class_ids(teacher)))),
         **summary,
-        "recent_attempts": aggregates.recent_activity(scope),
+        "recent_attempts": queries.recent_activity(scope),
         "quiz_performance": _quiz_performance(teacher.id),
-        "performance_by_subject": aggregates.performance_by_subject(scope),
-        "violation_summary": aggregates.violation_summary(scope),
+        "performance_by_subject": queries.performance_by_subject(scope),
+        "violation_summary": queries.violation_summary(scope),
         "generated_at": now,
     }
 
@@ -58,16 +59,16 @@ def teacher_dashboard(teacher: User, *, now) -> dict:
 def student_dashboard(student: Student, *, actor: User, now) -> dict:
     """A student's results; a teacher sees only the attempts at their own quizzes."""
     scope = and_(QuizAttempt.student_id == student.id, visible_attempts_clause(actor))
-    summary = aggregates.attempt_summary(scope)
+    summary = queries.attempt_summary(scope)
     passed, failed = _quizzes_passed_failed(scope)
     return {
         "student": {"id": student.id, "name": student.user.name,
                     "registration_number": student.registration_number, "class_id": student.class_id},
         **summary,
         "quizzes_passed": passed, "quizzes_failed": failed,
-        "recent_results": aggregates.recent_activity(scope),
-        "performance_by_subject": aggregates.performance_by_subject(scope),
-        "violation_summary": aggregates.violation_summary(scope),
+        "recent_results": queries.recent_activity(scope),
+        "performance_by_subject": queries.performance_by_subject(scope),
+        "violation_summary": queries.violation_summary(scope),
         "generated_at": now,
     }
 

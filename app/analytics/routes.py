@@ -1,4 +1,7 @@
-"""/api/analytics: dashboards and the quiz report (seed 001 §5.10)."""
+"""/api/analytics: dashboards and the quiz report (seed 001 §5.10).
+
+The report as a download, `GET /api/analytics/quiz/{id}/export`, belongs to the exports
+package, which renders this package's figures."""
 from flask_smorest import Blueprint
 
 from app.analytics import dashboards, services
@@ -16,8 +19,6 @@ from app.common.authz import (
     role_required,
 )
 from app.common.clock import utcnow
-from app.exports import reports
-from app.exports.schemas import AnalyticsCsvExportQuerySchema
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/analytics", description="Analytics and dashboards")
 
@@ -52,10 +53,3 @@ def student(student_id):
 def quiz(quiz_id):
     return services.quiz_analytics(get_managed_quiz(quiz_id, current_actor()), now=utcnow())
 
-
-@blp.route("/quiz/<string:quiz_id>/export")
-@blp.arguments(AnalyticsCsvExportQuerySchema, location="query")
-@blp.response(200, description="The quiz report as CSV (per-question table) or PDF")
-@role_required("admin", "teacher")
-def quiz_export(params, quiz_id):
-    return reports.analytics_download(get_managed_quiz(quiz_id, current_actor()), params["format"], now=utcnow())

@@ -12,7 +12,7 @@ import math
 
 from sqlalchemy import and_, func, not_, or_, select
 
-from app.analytics import aggregates
+from app.analytics import queries
 from app.analytics.counting import count_if, counted, num, only_if, rate
 from app.analytics.timing import time_usage
 from app.attempts.models import QuizAttempt, StudentAnswer
@@ -32,15 +32,15 @@ def quiz_analytics(quiz: Quiz, *, now) -> dict:
             "total_marks": sum(marks for _q, marks in questions),
             "start_date": quiz.start_date, "end_date": quiz.end_date,
         },
-        **aggregates.attempt_summary(scope),
-        "score_distribution": aggregates.score_distribution(scope),
+        **queries.attempt_summary(scope),
+        "score_distribution": queries.score_distribution(scope),
         "question_statistics": statistics,
         "performance_by_topic": performance_by_topic(statistics),
-        "student_performance": aggregates.student_performance(scope),
-        "violation_summary": aggregates.violation_summary(scope),
+        "student_performance": queries.student_performance(scope),
+        "violation_summary": queries.violation_summary(scope),
         "time_usage": time_usage(quiz),
-        "integrity_review": aggregates.review_summary(scope),
-        "recent_activity": aggregates.recent_activity(scope),
+        "integrity_review": queries.review_summary(scope),
+        "recent_activity": queries.recent_activity(scope),
         "generated_at": now,
     }
 

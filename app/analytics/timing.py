@@ -12,7 +12,7 @@ from app.attempts.models import QuizAttempt
 from app.extensions import db
 from app.quizzes.effective import effective_settings_for_students
 from app.quizzes.models import Quiz
-from app.users.models import Student
+from app.students.models import Student
 
 
 def minutes_between(start, end) -> float | None:

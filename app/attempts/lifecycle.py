@@ -19,12 +19,12 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attempts.models import QuizAttempt, StudentAnswer
-from app.attempts.scoring import auto_grade, quiz_marks, recompute_totals
 from app.common import events
 from app.common.clock import isoformat
 from app.common.db import keep_changes_if_refused
 from app.errors import InvalidState
 from app.extensions import db
+from app.grading.scoring import auto_grade, quiz_marks, recompute_totals
 
 
 def grace() -> timedelta:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from app.attempts.integrity import review_fields
 from app.attempts.lifecycle import close_attempt
 from app.attempts.models import AttemptHistory, QuizAttempt
-from app.attempts.reading import attempt_item
+from app.attempts.queries import attempt_item
 from app.attempts.services import attempt_allowance, in_progress_attempt
 from app.common import events
 from app.common.audit import record_audit

@@ -7,7 +7,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.attempts import controls, integrity, reading, resets, services
+from app.attempts import controls, integrity, queries, resets, services
 from app.attempts.control_schemas import (
     CategorizedSchema,
     ControlResultSchema,
@@ -70,7 +70,7 @@ def start_quiz(body, quiz_id):
         quiz_id, actor=current_actor(), now=now, ip_address=request.remote_addr,
         user_agent=request.user_agent.string, access_code=body.get("access_code"),
     )
-    view = {**reading.taking_view(attempt, now, questions),
+    view = {**queries.taking_view(attempt, now, questions),
             **student_fields(attempt.effective, attempt.attempts_remaining)}
     return view, 200 if questions is None else 201
 
@@ -81,7 +81,7 @@ class Attempts(MethodView):
     @blp.response(200, AttemptPage)
     @role_required()
     def get(self, params):
-        return reading.list_attempts(params, actor=current_actor(), now=utcnow())
+        return queries.list_attempts(params, actor=current_actor(), now=utcnow())
 
 
 @blp.route("/attempts/<string:attempt_id>")
@@ -89,7 +89,7 @@ class AttemptItem(MethodView):
     @blp.response(200, AttemptDetailSchema)
     @role_required()
     def get(self, attempt_id):
-        return reading.detail_view(attempt_id, actor=current_actor(), now=utcnow())
+        return queries.detail_view(attempt_id, actor=current_actor(), now=utcnow())
 
 
 _ANSWER_IN = AnswerInSchema()

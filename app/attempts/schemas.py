@@ -1,5 +1,5 @@
 """Attempt inputs and representations. Output schemas name every field a reader may get;
-the dicts built in reading.py decide which of them a given reader does get."""
+the dicts built in queries.py decide which of them a given reader does get."""
 from marshmallow import Schema, fields, validate
 
 from app.attempts.models import ATTEMPT_STATUSES, SEVERITIES, VIOLATION_TYPES

@@ -18,7 +18,7 @@ from app.attempts.lifecycle import (
     state_details,
 )
 from app.attempts.models import QuizAttempt, Violation
-from app.attempts.reading import quiz_questions
+from app.attempts.queries import quiz_questions
 from app.common import events
 from app.common.authz import get_own_attempt, get_visible_quiz
 from app.common.db import commit, rollback

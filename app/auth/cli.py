@@ -7,7 +7,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from app.auth.services import purge_expired_tokens
+from app.auth.tokens import purge_expired_tokens
 from app.common.clock import utcnow
 from app.common.db import commit
 

@@ -1,4 +1,6 @@
-"""/api/auth: login, refresh, logout, claim, password reset, change password, me."""
+"""/api/auth: login, refresh, logout, claim, password reset, change password.
+
+`GET /api/auth/me` is served by the users package, which owns profiles."""
 from flask import current_app, request
 from flask_jwt_extended import current_user, get_jwt
 from flask_smorest import Blueprint
@@ -9,8 +11,6 @@ from app.common.identifiers import login_key
 from app.common.schemas import MessageSchema
 from app.errors import Unauthorized
 from app.extensions import limiter
-from app.users.schemas import MeSchema
-from app.users.services import load_profile
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Authentication")
 
@@ -136,9 +136,3 @@ def change_password(body):
     pair = services.change_password(current_user, body["current_password"], body["new_password"])
     return {"message": "Password changed successfully", **pair}
 
-
-@blp.route("/me", methods=["GET"])
-@blp.response(200, MeSchema)
-@role_required()
-def me():
-    return load_profile(current_user)

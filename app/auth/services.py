@@ -3,11 +3,11 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from flask_jwt_extended import create_access_token, decode_token
-from sqlalchemy import delete, or_, select, update
+from flask_jwt_extended import create_access_token
+from sqlalchemy import or_, select, update
 
 from app.auth import tokens
-from app.auth.models import PasswordResetToken, RefreshToken, TokenBlocklist
+from app.auth.models import PasswordResetToken
 from app.auth.passwords import (
     check_password_policy,
     codes_match,
@@ -23,7 +23,8 @@ from app.common.identifiers import login_key
 from app.common.mailer import send_after_commit
 from app.errors import Unauthorized, ValidationFailed
 from app.extensions import db
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 INVALID_LOGIN = "Invalid credentials"
 CLAIM_REFUSED = "The account cannot be claimed with these details"
@@ -144,10 +145,9 @@ def verify_reset_code(email: str, code: str) -> str:
 
 
 def _user_from_reset_token(raw: str) -> tuple[User, PasswordResetToken]:
-    try:
-        claims = decode_token(raw)
-    except Exception as exc:
-        raise Unauthorized(RESET_CODE_INVALID, error_code="RESET_TOKEN_INVALID") from exc
+    claims = tokens.reset_token_claims(raw)
+    if claims is None:
+        raise Unauthorized(RESET_CODE_INVALID, error_code="RESET_TOKEN_INVALID")
     entry = db.session.get(PasswordResetToken, claims.get("rid", ""))
     if claims.get("purpose") != "password_reset" or entry is None or entry.is_used \
             or entry.user_id != claims.get("sub"):
@@ -189,15 +189,3 @@ def change_password(user: User, current_password: str, new_password: str) -> dic
     check_password_policy(new_password, "new_password")
     set_password(user, new_password, actor=user, action="password_changed")
     return tokens.issue_token_pair(user)
-
-
-def purge_expired_tokens(now) -> dict[str, int]:
-    """Delete token rows past their expiry: an expired token fails its signature check
-    before any of these rows would be read."""
-    targets = {
-        "blocklisted access tokens": delete(TokenBlocklist).where(TokenBlocklist.expires_at <= now),
-        "refresh tokens": delete(RefreshToken).where(RefreshToken.expires_at <= now),
-        "reset codes": delete(PasswordResetToken).where(PasswordResetToken.expires_at <= now),
-    }
-    return {name: db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
-            for name, stmt in targets.items()}

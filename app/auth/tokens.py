@@ -18,10 +18,10 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app, g
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from jwt import ExpiredSignatureError
-from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy import and_, bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.models import RefreshToken, TokenBlocklist
+from app.auth.models import PasswordResetToken, RefreshToken, TokenBlocklist
 from app.common.clock import utcnow
 from app.common.db import keep_changes_if_refused
 from app.errors import Unauthorized, error_response
@@ -311,3 +311,26 @@ def register_jwt_callbacks(jwt) -> None:
 
 def reset_token_expiry() -> timedelta:
     return timedelta(minutes=current_app.config["RESET_TOKEN_TTL_MINUTES"])
+
+
+# --- the password-reset token and housekeeping ----------------------------------------
+
+def reset_token_claims(raw: str) -> dict | None:
+    """The claims of a token flask-jwt-extended accepts, or None; the caller checks that
+    it is a password-reset token and that its code is unused."""
+    try:
+        return decode_token(raw)
+    except Exception:  # any refusal, whatever the library raised: the token is not good
+        return None
+
+
+def purge_expired_tokens(now) -> dict[str, int]:
+    """Delete token rows past their expiry: an expired token fails its signature check
+    before any of these rows would be read."""
+    targets = {
+        "blocklisted access tokens": delete(TokenBlocklist).where(TokenBlocklist.expires_at <= now),
+        "refresh tokens": delete(RefreshToken).where(RefreshToken.expires_at <= now),
+        "reset codes": delete(PasswordResetToken).where(PasswordResetToken.expires_at <= now),
+    }
+    return {name: db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+            for name, stmt in targets.items()}

@@ -11,7 +11,9 @@ from app.common.pagination import paginate, search_filter
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.quizzes.models import QuizClass
-from app.users.models import Student, Teacher, User
+from app.students.models import Student
+from app.teachers.models import Teacher
+from app.users.models import User
 
 ORDERINGS = {"name": SchoolClass.name, "section": SchoolClass.section,
              "academic_year": SchoolClass.academic_year, "created_at": SchoolClass.created_at}

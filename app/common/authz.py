@@ -22,7 +22,9 @@ from app.extensions import db
 from app.notifications.models import Notification
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizClass, QuizOverride
-from app.users.models import Student, Teacher, User
+from app.students.models import Student
+from app.teachers.models import Teacher
+from app.users.models import User
 
 
 def role_required(*roles: str):

@@ -48,6 +48,14 @@ student_added_to_class = signals.signal("student-added-to-class")
 #                          allowed has ended or changed, so they must end too
 access_revoked = signals.signal("access-revoked")
 
+# Sent with `announce`, by code that runs after its own commit (a committed batch of
+# notifications being delivered), so that the notifications package never calls the
+# transport that pushes them:
+# notification_stored:     user_id, notification (the notification as the API shows it)
+notification_stored = signals.signal("notification-stored")
+# unread_count_changed:    user_id, unread_count
+unread_count_changed = signals.signal("unread-count-changed")
+
 _fallback_queue: list = []
 _fallback_state = SimpleNamespace()
 
@@ -62,6 +70,11 @@ def _queue() -> list:
 
 def publish(signal, **payload) -> None:
     _queue().append((signal, payload))
+
+
+def announce(signal, **payload) -> None:
+    """Send `signal` now: only for callers whose unit of work has already committed."""
+    signal.send("app", **payload)
 
 
 def after_commit(fn, *args) -> None:

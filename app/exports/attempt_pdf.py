@@ -9,9 +9,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from app.attempts.models import QuizAttempt
-from app.attempts.scoring import answers_of, pending_questions, quiz_marks
 from app.exports import pdf
 from app.exports.results import slug
+from app.grading.scoring import answers_of, pending_questions, quiz_marks
 from app.grading.services import ensure_gradable
 from app.users.models import User
 

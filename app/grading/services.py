@@ -1,6 +1,6 @@
 """Manual grading: the queues, the grading view of an attempt, and the teacher's marks.
 
-Scores are only ever computed by app.attempts.scoring, so submission, grading and the
+Scores are only ever computed by app.grading.scoring, so submission, grading and the
 expiry sweep agree on every total.
 """
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,16 +9,17 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import joinedload
 
 from app.attempts.models import QuizAttempt, StudentAnswer
-from app.attempts.scoring import TWO_PLACES, answers_of, quiz_marks, recompute_totals
 from app.common import events
 from app.common.audit import record_audit
 from app.common.authz import visible_attempts_clause
 from app.common.pagination import paginate, search_filter
 from app.errors import InvalidState, ValidationFailed
 from app.extensions import db
+from app.grading.scoring import TWO_PLACES, answers_of, quiz_marks, recompute_totals
 from app.questions.models import Question
 from app.quizzes.models import QuizQuestion
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 ORDERINGS = {
     "submitted_at": QuizAttempt.submitted_at, "student": User.name,

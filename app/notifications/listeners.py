@@ -16,7 +16,8 @@ from app.common.db import commit
 from app.extensions import db
 from app.notifications import services
 from app.quizzes.models import Quiz, QuizClass
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 log = logging.getLogger(__name__)
 
@@ -146,10 +147,6 @@ def on_student_added(*, student_ids, class_id, actor_id=None, **_):
 
 
 def connect() -> None:
-    # Monitors first: a violation reaches the teacher's screen before its notification is stored.
-    from app.realtime import listeners as live
-
-    live.connect()
     events.quiz_published.connect(on_quiz_published, weak=False)
     events.attempt_graded.connect(on_attempt_graded, weak=False)
     events.attempt_reset.connect(on_attempt_reset, weak=False)

@@ -12,7 +12,8 @@ from app.extensions import db
 from app.notifications import services
 from app.notifications.templates import describe_duration
 from app.quizzes.models import Quiz, QuizClass
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 COMPLETED = ("submitted", "graded", "auto_submitted")
 

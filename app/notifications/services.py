@@ -17,8 +17,10 @@ from app.common.db import new_id
 from app.common.pagination import paginate, search_filter
 from app.extensions import db
 from app.notifications.models import Notification, NotificationEvent
+from app.notifications.schemas import NotificationSchema
 from app.notifications.templates import render
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 log = logging.getLogger(__name__)
 INSERT_CHUNK = 500  # rows per INSERT: bounded statements even for a whole school
@@ -80,24 +82,20 @@ def _columns(row: dict) -> dict:
 
 
 def deliver(batch: Batch | None) -> None:
-    """Push a committed batch to its recipients' sockets, then their new unread counts."""
+    """Announce a committed batch to its recipients (app.realtime pushes it to their
+    sockets), then their new unread counts."""
     if batch is None:
         return
-    from app.notifications.schemas import NotificationSchema
-    from app.realtime import push
-
     schema = NotificationSchema()
     for row in batch.rows:
-        push.to_user("notification", schema.dump(row), row["user_id"])
+        events.announce(events.notification_stored, user_id=row["user_id"], notification=schema.dump(row))
     push_unread_counts([row["user_id"] for row in batch.rows])
 
 
 def push_unread_counts(user_ids) -> None:
-    from app.realtime import push
-
     counts = unread_counts(user_ids)
     for user_id in dict.fromkeys(user_ids):
-        push.to_user("unread_count", {"unread_count": counts.get(user_id, 0)}, user_id)
+        events.announce(events.unread_count_changed, user_id=user_id, unread_count=counts.get(user_id, 0))
 
 
 def deliver_after_commit(batch: Batch | None) -> None:

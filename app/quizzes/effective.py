@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.quizzes.models import OVERRIDABLE, Quiz, QuizOverride, window_open
-from app.users.models import Student, StudentAccommodation
+from app.students.models import Student, StudentAccommodation
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from app.common.pagination import paginate, search_filter
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.quizzes.models import OVERRIDABLE, Quiz, QuizOverride
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 ORDERINGS = {"created_at": QuizOverride.created_at, "updated_at": QuizOverride.updated_at}
 

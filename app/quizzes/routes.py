@@ -18,7 +18,7 @@ from app.common.authz import (
 from app.common.clock import utcnow
 from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import MessageSchema
-from app.quizzes import listing, overrides, services
+from app.quizzes import overrides, queries, services
 from app.quizzes.schemas import (
     OverrideCreateSchema,
     OverrideSchema,
@@ -59,8 +59,8 @@ def role_views(description: str, *schemas) -> dict:
 
 def quiz_for_role(quiz, actor) -> dict:
     if actor.is_student:
-        return StudentQuizSchema().dump(listing.student_view(quiz, actor.id, now=utcnow()))
-    return QuizDetailSchema().dump(listing.load_detail(quiz))
+        return StudentQuizSchema().dump(queries.student_view(quiz, actor.id, now=utcnow()))
+    return QuizDetailSchema().dump(queries.load_detail(quiz))
 
 
 @blp.route("")
@@ -71,7 +71,7 @@ class Quizzes(MethodView):
     @role_required()
     def get(self, params):
         actor = current_actor()
-        page = listing.list_quizzes(actor, params, now=utcnow())
+        page = queries.list_quizzes(actor, params, now=utcnow())
         return (StudentQuizPage if actor.is_student else QuizPage)().dump(page)
 
     @blp.arguments(QuizCreateSchema)

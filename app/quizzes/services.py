@@ -16,8 +16,8 @@ from app.common.authz import visible_classes_clause, visible_questions_clause
 from app.errors import Conflict, InvalidState, ValidationFailed
 from app.extensions import db
 from app.questions.models import Question
-from app.quizzes.listing import has_attempts, load_detail
 from app.quizzes.models import Quiz, QuizClass, QuizQuestion
+from app.quizzes.queries import has_attempts, load_detail
 
 # Upper-case letters and digits a pupil cannot misread: no 0/O, no 1/I.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -1,5 +1,6 @@
-"""Mirror attempt events to the quiz's monitors the moment they are committed, and end
-a user's sockets when their access ends.
+"""Mirror attempt events to the quiz's monitors the moment they are committed, push
+stored notifications and unread counts to their users, and end a user's sockets when
+their access ends.
 
 Socket.IO delivers at most once: these pushes only mirror what is already stored,
 and a monitor that missed one catches up with the next `quiz_status`.
@@ -21,6 +22,8 @@ def connect() -> None:
     events.attempt_submitted.connect(on_attempt_submitted, weak=False)
     events.attempt_updated.connect(on_attempt_updated, weak=False)
     events.access_revoked.connect(on_access_revoked, weak=False)
+    events.notification_stored.connect(on_notification_stored, weak=False)
+    events.unread_count_changed.connect(on_unread_count_changed, weak=False)
 
 
 def _student_name(student_id: str) -> str | None:
@@ -107,3 +110,11 @@ def on_access_revoked(_sender, *, user_id, reason, **_):
     # Pushes are never re-checked against the token per event: ending the sockets is
     # what stops them reaching someone who may no longer see them.
     push.end_user_sockets(user_id, {"message": SESSION_ENDED[reason], "error_code": "SESSION_ENDED"})
+
+
+def on_notification_stored(_sender, *, user_id, notification, **_):
+    push.to_user("notification", notification, user_id)
+
+
+def on_unread_count_changed(_sender, *, user_id, unread_count, **_):
+    push.to_user("unread_count", {"unread_count": unread_count}, user_id)

@@ -24,6 +24,7 @@ from app.common.clock import isoformat, utcnow
 from app.common.db import commit
 from app.errors import DomainError, Forbidden, Unauthorized, ValidationFailed
 from app.extensions import db, socketio
+from app.notifications import services as notifications
 from app.realtime import push
 from app.realtime.status import quiz_status
 
@@ -265,19 +266,17 @@ class NotificationsNamespace(AuthenticatedNamespace):
     """Each socket joins its user's room; pushes come from app.notifications."""
 
     def on_connect(self, auth=None):
-        from app.notifications.services import unread_count
         try:
             user = self.authenticate(_token_from(auth))  # which also joins the user's room
         except DomainError as exc:
             self.refuse(exc)
-        emit("unread_count", {"unread_count": unread_count(user.id)})
+        emit("unread_count", {"unread_count": notifications.unread_count(user.id)})
 
     def on_mark_read(self, data=None):
-        from app.notifications import services
         data = data if isinstance(data, dict) else {}
         try:
             user = self.user()
-            notification = services.mark_read(str(data.get("notification_id") or ""), actor=user)
+            notification = notifications.mark_read(str(data.get("notification_id") or ""), actor=user)
             commit()
         except DomainError as exc:
             return self.fail(exc)

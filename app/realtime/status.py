@@ -5,7 +5,8 @@ from app.attempts.models import QuizAttempt, StudentAnswer
 from app.attempts.progress import current_position
 from app.common.clock import isoformat, utcnow
 from app.extensions import db
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 COMPLETED = ("submitted", "graded", "auto_submitted")
 

@@ -5,7 +5,7 @@ app.quizzes.effective, the one place every timed read and start takes it from.
 """
 from app.common.audit import record_audit
 from app.extensions import db
-from app.users.models import Student, StudentAccommodation
+from app.students.models import Student, StudentAccommodation
 
 
 def get_accommodation(student: Student) -> StudentAccommodation:

@@ -41,8 +41,9 @@ from app.common.identifiers import storable_login_key
 from app.common.uploads import normalise_header, read_table
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
+from app.students.models import REGISTRATION_KEY_LENGTH, Student
 from app.students.services import new_claim_code
-from app.users.models import EMAIL_KEY_LENGTH, REGISTRATION_KEY_LENGTH, Student, User
+from app.users.models import EMAIL_KEY_LENGTH, User
 
 REQUIRED = ("name", "email", "registration_number", "class_name")
 OPTIONAL = ("section", "academic_year", "date_of_birth", "parent_email", "parent_phone")

@@ -10,7 +10,7 @@ from app.common.authz import current_actor, get_visible_student, role_required
 from app.common.clock import utcnow
 from app.common.pagination import PageQuerySchema, page_schema
 from app.common.spreadsheets import table_response
-from app.students import accommodations, exporting, importing, schemas, services
+from app.students import accommodations, importing, queries, schemas, services
 
 blp = Blueprint("students", __name__, url_prefix="/api", description="Students: management, import, export")
 STAFF = ("admin", "teacher")
@@ -88,8 +88,8 @@ def bulk_import(files, form, query):
 
 
 def _export(params):
-    rows = exporting.student_rows(current_actor(), params)
-    return table_response(exporting.HEADERS, rows, fmt=params["format"], sheet_title="Students",
+    rows = queries.student_rows(current_actor(), params)
+    return table_response(queries.HEADERS, rows, fmt=params["format"], sheet_title="Students",
                           basename=f"students_{utcnow():%Y%m%d_%H%M%S}")
 
 

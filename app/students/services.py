@@ -20,7 +20,8 @@ from app.common.mailer import mail_configured, send_after_commit
 from app.common.pagination import contains, paginate, search_filter
 from app.errors import Conflict, InvalidState, ValidationFailed
 from app.extensions import db
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 from app.users.services import deactivate_account, ensure_email_free
 
 # No 0/O, 1/I/L: read aloud or copied from paper without ambiguity (32 symbols, 50 bits).

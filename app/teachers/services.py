@@ -5,7 +5,8 @@ from sqlalchemy.orm import contains_eager
 from app.classes.models import SchoolClass, TeacherClass
 from app.common.pagination import paginate, search_filter
 from app.extensions import db
-from app.users.models import Teacher, User
+from app.teachers.models import Teacher
+from app.users.models import User
 
 ORDERINGS = {"name": User.name, "email": User.email, "subject": Teacher.subject, "created_at": Teacher.created_at}
 

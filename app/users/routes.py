@@ -1,4 +1,5 @@
-"""/api/users: user management, admin only (seed 001 §5.2)."""
+"""/api/users: user management, admin only (seed 001 §5.2); and GET /api/auth/me, the
+signed-in user's profile, which is built here: auth signs people in, users owns profiles."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -6,9 +7,9 @@ from app.common.authz import current_actor, role_required
 from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import MessageSchema
 from app.users import services
-from app.users.schemas import UserCreateSchema, UserListQuerySchema, UserSchema, UserUpdateSchema
+from app.users.schemas import MeSchema, UserCreateSchema, UserListQuerySchema, UserSchema, UserUpdateSchema
 
-blp = Blueprint("users", __name__, url_prefix="/api/users", description="User management (admin)")
+blp = Blueprint("users", __name__, url_prefix="/api", description="User management (admin)")
 
 
 class UserListQuery(PageQuerySchema, UserListQuerySchema):
@@ -18,7 +19,7 @@ class UserListQuery(PageQuerySchema, UserListQuerySchema):
 UserPage = page_schema(UserSchema, "UserPage")
 
 
-@blp.route("")
+@blp.route("/users")
 class Users(MethodView):
     @blp.arguments(UserListQuery, location="query")
     @blp.response(200, UserPage)
@@ -33,7 +34,7 @@ class Users(MethodView):
         return services.create_user(body, actor=current_actor())
 
 
-@blp.route("/<string:user_id>")
+@blp.route("/users/<string:user_id>")
 class UserItem(MethodView):
     @blp.response(200, UserSchema)
     @role_required("admin")
@@ -53,8 +54,16 @@ class UserItem(MethodView):
         return {"message": "User deleted successfully"}
 
 
-@blp.route("/<string:user_id>/restore", methods=["POST"])
+@blp.route("/users/<string:user_id>/restore", methods=["POST"])
 @blp.response(200, UserSchema)
 @role_required("admin")
 def restore_user(user_id):
     return services.restore_user(services.get_user(user_id), actor=current_actor())
+
+
+@blp.route("/auth/me", methods=["GET"])
+@blp.response(200, MeSchema)
+@blp.doc(tags=["auth"])
+@role_required()
+def me():
+    return services.load_profile(current_actor())

@@ -13,7 +13,9 @@ from app.common.identifiers import login_key
 from app.common.pagination import contains, paginate, search_filter
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.users.models import Student, Teacher, User
+from app.students.models import Student
+from app.teachers.models import Teacher
+from app.users.models import User
 
 TEACHER_FIELDS = ("subject", "phone", "department", "bio")
 ORDERINGS = {

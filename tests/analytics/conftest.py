@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 
 from app.attempts.models import Violation
-from app.attempts.scoring import recompute_totals
 from app.common.db import commit
 from app.extensions import db
+from app.grading.scoring import recompute_totals
 from tests.factories import (
     make_answer,
     make_attempt,

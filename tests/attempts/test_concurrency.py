@@ -1,5 +1,4 @@
 """Real concurrency: threads with their own sessions against MariaDB/MySQL."""
-import os
 import threading
 
 import pytest
@@ -10,10 +9,8 @@ from app.extensions import db
 from tests.attempts.conftest import quiz_for
 from tests.factories import auth
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL"),
-    reason="SQLite serialises every writer, so races need MariaDB/MySQL (set TEST_DATABASE_URL)",
-)
+pytestmark = pytest.mark.mysql_only(
+    reason="SQLite serialises every writer, so races need MariaDB/MySQL (set TEST_DATABASE_URL)")
 THREADS = 20
 
 

@@ -3,7 +3,7 @@ import pytest
 
 from app.common.audit import AuditLog
 from app.extensions import db
-from app.users.models import Student
+from app.students.models import Student
 from tests.factories import make_class, make_student
 from tests.helpers import assert_error
 

@@ -5,7 +5,8 @@ from app.classes.models import SchoolClass, TeacherClass
 from app.common import events
 from app.extensions import db
 from app.quizzes.models import QuizClass
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 from tests.factories import (
     auth,
     make_admin,

@@ -1,5 +1,4 @@
 """`flask notifications dispatch|remind|cleanup`, each safe to repeat and to run concurrently."""
-import os
 import threading
 from datetime import timedelta
 
@@ -106,8 +105,7 @@ def test_remind_ignores_drafts_and_far_away_quizzes(app):
     assert "Reminders created: 0" in run(app, "remind")
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
-                    reason="needs MariaDB: SQLite serialises whole transactions, so there is no race to test")
+@pytest.mark.mysql_only(reason="needs MariaDB: SQLite serialises whole transactions, so there is no race to test")
 def test_two_concurrent_reminder_runs_create_each_reminder_once(app):
     now = utcnow()
     school_class, quiz = reminder_setup(start=now + timedelta(minutes=20), end=now + timedelta(days=1))
@@ -136,8 +134,7 @@ def test_two_concurrent_reminder_runs_create_each_reminder_once(app):
     assert db.session.query(Notification).count() == 5
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
-                    reason="needs MariaDB: concurrent row claims are what is being tested")
+@pytest.mark.mysql_only(reason="needs MariaDB: concurrent row claims are what is being tested")
 def test_two_concurrent_dispatchers_never_claim_the_same_event(app):
     for _ in range(20):
         give(make_student(), "attempt_reset", context={"additional_attempts": 1, "quiz_title": "Q", "reason": "r"})

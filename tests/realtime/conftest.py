@@ -1,5 +1,6 @@
 import pytest
 
+from app import connect_listeners
 from app.extensions import socketio
 
 
@@ -24,8 +25,4 @@ def sockets(app):
 @pytest.fixture(autouse=True)
 def _listeners_connected(app):
     """Re-connect the real listeners (idempotent): a test elsewhere may have cleared a signal."""
-    from app.notifications import listeners as notification_listeners
-    from app.realtime import listeners as realtime_listeners
-
-    notification_listeners.connect()
-    realtime_listeners.connect()
+    connect_listeners()

@@ -5,7 +5,8 @@ import pytest
 from flask import current_app
 
 from app.extensions import db, limiter
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 from tests.factories import PASSWORD, _hash, auth, make_admin, make_class, make_student, seq
 from tests.helpers import assert_error
 

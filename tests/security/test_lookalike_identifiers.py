@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from app.auth.models import PasswordResetToken
 from app.common.identifiers import login_key
 from app.extensions import db
-from app.users.models import Student
+from app.students.models import Student
 from tests.factories import PASSWORD, auth, make_admin, make_student
 from tests.helpers import assert_error
 

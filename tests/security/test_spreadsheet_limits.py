@@ -20,7 +20,7 @@ from app.extensions import db
 from app.questions.bulk import IMPORT_COLUMNS
 from app.questions.models import Question
 from app.students.importing import COLUMNS
-from app.users.models import Student
+from app.students.models import Student
 from tests.factories import auth, make_admin
 from tests.helpers import assert_error
 

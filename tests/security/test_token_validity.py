@@ -17,8 +17,7 @@ from sqlalchemy import func, select
 
 from app.attempts.models import StudentAnswer
 from app.auth.models import TokenBlocklist
-from app.auth.services import purge_expired_tokens
-from app.auth.tokens import VerifiedTokens, family_key
+from app.auth.tokens import VerifiedTokens, family_key, purge_expired_tokens
 from app.common.clock import utcnow
 from app.extensions import db
 from app.extensions import jwt as jwt_manager

@@ -21,7 +21,6 @@ from tests.factories import PASSWORD, auth, make_admin, make_student, tokens_for
 from tests.helpers import assert_error
 
 ROOT = Path(__file__).resolve().parents[2]
-ON_MYSQL = bool(os.environ.get("TEST_DATABASE_URL"))
 
 
 def _claims(app, token: str) -> dict:
@@ -244,8 +243,8 @@ def _run_second_process(database_url: str, tokens: dict) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.skipif(not ON_MYSQL, reason="needs concurrent transactions with row locks (MariaDB); "
-                                        "SQLite serialises writers, so the race cannot happen there")
+@pytest.mark.mysql_only(reason="needs concurrent transactions with row locks (MariaDB); "
+                                "SQLite serialises writers, so the race cannot happen there")
 def test_ten_parallel_refreshes_of_one_token_at_most_one_succeeds(app):
     refresh = tokens_for(make_admin())["refresh_token"]
     barrier = threading.Barrier(10)

@@ -19,7 +19,9 @@ from app.extensions import db
 from app.notifications.models import Notification
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizClass, QuizOverride, QuizQuestion
-from app.users.models import Student, StudentAccommodation, Teacher, User
+from app.students.models import Student, StudentAccommodation
+from app.teachers.models import Teacher
+from app.users.models import User
 from tests.factories import _hash
 from tests.helpers import empty_database
 

@@ -8,7 +8,8 @@ from app.auth.passwords import hash_code
 from app.classes.models import SchoolClass
 from app.common import events
 from app.extensions import bcrypt, db
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 from tests.factories import auth, make_admin, make_class, make_student, make_teacher
 from tests.helpers import assert_error
 from tests.students.helpers import audit_actions, captured, claim

@@ -5,7 +5,8 @@ import pytest
 from app.auth.passwords import hash_code
 from app.common import events
 from app.extensions import db, mail
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 from tests.factories import assign_teacher, auth, make_admin, make_class, make_student, make_teacher, tokens_for
 from tests.helpers import assert_error
 from tests.students.helpers import audit_actions, captured, claim

@@ -4,7 +4,8 @@ from sqlalchemy import select
 from app.classes.models import SchoolClass
 from app.common.authz import get_visible_class, visible_students_clause
 from app.extensions import db
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 HEADERS = (
     "Name", "Email", "Registration Number", "Class", "Section", "Academic Year", "Account Claimed",

@@ -10,7 +10,8 @@ from app.attempts.models import REVIEW_STATUSES, QuizAttempt, Violation
 from app.classes.models import SchoolClass
 from app.extensions import db
 from app.quizzes.models import Quiz
-from app.users.models import Student, User
+from app.students.models import Student
+from app.users.models import User
 
 RECENT = 10
 
