@@ -40,6 +40,12 @@ class JWTManager(_JWTManager):
     wasted work on every request. The verified decode is the library's own, with the
     same options. Anything else (a key callback, an expired token whose header and
     claims the error handler wants) goes through the library unchanged.
+
+    Private names used, each pinned by tests/test_app.py::
+    test_the_private_library_names_the_app_relies_on_keep_their_shape, so an upgrade
+    that changes one fails there first: `JWTManager._decode_jwt_from_config` (the
+    override), `JWTManager._decode_key_callback`, `flask_jwt_extended.tokens._decode_jwt`
+    and `flask_jwt_extended.config.config`. Behaviour: tests/security/test_token_validity.py.
     """
 
     def _decode_jwt_from_config(self, encoded_token: str, csrf_value=None, allow_expired: bool = False) -> dict:
@@ -81,7 +87,10 @@ def check_limits_only_for_limited_views(app) -> None:
 
     The limiter registers its check for every request, and a request filter would only
     run inside it, after the request was identified and the view's name resolved.
-    Called once, after `limiter.init_app(app)`.
+    Called once, after `limiter.init_app(app)`. Private name used: the limiter's bound
+    `_check_request_limit`; an upgrade that renames it raises below at start-up, and
+    tests/test_app.py::test_the_rate_limit_check_runs_for_limited_views_and_not_for_the_autosave
+    proves the gate.
     """
     hooks = app.before_request_funcs.get(None, [])
     position = next((i for i, hook in enumerate(hooks) if hook == limiter._check_request_limit), None)

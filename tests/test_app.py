@@ -253,3 +253,23 @@ def test_no_cookie_session_is_read_or_written(client):
         from flask import session
         with pytest.raises(RuntimeError):  # a NullSession refuses writes
             session["user"] = "someone"
+
+
+def test_the_private_library_names_the_app_relies_on_keep_their_shape():
+    """app.extensions.JWTManager overrides and calls private flask-jwt-extended names:
+    an upgrade that renames or reshapes one must fail here, not in production."""
+    import inspect
+
+    from flask_jwt_extended import JWTManager
+    from flask_jwt_extended.config import config
+    from flask_jwt_extended.tokens import _decode_jwt
+
+    assert list(inspect.signature(JWTManager._decode_jwt_from_config).parameters) == [
+        "self", "encoded_token", "csrf_value", "allow_expired"]
+    assert set(inspect.signature(_decode_jwt).parameters) == {
+        "algorithms", "allow_expired", "audience", "csrf_value", "encoded_token", "identity_claim_key",
+        "issuer", "leeway", "secret", "verify_aud", "verify_sub"}
+    assert "_decode_key_callback" in vars(JWTManager(add_context_processor=False))
+    for name in ("decode_algorithms", "decode_audience", "identity_claim_key", "decode_issuer", "leeway",
+                 "decode_key", "verify_sub"):
+        assert isinstance(getattr(type(config), name), property), name
