@@ -42,6 +42,8 @@ class Quiz(db.Model):
     randomize_questions: Mapped[bool] = mapped_column(Boolean, default=False)
     randomize_options: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_review: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Moves with every change to what the quiz shows; keys app.quizzes.shown's cache.
+    questions_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     class_links: Mapped[list["QuizClass"]] = relationship(
         back_populates="quiz", cascade="all, delete-orphan"
