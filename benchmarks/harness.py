@@ -248,7 +248,7 @@ class Server:
                                             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                             start_new_session=True)
 
-    def wait_ready(self, timeout: float = 30.0) -> "Server":
+    def wait_ready(self, timeout: float = 120.0) -> "Server":  # a loaded machine imports slowly
         """Until it answers HTTP (any status: the floor has no health route)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
