@@ -15,7 +15,10 @@ on one throwaway database, and measures, alternating floor/app in pairs:
      paced warm-up). Latency is quoted only from this open-loop run, never from the
      saturated closed loop;
   3. a class-size burst: 300 students starting the same (fresh) quiz at one instant
-     (p99, total time, all must get 201);
+     (p99, total time, all must get 201, and the attempts the database then holds for
+     that quiz: one per student, none duplicated). `--burst 1000 --students 1000
+     --mixed-types --redis-url redis://...` is a year group at the bell on a quiz of
+     30 questions of every type, with Redis as in production;
   plus the SQL statements one save and one start issue in each app (counted
   in-process), package versions and the load average before and after the run. Floor
   and app alternate in pairs, so their per-pair ratio stays comparable when absolute
@@ -31,6 +34,8 @@ Usage (from the repository root):
 
 Options: --phases saturation,paced,burst (a subset), --pairs N, --duration S, --warmup S,
 --students N (500), --burst N (300), --workers N (4 gevent workers per server),
+--mixed-types (the 30 questions cycle through every type, not only mcq),
+--redis-url URL (the app's REDIS_URL, as in production; default none),
 --port-app (5101), --port-floor (5102), --mysql URL, --keep-db. Everything it starts
 (two gunicorn process groups, load generators) is stopped by PID when it ends, and its
 database is dropped.
@@ -67,14 +72,16 @@ def parse_args():
     harness.add_mysql_option(parser)
     parser.add_argument("--phases", default=",".join(PHASES), help="comma-separated subset to run")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--mixed-types", action="store_true")
+    parser.add_argument("--redis-url", default=None)
     return parser.parse_args()
 
 
-def seed(app, students: int, burst: int, bursts: int) -> dict:
+def seed(app, students: int, burst: int, bursts: int, question_types: tuple) -> dict:
     """One class: an attempt in progress for every student on the main quiz, a fresh quiz
     per burst, one more to count a start's statements; the load generator's targets."""
     school = harness.seed_school(app, class_sizes=[students], questions=QUESTIONS, quizzes_per_class=2 + bursts,
-                                 attempts_on_first_quiz=True)
+                                 attempts_on_first_quiz=True, question_types=question_types)
     (school_class,) = school.classes
     return {
         "questions": school.questions, "burst_quizzes": school_class.quizzes[1:-1],
@@ -191,8 +198,19 @@ def run_phase(args, kind: str, server: harness.Server, tmp: Path, bursts) -> dic
         elif kind == "paced":
             measured = load(port, tmp, "paced", "--duration", str(args.duration), "--students", str(args.students))
         else:
-            measured = load(port, tmp, "burst", "--quiz-id", next(bursts), "--students", str(args.burst))
+            quiz_id = next(bursts)
+            measured = load(port, tmp, "burst", "--quiz-id", quiz_id, "--students", str(args.burst))
+    if kind == "burst":
+        measured.update(attempts_in_database(args, quiz_id))
     return {**measured, **per_request(meter.reading, measured["requests"])}
+
+
+def attempts_in_database(args, quiz_id: str) -> dict:
+    """What the burst left in the database: attempts, and how many students have more than one."""
+    rows, students = harness.server_query(args.mysql, (
+        f"SELECT COUNT(*), COUNT(DISTINCT student_id) FROM {args.database}.quiz_attempts "
+        f"WHERE quiz_id = '{quiz_id}'"))[0]
+    return {"in_database": int(rows), "duplicated": int(rows) - int(students)}
 
 
 def run_pairs(args, servers: dict, tmp: Path, data: dict) -> dict:
@@ -239,8 +257,13 @@ def report(results: dict, statements: dict, versions: dict) -> None:
         print(f"{name:<5} burst of starts: p99 {med('burst', name, 'p99_ms'):.0f} ms  "
               f"total {med('burst', name, 'elapsed_s'):.2f} s  "
               f"created {min((r[name]['created'] for r in results['burst']), default=0)}/{requested}"
+              f"  in the database {min((r[name]['in_database'] for r in results['burst']), default=0)}"
+              f"  duplicated {sum(r[name]['duplicated'] for r in results['burst'])}"
+              f"  app CPU {med('burst', name, 'app_cpu_ms'):.2f} ms/start"
+              f"  DB CPU {med('burst', name, 'db_cpu_ms'):.2f} ms/start"
               f"  errors {errors('burst', name)}")
-    print(f"burst p99 ratio: {ratio('burst', 'p99_ms')}; total time ratio: {ratio('burst', 'elapsed_s')}")
+    print(f"burst p99 ratio: {ratio('burst', 'p99_ms')}; total time ratio: {ratio('burst', 'elapsed_s')}; "
+          f"app CPU per start ratio: {ratio('burst', 'app_cpu_ms')}")
     for name, seen in statements.items():
         print(f"SQL statements per {name}: {len(seen)} + COMMIT  {seen}")
     print("versions: " + json.dumps(versions))
@@ -255,18 +278,22 @@ def main() -> None:
         tmp = Path(tmp)
         # Two servers of `--workers` workers each, every worker with its own pool: the
         # app's default of 20 per worker would pass MariaDB's default max_connections (151).
+        redis = {"REDIS_URL": args.redis_url} if args.redis_url else {}
         env = harness.production_env(url, DB_POOL_SIZE=os.environ.get("DB_POOL_SIZE", str(max(4, 60 // args.workers))),
-                                     DB_MAX_OVERFLOW=os.environ.get("DB_MAX_OVERFLOW", "0"))
+                                     DB_MAX_OVERFLOW=os.environ.get("DB_MAX_OVERFLOW", "0"), **redis)
+        args.database = url.rsplit("/", 1)[1].split("?")[0]
         from app import create_app
 
         app = create_app("production")
-        data = seed(app, args.students, args.burst, bursts=args.pairs * 2)
+        types = tuple(harness.QUESTION_SHAPES) if args.mixed_types else ("mcq",)
+        data = seed(app, args.students, args.burst, bursts=args.pairs * 2, question_types=types)
         write_targets(tmp, data)
         statements = count_statements(app, data)
         servers["app"] = harness.serve("app", args.port_app, "wsgi:app", env, tmp, workers=args.workers)
         servers["floor"] = harness.serve("floor", args.port_floor, "benchmarks.floor:app", env, tmp,
                                          workers=args.workers)
-        print(f"seeded {args.students} students, {QUESTIONS} questions; servers up in "
+        print(f"seeded {args.students} students, {QUESTIONS} questions of {', '.join(types)}; "
+              f"Redis {'at ' + args.redis_url if args.redis_url else 'not used'}; servers up in "
               f"{time.time() - started:.0f} s", flush=True)
         results = run_pairs(args, servers, tmp, data)
         report(results, statements, harness.versions(args.mysql) | {"wrk": bool(shutil.which("wrk"))})

@@ -139,10 +139,18 @@ class School:
     classes: list[SchoolClass] = field(default_factory=list)
 
 
+QUESTION_SHAPES = {  # type: the fields a question of it is seeded with
+    "mcq": {"options": ["A", "B", "C", "D"], "correct_answer": 1},
+    "true_false": {"options": ["True", "False"], "correct_answer": 0},
+    "short_answer": {"accepted_answers": ["Paris"]},
+    "descriptive": {"sample_answer": "An essay."},
+}
+
+
 def seed_school(app, *, class_sizes: list[int], questions: int, quizzes_per_class: int = 1,
-                attempts_on_first_quiz: bool = False, **quiz_fields) -> School:
+                attempts_on_first_quiz: bool = False, question_types: tuple = ("mcq",), **quiz_fields) -> School:
     """A teacher of every class; per class its students and `quizzes_per_class` published,
-    open quizzes of the same `questions` multiple-choice questions (`quiz_fields` override
+    open quizzes of the same `questions` questions, of `question_types` in turn (`quiz_fields` override
     the quizzes' settings); optionally every student's attempt in progress on their
     class's first quiz. Rows are written in bulk; every user gets a token pair from the
     app's own issuer."""
@@ -171,8 +179,10 @@ def seed_school(app, *, class_sizes: list[int], questions: int, quizzes_per_clas
                            "role": "teacher", "name": "T"}])
         ex(insert(Teacher), [{"id": teacher_id}])
         question_ids = [new_id() for _ in range(questions)]
-        ex(insert(Question), [{"id": q, "text": f"Question {i}?", "type": "mcq", "marks": 1, "created_by": teacher_id,
-                               "options": ["A", "B", "C", "D"], "correct_answer": i % 4}
+        kinds = [question_types[i % len(question_types)] for i in range(questions)]
+        ex(insert(Question), [{"id": q, "text": f"Question {i}?", "type": kinds[i], "marks": 1,
+                               "created_by": teacher_id, "options": None, "correct_answer": None,
+                               "accepted_answers": None, "sample_answer": None, **QUESTION_SHAPES[kinds[i]]}
                               for i, q in enumerate(question_ids)])
         classes, number, quiz_number = [], 0, 0
         for index, size in enumerate(class_sizes):
@@ -239,7 +249,7 @@ class Server:
                                             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                             start_new_session=True)
 
-    def wait_ready(self, timeout: float = 30.0) -> "Server":
+    def wait_ready(self, timeout: float = 120.0) -> "Server":  # a loaded machine imports slowly
         """Until it answers HTTP (any status: the floor has no health route)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -253,7 +263,8 @@ class Server:
                     break
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"{self.name} on port {self.port} did not start; see {self.log}")
+        tail = Path(self.log).read_text(errors="replace")[-3000:] if Path(self.log).exists() else ""
+        raise RuntimeError(f"{self.name} on port {self.port} did not start; its log ends:\n{tail}")
 
     def pids(self) -> list[int]:
         return group_pids(self.process.pid)

@@ -18,12 +18,12 @@ from app.attempts.lifecycle import (
     state_details,
 )
 from app.attempts.models import QuizAttempt, Violation
-from app.attempts.queries import quiz_questions
 from app.common import events
 from app.common.authz import get_own_attempt, get_visible_quiz
 from app.common.db import commit, rollback
 from app.errors import Conflict, Forbidden, InvalidState
 from app.extensions import db
+from app.quizzes import shown
 from app.quizzes.effective import EffectiveSettings, effective_settings
 
 START_TRIES = 5
@@ -67,7 +67,7 @@ def in_progress_attempt(quiz_id: str, student_id: str) -> QuizAttempt | None:
 
 
 def _is_retryable(exc: Exception) -> bool:
-    if isinstance(exc, IntegrityError):
+    if isinstance(exc, (IntegrityError, shown.VersionMoved)):
         return True
     code = getattr(getattr(exc, "orig", None), "args", [None])[0]
     return isinstance(exc, OperationalError) and code in (1205, 1213)  # lock wait, deadlock
@@ -83,12 +83,14 @@ def start_attempt(quiz_id: str, *, actor, now, ip_address=None, user_agent=None,
     attempt carries them as `effective` and `attempts_remaining` for the response.
     Two simultaneous starts race on the unique
     `in_progress_key` and attempt number; the loser rolls back and retries in a
-    fresh transaction, whose first read then finds the winner's attempt.
+    fresh transaction, whose first read then finds the winner's attempt. A start
+    that an edit of the quiz's questions overtook begins again the same way
+    (`app.quizzes.shown`).
     """
     for _ in range(START_TRIES):
         try:
             return _start_once(quiz_id, actor, now, ip_address, user_agent, access_code)
-        except (IntegrityError, OperationalError) as exc:
+        except (IntegrityError, OperationalError, shown.VersionMoved) as exc:
             if not _is_retryable(exc):
                 raise
             rollback()
@@ -105,8 +107,9 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent, access_code) -> tup
                 quiz, actor.id, max_attempts=settings.max_attempts)), None
         expire_attempt(current, now)
     allowance = _check_may_start(quiz, settings, actor, now, access_code)
-    questions = quiz_questions(quiz.id)
+    questions = shown.shown_questions(quiz)
     question_order, option_order = decide_order(quiz, questions)
+    shown.confirm_version(quiz)
     attempt = QuizAttempt(
         quiz_id=quiz.id, student_id=actor.id, attempt_number=allowance.last_number + 1,
         in_progress_key=QuizAttempt.in_progress_key_for(quiz.id, actor.id), started_at=now,

@@ -1,5 +1,5 @@
 """The question bank: authoring, protection of questions students answered, copies."""
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
 from app.attempts.models import QuizAttempt, StudentAnswer
 from app.common.audit import record_audit
@@ -9,6 +9,7 @@ from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.questions.models import Question
 from app.questions.rules import TYPED_FIELDS, check_typed_fields
+from app.quizzes import shown
 from app.quizzes.models import QuizQuestion
 
 ORDERINGS = {
@@ -59,8 +60,10 @@ def answer_count(question_id: str) -> int:
 
 
 def in_attempted_quiz(question_id: str) -> bool:
-    return bool(db.session.scalar(select(exists().where(
-        QuizQuestion.question_id == question_id, QuizAttempt.quiz_id == QuizQuestion.quiz_id))))
+    # A locking read: it sees a first attempt committed after this transaction's snapshot.
+    return db.session.scalar(
+        select(QuizAttempt.id).join(QuizQuestion, QuizAttempt.quiz_id == QuizQuestion.quiz_id)
+        .where(QuizQuestion.question_id == question_id).limit(1).with_for_update(read=True)) is not None
 
 
 def ensure_unanswered(question: Question, action: str) -> None:
@@ -76,6 +79,7 @@ def ensure_unanswered(question: Question, action: str) -> None:
 
 
 def update_question(question: Question, data: dict, *, actor) -> Question:
+    shown.bump_versions(shown.quiz_ids_showing(question.id))  # before the check, as app.quizzes.shown says
     ensure_unanswered(question, "changed")
     old = snapshot(question)
     question_type = data.get("type", question.type)

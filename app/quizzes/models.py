@@ -60,6 +60,8 @@ class Quiz(db.Model):
     allow_review: Mapped[bool] = mapped_column(Boolean, default=True)
     # When set, starting needs the quiz's access code as well as a place in an assigned class.
     access_code_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Moves with every change to what the quiz shows; keys app.quizzes.shown's cache.
+    questions_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     class_links: Mapped[list["QuizClass"]] = relationship(
         back_populates="quiz", cascade="all, delete-orphan"

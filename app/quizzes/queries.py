@@ -76,8 +76,10 @@ def load_detail(quiz: Quiz) -> Quiz:
     return quiz
 
 
-def has_attempts(quiz: Quiz) -> bool:
-    return bool(db.session.scalar(select(exists().where(QuizAttempt.quiz_id == quiz.id))))
+def has_attempts(quiz: Quiz, *, locking: bool = False) -> bool:
+    """`locking`: a locking read, which sees attempts committed after this transaction's snapshot."""
+    stmt = select(QuizAttempt.id).where(QuizAttempt.quiz_id == quiz.id).limit(1)
+    return db.session.scalar(stmt.with_for_update(read=True) if locking else stmt) is not None
 
 
 @dataclass

@@ -16,6 +16,7 @@ from app.common.authz import visible_classes_clause, visible_questions_clause
 from app.errors import Conflict, InvalidState, ValidationFailed
 from app.extensions import db
 from app.questions.models import Question
+from app.quizzes import shown
 from app.quizzes.models import Quiz, QuizClass, QuizQuestion
 from app.quizzes.queries import has_attempts, load_detail
 
@@ -108,7 +109,8 @@ def _replace_questions(quiz: Quiz, items: list[dict], actor) -> None:
     wanted = [(item["question_id"], item["marks_override"]) for item in items]
     if wanted == _question_plan(quiz):
         return
-    if has_attempts(quiz):
+    shown.bump_versions([quiz.id])  # first: a start racing this edit waits, or this edit sees its attempt
+    if has_attempts(quiz, locking=True):
         raise InvalidState("Students have attempted this quiz; its questions and marks can no longer change",
                            error_code="QUIZ_HAS_ATTEMPTS")
     links = _question_links(items, actor)
