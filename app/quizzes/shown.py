@@ -94,7 +94,7 @@ def _read_rows(quiz_id: str) -> list[list]:
 def _get(key: str) -> list | None:
     rows = _local.get(key)
     if rows is None:
-        raw = _redis().get(key) if _redis() else None
+        raw = _shared("get", key)
         if raw is not None:
             rows = json.loads(raw)
             _remember(key, rows)
@@ -103,8 +103,21 @@ def _get(key: str) -> list | None:
 
 def _put(key: str, rows: list) -> None:
     _remember(key, rows)
-    if _redis():
-        _redis().set(key, json.dumps(rows), ex=REDIS_TTL_SECONDS)
+    _shared("set", key, json.dumps(rows), ex=REDIS_TTL_SECONDS)
+
+
+def _shared(operation: str, *args, **kwargs):
+    """A Redis call, or None: Redis down makes every start read the rows, never fail."""
+    client = _redis()
+    if client is None:
+        return None
+    import redis
+
+    try:
+        return getattr(client, operation)(*args, **kwargs)
+    except redis.RedisError:
+        current_app.logger.warning("start cache: Redis unavailable, reading the questions from the database")
+        return None
 
 
 def _remember(key: str, rows: list) -> None:

@@ -95,6 +95,16 @@ def test_an_entry_in_redis_serves_a_process_without_a_local_copy(app, school):
         app.config["REDIS_URL"] = None
 
 
+def test_starts_go_on_when_redis_is_down(app, client, school):
+    quiz = quiz_for(school)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    try:
+        response = start(client, quiz, school.student)
+    finally:
+        app.config["REDIS_URL"] = None
+    assert response.status_code == 201 and len(response.get_json()["questions"]) == 3
+
+
 def _other_student(school):
     from tests.factories import make_student
 
