@@ -6,8 +6,9 @@ of extra attempts, the periodic sweep (`close_expired`, the service behind
 `flask attempts close-expired`), and the clock moving on. After every step the stored
 attempts, answers and violation counts must equal a plain model of the contract:
 acknowledged answers stay, refused ones never appear, one attempt at most is in
-progress, a deadline plus grace closes an attempt as `time_expired`, the third
-violation closes it as `violations`, a reset archives what was used and grants more.
+progress, a deadline plus grace closes an attempt as `time_expired`, the same
+violation again within 2 s (server time) counts once, the third violation closes it
+as `violations`, a reset archives what was used and grants more.
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from tests.helpers import empty_database
 START = datetime(2026, 5, 4, 8, 0)
 TIME_LIMIT = timedelta(minutes=10)
 MAX_VIOLATIONS = 3
+REPEAT = timedelta(seconds=2)  # the same violation again within this counts once
 
 
 @dataclass
@@ -40,6 +42,7 @@ class ModelAttempt:
     answers: dict = field(default_factory=dict)
     events: set = field(default_factory=set)
     violations: int = 0
+    last_violation_at: datetime | None = None
     reset: bool = False
 
 
@@ -130,7 +133,11 @@ def attempt_machine(app, client):
                     assert response.status_code == 409, response.get_json()
                     continue
                 assert response.status_code == 200, response.get_json()
+                if attempt.last_violation_at is not None and self.now() - attempt.last_violation_at <= REPEAT:
+                    assert response.get_json()["duplicate"], response.get_json()
+                    continue
                 attempt.violations += 1
+                attempt.last_violation_at = self.now()
                 if event is not None:
                     attempt.events.add(event)
                 if attempt.violations >= MAX_VIOLATIONS:
