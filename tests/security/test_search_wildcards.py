@@ -34,11 +34,16 @@ def _lists_taking_search(client) -> set[str]:
             if any(parameter["name"] == "search" for parameter in operations.get("get", {}).get("parameters", []))}
 
 
+# Settings whose every value holds a `_` (`auto_submit`, `flag_only`): no search reads them.
+ENUM_SETTINGS = {"violation_action"}
+
+
 def _strings(value):
     """An item's text and that of the objects it names (its quiz, its student), not its lists."""
     if isinstance(value, dict):
-        for inner in value.values():
-            yield from _strings(inner)
+        for key, inner in value.items():
+            if key not in ENUM_SETTINGS:
+                yield from _strings(inner)
     elif isinstance(value, str):
         yield value
 
