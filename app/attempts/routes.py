@@ -205,6 +205,7 @@ def _control_result(attempt, message: str, now) -> dict:
 @blp.response(200, ControlResultSchema)
 @role_required()
 def extend_attempt(body, attempt_id):
+    """Give an attempt in progress more time (saves accepted until the new deadline plus grace)"""
     now = utcnow()
     attempt = controls.extend_attempt(attempt_id, body, actor=current_actor(), now=now)
     return _control_result(attempt, "Attempt extended", now)
@@ -215,6 +216,7 @@ def extend_attempt(body, attempt_id):
 @blp.response(200, ControlResultSchema)
 @role_required()
 def force_submit_attempt(body, attempt_id):
+    """Close an attempt in progress now, as submitted by its teacher"""
     now = utcnow()
     attempt = controls.force_submit_attempt(attempt_id, body, actor=current_actor(), now=now)
     return _control_result(attempt, "Attempt submitted", now)
@@ -225,6 +227,7 @@ def force_submit_attempt(body, attempt_id):
 @blp.response(200, ControlResultSchema)
 @role_required()
 def reopen_attempt(body, attempt_id):
+    """Put a closed, not hand-graded attempt back in progress, answers kept"""
     now = utcnow()
     attempt = controls.reopen_attempt(attempt_id, body, actor=current_actor(), now=now)
     return _control_result(attempt, "Attempt reopened", now)
@@ -235,6 +238,7 @@ def reopen_attempt(body, attempt_id):
 @blp.response(200, QuizExtendResultSchema)
 @role_required()
 def extend_quiz(body, quiz_id):
+    """Give every attempt in progress at a quiz, or the named students', more time"""
     now = utcnow()
     extended = controls.extend_quiz_attempts(quiz_id, body, actor=current_actor(), now=now)
     return {"message": f"{len(extended)} attempt(s) extended", "extended": len(extended),
@@ -247,10 +251,12 @@ class AttemptIntegrity(MethodView):
     @blp.response(200, IntegritySchema)
     @role_required()
     def get(self, attempt_id):
+        """An attempt's violation timeline, counts by type and its review (staff only)"""
         return integrity.attempt_integrity(attempt_id, actor=current_actor())
 
     @blp.arguments(ReviewInSchema)
     @blp.response(200, IntegritySchema)
     @role_required()
     def put(self, body, attempt_id):
+        """Record a person's integrity review of an attempt (staff only)"""
         return integrity.review_attempt(attempt_id, body, actor=current_actor(), now=utcnow())
