@@ -15,8 +15,9 @@ DOMAINS = (
     "grading", "analytics", "exports", "notifications", "realtime",
 )
 # Receivers run in the order they connect: the live monitors first, so a violation
-# reaches the teacher's screen before the notification about it is stored.
-LISTENING_ORDER = ("realtime", "notifications")
+# reaches the teacher's screen before the notification about it is stored. The quizzes
+# package listens only inside other domains' transactions (`question_changing`).
+LISTENING_ORDER = ("quizzes", "realtime", "notifications")
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:

@@ -72,26 +72,24 @@ class VerifyCodeResponseSchema(BaseSchema):
     reset_token = fields.String(required=True)
 
 
-class ResetPasswordSchema(BaseSchema):
+class NewPasswordSchema(BaseSchema):
+    """A new password, and its confirmation when the client sends one."""
+    new_password = Password(required=True)
+    confirm_password = Password()
+
+    @validates_schema
+    def passwords_match(self, data, **kwargs):
+        _confirm_matches(data, "new_password")
+
+
+class ResetPasswordSchema(NewPasswordSchema):
     reset_token = fields.String(validate=validate.Length(max=4096))
     email = fields.Email(validate=validate.Length(max=255))
     code = fields.String(validate=validate.Regexp(r"^\d{6}$", error="Must be 6 digits."))
-    new_password = Password(required=True)
-    confirm_password = Password()
-
-    @validates_schema
-    def passwords_match(self, data, **kwargs):
-        _confirm_matches(data, "new_password")
 
 
-class ChangePasswordSchema(BaseSchema):
+class ChangePasswordSchema(NewPasswordSchema):
     current_password = Password(required=True)
-    new_password = Password(required=True)
-    confirm_password = Password()
-
-    @validates_schema
-    def passwords_match(self, data, **kwargs):
-        _confirm_matches(data, "new_password")
 
 
 class ChangePasswordResponseSchema(TokenPairSchema):

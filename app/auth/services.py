@@ -3,7 +3,6 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from flask_jwt_extended import create_access_token
 from sqlalchemy import or_, select, update
 
 from app.auth import tokens
@@ -138,10 +137,7 @@ def _check_reset_code(email: str, code: str) -> tuple[User, PasswordResetToken]:
 def verify_reset_code(email: str, code: str) -> str:
     """Exchange a correct code for a short-lived reset token bound to that code."""
     user, entry = _check_reset_code(email, code)
-    return create_access_token(
-        identity=user.id, expires_delta=tokens.reset_token_expiry(),
-        additional_claims={"purpose": "password_reset", "rid": entry.id, "ver": user.token_version},
-    )
+    return tokens.issue_reset_token(user, entry.id)
 
 
 def _user_from_reset_token(raw: str) -> tuple[User, PasswordResetToken]:
@@ -152,9 +148,9 @@ def _user_from_reset_token(raw: str) -> tuple[User, PasswordResetToken]:
     if claims.get("purpose") != "password_reset" or entry is None or entry.is_used \
             or entry.user_id != claims.get("sub"):
         raise Unauthorized(RESET_CODE_INVALID, error_code="RESET_TOKEN_INVALID")
-    user = db.session.get(User, entry.user_id)
     # A password change or deactivation since the code was verified voids the token.
-    if not user.is_active or claims.get("ver") != user.token_version:
+    user = tokens.good_token_user(claims)
+    if user is None:
         raise Unauthorized(RESET_CODE_INVALID, error_code="RESET_TOKEN_INVALID")
     return user, entry
 

@@ -88,6 +88,14 @@ def current_actor() -> User:
 
 # --- classes -----------------------------------------------------------------
 
+def _found_or_404(stmt, what: str):
+    """The row `stmt` selects, or NotFound: a row the actor may not see is not there."""
+    found = db.session.scalar(stmt)
+    if found is None:
+        raise NotFound(f"{what} not found")
+    return found
+
+
 def teacher_class_ids(actor: User):
     return select(TeacherClass.class_id).where(TeacherClass.teacher_id == actor.id)
 
@@ -101,10 +109,7 @@ def visible_classes_clause(actor: User):
 
 
 def get_visible_class(class_id: str, actor: User) -> SchoolClass:
-    found = db.session.scalar(select(SchoolClass).where(SchoolClass.id == class_id, visible_classes_clause(actor)))
-    if found is None:
-        raise NotFound("Class not found")
-    return found
+    return _found_or_404(select(SchoolClass).where(SchoolClass.id == class_id, visible_classes_clause(actor)), "Class")
 
 
 def can_manage_class(actor: User, class_id: str | None) -> bool:
@@ -127,10 +132,7 @@ def visible_students_clause(actor: User):
 
 
 def get_visible_student(student_id: str, actor: User) -> Student:
-    found = db.session.scalar(select(Student).where(Student.id == student_id, visible_students_clause(actor)))
-    if found is None:
-        raise NotFound("Student not found")
-    return found
+    return _found_or_404(select(Student).where(Student.id == student_id, visible_students_clause(actor)), "Student")
 
 
 def get_visible_teacher(teacher_id: str, actor: User) -> Teacher:
@@ -153,10 +155,8 @@ def visible_questions_clause(actor: User):
 
 
 def get_visible_question(question_id: str, actor: User) -> Question:
-    found = db.session.scalar(select(Question).where(Question.id == question_id, visible_questions_clause(actor)))
-    if found is None:
-        raise NotFound("Question not found")
-    return found
+    stmt = select(Question).where(Question.id == question_id, visible_questions_clause(actor))
+    return _found_or_404(stmt, "Question")
 
 
 def visible_quizzes_clause(actor: User):
@@ -184,10 +184,7 @@ def get_visible_quiz(quiz_id: str, actor: User, *, for_update: bool = False) -> 
     stmt = select(Quiz).where(Quiz.id == quiz_id, visible_quizzes_clause(actor))
     if for_update:
         stmt = stmt.with_for_update()
-    found = db.session.scalar(stmt)
-    if found is None:
-        raise NotFound("Quiz not found")
-    return found
+    return _found_or_404(stmt, "Quiz")
 
 
 def get_managed_quiz(quiz_id: str, actor: User) -> Quiz:
@@ -200,11 +197,8 @@ def get_managed_quiz(quiz_id: str, actor: User) -> Quiz:
 def get_managed_override(quiz_id: str, override_id: str, actor: User) -> QuizOverride:
     """An override of a quiz the actor may change; one of another quiz is "not found"."""
     quiz = get_managed_quiz(quiz_id, actor)
-    found = db.session.scalar(select(QuizOverride).where(
-        QuizOverride.id == override_id, QuizOverride.quiz_id == quiz.id))
-    if found is None:
-        raise NotFound("Override not found")
-    return found
+    return _found_or_404(select(QuizOverride).where(
+        QuizOverride.id == override_id, QuizOverride.quiz_id == quiz.id), "Override")
 
 
 # --- attempts ------------------------------------------------------------------
@@ -221,10 +215,7 @@ def get_visible_attempt(attempt_id: str, actor: User, *, for_update: bool = Fals
     stmt = select(QuizAttempt).where(QuizAttempt.id == attempt_id, visible_attempts_clause(actor))
     if for_update:
         stmt = stmt.with_for_update()
-    found = db.session.scalar(stmt)
-    if found is None:
-        raise NotFound("Attempt not found")
-    return found
+    return _found_or_404(stmt, "Attempt")
 
 
 def get_own_attempt(attempt_id: str, actor: User, *, for_update: bool = False) -> QuizAttempt:
@@ -246,11 +237,8 @@ def get_managed_attempt(attempt_id: str, actor: User, *, for_update: bool = Fals
 
 def get_own_notification(notification_id: str, actor: User) -> Notification:
     """Everyone's notifications are their own, an admin's too: another's is "not found"."""
-    found = db.session.scalar(select(Notification).where(
-        Notification.id == notification_id, Notification.user_id == actor.id))
-    if found is None:
-        raise NotFound("Notification not found")
-    return found
+    return _found_or_404(select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == actor.id), "Notification")
 
 
 # --- class management ------------------------------------------------------------
@@ -264,8 +252,5 @@ def get_managed_class(class_id: str, actor: User) -> SchoolClass:
 
 def get_visible_quiz_by_code(access_code: str, actor: User) -> Quiz:
     """The quiz behind an access code (case-insensitive), if the actor may see it."""
-    found = db.session.scalar(select(Quiz).where(
-        Quiz.access_code == access_code.strip().upper(), visible_quizzes_clause(actor)))
-    if found is None:
-        raise NotFound("Quiz not found")
-    return found
+    return _found_or_404(select(Quiz).where(
+        Quiz.access_code == access_code.strip().upper(), visible_quizzes_clause(actor)), "Quiz")

@@ -55,6 +55,10 @@ access_revoked = signals.signal("access-revoked")
 notification_stored = signals.signal("notification-stored")
 # unread_count_changed:    user_id, unread_count
 unread_count_changed = signals.signal("unread-count-changed")
+# question_changing:       question_id; sent inside the transaction (`send_in_transaction`)
+#                          before a question's edit is checked, so that what other domains
+#                          keep about it (a quiz's cached questions) moves in the same commit
+question_changing = signals.signal("question-changing")
 
 _fallback_queue: list = []
 _fallback_state = SimpleNamespace()
@@ -74,6 +78,13 @@ def publish(signal, **payload) -> None:
 
 def announce(signal, **payload) -> None:
     """Send `signal` now: only for callers whose unit of work has already committed."""
+    signal.send("app", **payload)
+
+
+def send_in_transaction(signal, **payload) -> None:
+    """Send `signal` now, inside the unit of work: its listeners change only the database,
+    and their changes commit or roll back with the caller's. Everything else a change
+    causes (pushes, e-mail) waits for the commit through `publish`."""
     signal.send("app", **payload)
 
 

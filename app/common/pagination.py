@@ -66,6 +66,15 @@ def contains(column, text: str, *, ignore_case: bool = True):
     return column.ilike(pattern, escape="\\") if ignore_case else column.like(pattern, escape="\\")
 
 
+def equal_filters(stmt, params: dict, columns: dict):
+    """`stmt` narrowed to `column == value` for each list filter of `columns` (query
+    parameter name → column) that the caller sent; one left out or empty narrows nothing."""
+    for name, column in columns.items():
+        if params.get(name):
+            stmt = stmt.where(column == params[name])
+    return stmt
+
+
 def search_filter(search: str, *columns):
     """The `search` of a list: any of `columns` contains it, ignoring case."""
     return or_(*(contains(column, search) for column in columns))

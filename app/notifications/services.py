@@ -14,7 +14,7 @@ from app.common.audit import record_audit
 from app.common.authz import get_own_notification
 from app.common.clock import utcnow
 from app.common.db import new_id
-from app.common.pagination import paginate, search_filter
+from app.common.pagination import equal_filters, paginate, search_filter
 from app.extensions import db
 from app.notifications.models import Notification, NotificationEvent
 from app.notifications.schemas import NotificationSchema
@@ -129,10 +129,7 @@ def list_notifications(user, params: dict) -> dict:
     stmt = select(Notification).where(Notification.user_id == user.id, _live())
     if params.get("unread_only"):
         stmt = stmt.where(Notification.is_read.is_(False))
-    if params.get("category"):
-        stmt = stmt.where(Notification.category == params["category"])
-    if params.get("type"):
-        stmt = stmt.where(Notification.type == params["type"])
+    stmt = equal_filters(stmt, params, {"category": Notification.category, "type": Notification.type})
     if params.get("search"):
         stmt = stmt.where(search_filter(params["search"], Notification.title, Notification.message))
     page = paginate(stmt, params, orderings=ORDERINGS, default_ordering="-created_at", tiebreak=Notification.id)

@@ -24,6 +24,12 @@ blp = Blueprint("questions", __name__, url_prefix="/api/questions", description=
 AUTHORS = ("admin", "teacher")
 
 
+def _act_on_visible_question(action, question_id, *args):
+    """`action(question, *args, actor=)` on a question the caller may see (404 otherwise)."""
+    actor = current_actor()
+    return action(get_visible_question(str(question_id), actor), *args, actor=actor)
+
+
 class QuestionListQuery(PageQuerySchema, QuestionListQuerySchema):
     pass
 
@@ -61,14 +67,12 @@ class QuestionItem(MethodView):
     @blp.response(200, QuestionSchema)
     @role_required(*AUTHORS)
     def put(self, body, question_id):
-        actor = current_actor()
-        return services.update_question(get_visible_question(str(question_id), actor), body, actor=actor)
+        return _act_on_visible_question(services.update_question, question_id, body)
 
     @blp.response(200, MessageSchema)
     @role_required(*AUTHORS)
     def delete(self, question_id):
-        actor = current_actor()
-        services.delete_question(get_visible_question(str(question_id), actor), actor=actor)
+        _act_on_visible_question(services.delete_question, question_id)
         return {"message": "Question deleted"}
 
 
@@ -76,24 +80,21 @@ class QuestionItem(MethodView):
 @blp.response(200, QuestionSchema)
 @role_required(*AUTHORS)
 def archive_question(question_id):
-    actor = current_actor()
-    return services.archive_question(get_visible_question(str(question_id), actor), actor=actor)
+    return _act_on_visible_question(services.archive_question, question_id)
 
 
 @blp.route("/<uuid:question_id>/restore", methods=["POST"])
 @blp.response(200, QuestionSchema)
 @role_required(*AUTHORS)
 def restore_question(question_id):
-    actor = current_actor()
-    return services.restore_question(get_visible_question(str(question_id), actor), actor=actor)
+    return _act_on_visible_question(services.restore_question, question_id)
 
 
 @blp.route("/<uuid:question_id>/duplicate", methods=["POST"])
 @blp.response(201, QuestionSchema)
 @role_required(*AUTHORS)
 def duplicate_question(question_id):
-    actor = current_actor()
-    return services.duplicate_question(get_visible_question(str(question_id), actor), actor=actor)
+    return _act_on_visible_question(services.duplicate_question, question_id)
 
 
 @blp.route("/bulk-create", methods=["POST"])

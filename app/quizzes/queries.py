@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.attempts.models import QuizAttempt
 from app.common.authz import visible_quizzes_clause
-from app.common.pagination import paginate, search_filter
+from app.common.pagination import equal_filters, paginate, search_filter
 from app.extensions import db
 from app.questions.models import Question
 from app.quizzes.effective import effective_settings_for_quizzes, student_fields
@@ -42,10 +42,7 @@ def list_quizzes(actor, params: dict, *, now) -> dict:
 
 
 def _staff_filters(stmt, params: dict):
-    if params.get("status"):
-        stmt = stmt.where(Quiz.status == params["status"])
-    if params.get("teacher_id"):
-        stmt = stmt.where(Quiz.created_by == params["teacher_id"])
+    stmt = equal_filters(stmt, params, {"status": Quiz.status, "teacher_id": Quiz.created_by})
     if params.get("class_id"):
         stmt = stmt.where(exists().where(QuizClass.quiz_id == Quiz.id, QuizClass.class_id == params["class_id"]))
     return stmt

@@ -7,19 +7,13 @@ through starting an attempt.
 """
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
+from app.classes.schemas import ClassRefSchema
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, require_non_blank
 from app.quizzes.models import OVERRIDABLE, QUIZ_STATUSES, VIOLATION_ACTIONS
 
 MAX_QUESTIONS = 500
 MAX_CLASSES = 100
 ACCESS_CODE = validate.Regexp(r"^[A-Za-z0-9]{4,20}$", error="4 to 20 letters and digits.")
-
-
-class QuizClassRefSchema(BaseSchema):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    section = fields.String(allow_none=True)
-    academic_year = fields.String(allow_none=True)
 
 
 class QuizCommonSchema(BaseSchema):
@@ -56,7 +50,7 @@ class QuizSchema(QuizCommonSchema):
     violation_action = fields.String(validate=validate.OneOf(VIOLATION_ACTIONS), metadata={
         "description": "What reaching max_violations does: auto_submit closes the attempt, "
                        "flag_only flags it for review and the student carries on."})
-    classes = fields.List(fields.Nested(QuizClassRefSchema))
+    classes = fields.List(fields.Nested(ClassRefSchema))
 
 
 class QuizQuestionSchema(BaseSchema):

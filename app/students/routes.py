@@ -23,6 +23,12 @@ class StudentListQuery(PageQuerySchema, schemas.StudentListQuerySchema):
 StudentPage = page_schema(schemas.StudentSchema, "StudentPage")
 
 
+def _act_on_visible_student(action, student_id: str, *args):
+    """`action(student, *args, actor=)` on a student the caller may manage (404 otherwise)."""
+    actor = current_actor()
+    return action(get_visible_student(student_id, actor), *args, actor=actor)
+
+
 @blp.route("/students")
 class Students(MethodView):
     @blp.arguments(StudentListQuery, location="query")
@@ -49,30 +55,26 @@ class StudentItem(MethodView):
     @blp.response(200, schemas.StudentSchema)
     @role_required(*STAFF)
     def put(self, body, student_id):
-        actor = current_actor()
-        return services.update_student(get_visible_student(student_id, actor), body, actor=actor)
+        return _act_on_visible_student(services.update_student, student_id, body)
 
     @blp.response(200, schemas.StudentDeletedSchema)
     @role_required(*STAFF)
     def delete(self, student_id):
-        actor = current_actor()
-        return services.deactivate_student(get_visible_student(student_id, actor), actor=actor)
+        return _act_on_visible_student(services.deactivate_student, student_id)
 
 
 @blp.route("/students/<string:student_id>/restore", methods=["POST"])
 @blp.response(200, schemas.StudentSchema)
 @role_required(*STAFF)
 def restore_student(student_id):
-    actor = current_actor()
-    return services.restore_student(get_visible_student(student_id, actor), actor=actor)
+    return _act_on_visible_student(services.restore_student, student_id)
 
 
 @blp.route("/students/<string:student_id>/regenerate-claim-code", methods=["POST"])
 @blp.response(200, schemas.StudentWithCodeSchema)
 @role_required(*STAFF)
 def regenerate_claim_code(student_id):
-    actor = current_actor()
-    return services.regenerate_claim_code(get_visible_student(student_id, actor), actor=actor)
+    return _act_on_visible_student(services.regenerate_claim_code, student_id)
 
 
 @blp.route("/students/bulk-import", methods=["POST"])

@@ -1,9 +1,9 @@
 """Student representations, management inputs, import report and export query."""
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
+from app.classes.schemas import ClassRefSchema
 from app.common.clock import utcnow
 from app.common.schemas import BaseSchema, DateTimeZ, UUIDString, require_non_blank
-from app.users.schemas import ClassRefSchema
 
 
 class StudentSchema(BaseSchema):

@@ -1,6 +1,7 @@
 """User representations and the admin's user-management inputs."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from app.classes.schemas import ClassRefSchema
 from app.common.schemas import BaseSchema, DateTimeZ, require_non_blank
 from app.users.models import ROLES
 
@@ -25,13 +26,6 @@ class UserSchema(BaseSchema):
     registration_number = fields.String(attribute="student.registration_number")
     class_id = fields.String(attribute="student.class_id", allow_none=True)
     is_account_claimed = fields.Boolean(attribute="student.is_account_claimed")
-
-
-class ClassRefSchema(BaseSchema):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    section = fields.String(allow_none=True)
-    academic_year = fields.String(allow_none=True)
 
 
 class MeSchema(UserSchema):

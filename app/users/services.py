@@ -10,7 +10,7 @@ from app.common import events
 from app.common.audit import record_audit
 from app.common.clock import utcnow
 from app.common.identifiers import login_key
-from app.common.pagination import contains, paginate, search_filter
+from app.common.pagination import contains, equal_filters, paginate, search_filter
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.students.models import Student
@@ -39,8 +39,7 @@ def load_profile(user: User) -> User:
 def list_users(params: dict) -> dict:
     """One page of users with their profiles, in two queries whatever the page size."""
     stmt = select(User).options(joinedload(User.teacher), joinedload(User.student))
-    if params.get("role"):
-        stmt = stmt.where(User.role == params["role"])
+    stmt = equal_filters(stmt, params, {"role": User.role})
     if "is_active" in params:
         stmt = stmt.where(User.is_active.is_(params["is_active"]))
     if params.get("search"):
