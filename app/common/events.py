@@ -51,7 +51,7 @@ access_revoked = signals.signal("access-revoked")
 # Sent with `announce`, by code that runs after its own commit (a committed batch of
 # notifications being delivered), so that the notifications package never calls the
 # transport that pushes them:
-# notification_stored:     user_id, notification (the notification as the API shows it)
+# notification_stored:     user_id, notification (the stored row, dumped by NotificationSchema)
 notification_stored = signals.signal("notification-stored")
 # unread_count_changed:    user_id, unread_count
 unread_count_changed = signals.signal("unread-count-changed")

@@ -3,7 +3,7 @@ from sqlalchemy import func, or_, select
 
 from app.attempts.models import QuizAttempt, StudentAnswer
 from app.attempts.progress import current_position
-from app.common.clock import isoformat, utcnow
+from app.common.clock import utcnow
 from app.extensions import db
 from app.students.models import Student
 from app.users.models import User
@@ -75,8 +75,8 @@ def _student_entry(row, now) -> dict:
         "time_remaining_seconds": max(0, int((row.deadline_at - now).total_seconds())) if in_progress else 0,
         "status": row.status,
         "auto_submit_reason": row.auto_submit_reason,
-        "started_at": isoformat(row.started_at),
-        "submitted_at": isoformat(row.submitted_at),
+        "started_at": row.started_at,
+        "submitted_at": row.submitted_at,
     }
 
 
@@ -89,7 +89,7 @@ def quiz_status(quiz_id: str) -> dict:
     students = sorted((_student_entry(row, now) for row in latest.values()), key=lambda s: s["name"])
     return {
         "quiz_id": quiz_id,
-        "server_time": isoformat(now),
+        "server_time": now,
         "active_attempts": sum(1 for s in students if s["status"] == "in_progress"),
         "completed_attempts": sum(1 for s in students if s["status"] in COMPLETED),
         "students": students,
