@@ -20,7 +20,8 @@ quiz_published = signals.signal("quiz-published")
 # attempt_started:         attempt_id, quiz_id, student_id, student_name, attempt_number,
 #                          total_questions, started_at, expires_at
 attempt_started = signals.signal("attempt-started")
-# answer_saved:            attempt_id, quiz_id, student_id, question_id, question_index,
+# answer_saved:            attempt_id, quiz_id, student_id, student_name, question_id,
+#                          question_index (the current question after the save, app.attempts.progress),
 #                          answered_count, question_count
 answer_saved = signals.signal("answer-saved")
 # violation_recorded:      attempt_id, quiz_id, student_id, violation_id, violation_type,

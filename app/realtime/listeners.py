@@ -8,6 +8,7 @@ and a monitor that missed one catches up with the next `quiz_status`.
 from sqlalchemy import select
 
 from app.attempts.models import QuizAttempt
+from app.attempts.progress import current_question_number
 from app.common import events
 from app.common.clock import utcnow
 from app.extensions import db
@@ -40,12 +41,14 @@ def on_attempt_started(_sender, *, attempt_id, quiz_id, student_id, student_name
     }, quiz_id)
 
 
-def on_answer_saved(_sender, *, attempt_id, quiz_id, student_id, question_id, question_index,
+def on_answer_saved(_sender, *, attempt_id, quiz_id, student_id, student_name, question_id, question_index,
                     answered_count, question_count, **_):
-    # No query: the autosave path is the hottest one in the system.
+    # No query: the autosave path is the hottest one in the system (its locking read
+    # brought the name).
     push.to_quiz_monitors("answer_saved", {
-        "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id,
-        "question_id": question_id, "current_question": (question_index or 0) + 1,
+        "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id, "student_name": student_name,
+        "question_id": question_id, "current_question": current_question_number(question_index),
+        "current_question_index": question_index,
         "answered_count": answered_count, "total_questions": question_count,
         "progress": round(100 * answered_count / question_count) if question_count else 0,
         "timestamp": utcnow(),

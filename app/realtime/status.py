@@ -1,10 +1,13 @@
-"""What a monitor sees (seed 001 §5.11): one query for the whole room, whatever its size."""
+"""What a monitor sees (seed 001 §5.11): the whole roster of the quiz's classes, in two
+queries for the whole room whatever its size: the attempts, and the students who have
+none yet (`not_started`)."""
 from sqlalchemy import func, or_, select
 
 from app.attempts.models import QuizAttempt, StudentAnswer
-from app.attempts.progress import current_position
+from app.attempts.progress import current_position, current_question_number, latest_answered_question
 from app.common.clock import utcnow
 from app.extensions import db
+from app.quizzes.models import QuizClass
 from app.students.models import Student
 from app.users.models import User
 
@@ -29,22 +32,13 @@ def _last_answer_at():
     )
 
 
-def _latest_answered_question():
-    """The question of the attempt's most recently saved answer (see app.attempts.progress)."""
-    return (
-        select(StudentAnswer.question_id).where(StudentAnswer.attempt_id == QuizAttempt.id)
-        .order_by(StudentAnswer.updated_at.desc(), StudentAnswer.id).limit(1)
-        .correlate(QuizAttempt).scalar_subquery()
-    )
-
-
 def _rows(quiz_id: str):
     return db.session.execute(
         select(QuizAttempt.id, QuizAttempt.student_id, QuizAttempt.status, QuizAttempt.started_at,
                QuizAttempt.submitted_at, QuizAttempt.deadline_at, QuizAttempt.total_violations,
                QuizAttempt.current_question_index, QuizAttempt.last_activity_at, QuizAttempt.question_order,
                QuizAttempt.attempt_number, _last_answer_at().label("last_answer_at"),
-               _latest_answered_question().label("latest_question_id"),
+               latest_answered_question().label("latest_question_id"),
                QuizAttempt.auto_submit_reason,
                User.name, Student.registration_number, _answered_count().label("answered"))
         .join(User, User.id == QuizAttempt.student_id)
@@ -66,7 +60,8 @@ def _student_entry(row, now) -> dict:
         "registration_number": row.registration_number,
         "attempt_id": row.id,
         "attempt_number": row.attempt_number,
-        "current_question": (position or 0) + 1 if total else 0,
+        "current_question": current_question_number(position) if total else 0,
+        "current_question_index": position if total else None,
         "total_questions": total,
         "answered_count": row.answered,
         "progress": round(100 * row.answered / total) if total else 0,
@@ -80,17 +75,41 @@ def _student_entry(row, now) -> dict:
     }
 
 
+def _class_members(quiz_id: str):
+    """The active students of every class the quiz is assigned to, in one query."""
+    return db.session.execute(
+        select(Student.id, User.name, Student.registration_number)
+        .join(User, User.id == Student.id)
+        .where(Student.class_id.in_(select(QuizClass.class_id).where(QuizClass.quiz_id == quiz_id)),
+               User.is_active.is_(True))
+    ).all()
+
+
+def _not_started_entry(row) -> dict:
+    return {
+        "id": row.id, "name": row.name, "registration_number": row.registration_number,
+        "attempt_id": None, "attempt_number": None, "current_question": 0, "current_question_index": None,
+        "total_questions": 0, "answered_count": 0, "progress": 0, "violations": 0, "time_elapsed_minutes": 0,
+        "time_remaining_seconds": 0, "status": "not_started", "auto_submit_reason": None,
+        "started_at": None, "submitted_at": None,
+    }
+
+
 def quiz_status(quiz_id: str) -> dict:
-    """Active and completed attempts; per student, their latest attempt."""
+    """Every student of the quiz's classes, and anyone else who attempted it (moved to
+    another class since): per student, their latest attempt, or `not_started`."""
     now = utcnow()
     latest = {}
     for row in _rows(quiz_id):
         latest[row.student_id] = row  # ordered by attempt number: the last one wins
-    students = sorted((_student_entry(row, now) for row in latest.values()), key=lambda s: s["name"])
+    students = [_student_entry(row, now) for row in latest.values()]
+    students += [_not_started_entry(row) for row in _class_members(quiz_id) if row.id not in latest]
+    students.sort(key=lambda s: (s["name"], s["id"]))
     return {
         "quiz_id": quiz_id,
         "server_time": now,
         "active_attempts": sum(1 for s in students if s["status"] == "in_progress"),
         "completed_attempts": sum(1 for s in students if s["status"] in COMPLETED),
+        "not_started_count": sum(1 for s in students if s["status"] == "not_started"),
         "students": students,
     }

@@ -204,5 +204,6 @@ def test_answer_saved_event_carries_progress(client, school):
         client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
                     json={"question_id": school.q.tf.id, "answer_option": 1})
     assert received == [{"attempt_id": attempt_id, "quiz_id": _quiz.id, "student_id": school.student.id,
+                         "student_name": school.student.name,
                          "question_id": school.q.tf.id, "question_index": 1, "answered_count": 1,
                          "question_count": 3}]

@@ -8,7 +8,8 @@ from app.auth.tokens import revoke_all_tokens
 from app.common import events
 from app.common.clock import utcnow
 from app.common.db import commit
-from app.extensions import socketio
+from app.extensions import db, socketio
+from app.quizzes.models import QuizClass
 from app.realtime.namespaces import RoomTimers, next_tick
 from app.realtime.push import MONITOR_NAMESPACE as NS
 from app.realtime.push import claim_room_status, quiz_room
@@ -191,7 +192,45 @@ def test_status_takes_the_same_number_of_queries_for_any_room_size(app, count_qu
         make_answer(make_attempt(quiz, make_student(school_class)), questions[1], option=1)
     with count_queries() as large:
         assert len(quiz_status(quiz_id)["students"]) == 10
-    assert small.count == large.count == 1, large.statements
+    assert small.count == large.count == 2, large.statements  # the attempts, the classes' other students
+
+
+def test_status_lists_the_whole_roster_of_the_quizs_classes_with_those_not_started(app, sockets):
+    first, second = make_class(), make_class()
+    teacher = make_teacher(classes=[first, second])
+    questions = [make_question(teacher) for _ in range(2)]
+    quiz = make_quiz(teacher, questions=questions, classes=[first, second])
+    started = make_student(first, name="Ann")
+    make_attempt(quiz, started)
+    make_student(first, name="Bob")
+    make_student(second, name="Cat")
+    make_student(second, name="Dan", is_active=False)
+    make_student(make_class(), name="Eve")  # not in the quiz's classes
+    status = join(sockets(NS, token(teacher)), quiz.id)[1]["args"][0]
+    assert [(s["name"], s["status"]) for s in status["students"]] == [
+        ("Ann", "in_progress"), ("Bob", "not_started"), ("Cat", "not_started")]
+    assert status["not_started_count"] == 2 and status["active_attempts"] == 1
+    bob = status["students"][1]
+    assert bob == {**bob, "attempt_id": None, "current_question": 0, "current_question_index": None,
+                   "started_at": None, "progress": 0}
+
+
+def test_the_roster_takes_the_same_number_of_queries_for_any_number_of_classes(app, count_queries):
+    teacher = make_teacher()
+    classes = [make_class() for _ in range(6)]
+    quiz = make_quiz(teacher, questions=[make_question(teacher)], classes=classes[:1])
+    make_student(classes[0])
+    quiz_id = quiz.id
+    with count_queries() as one_class:
+        assert len(quiz_status(quiz_id)["students"]) == 1
+    for school_class in classes[1:]:
+        db.session.add(QuizClass(quiz_id=quiz_id, class_id=school_class.id))
+        for _ in range(3):
+            make_student(school_class)
+    commit()
+    with count_queries() as six_classes:
+        assert len(quiz_status(quiz_id)["students"]) == 16
+    assert one_class.count == six_classes.count == 2, six_classes.statements
 
 
 def test_status_repeats_while_the_room_has_members_and_stops_when_it_empties(app, sockets, monkeypatch):
