@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from app.realtime import asyncapi_page
 from app.realtime.push import MONITOR_NAMESPACE, NOTIFICATIONS_NAMESPACE
 from app.realtime.schemas import CLIENT_EVENTS, SERVER_EVENTS, QuizStatusSchema, RosterEntrySchema
 from tests.realtime.helpers import check_ack, check_event
@@ -88,3 +89,9 @@ def test_the_event_check_refuses_what_the_document_does_not_allow():
         check_ack(MONITOR_NAMESPACE, "join_quiz", {"success": False})
     check_event(NOTIFICATIONS_NAMESPACE, "unread_count", [{"unread_count": 3}])
     check_ack(MONITOR_NAMESPACE, "join_quiz", {"message": "No", "error_code": "NOT_FOUND"})
+
+
+def test_the_events_page_of_the_docs_is_the_document_rendered():
+    page = Path(__file__).parents[2] / "docs" / "realtime-events.md"
+    assert page.read_text() == asyncapi_page.page(), \
+        "docs/realtime-events.md is stale: .venv/bin/python -m app.realtime.asyncapi_page > docs/realtime-events.md"

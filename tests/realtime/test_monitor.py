@@ -384,3 +384,41 @@ def test_one_instance_per_interval_claims_a_rooms_status_for_everyone(app, monke
 def test_an_unreachable_redis_leaves_each_instance_serving_its_own_monitors(app, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
     assert claim_room_status("quiz-1", 5) == "local"
+
+
+def _positions(client, monitor, quiz, attempt_id, headers, saved):
+    """The current question as the save, the attempt's detail, answer_saved and quiz_status give it."""
+    detail = client.get(f"/api/attempts/{attempt_id}", headers=headers).get_json()
+    pushed = [e["args"][0] for e in received(monitor, NS) if e["name"] == "answer_saved"]
+    status = quiz_status(quiz.id)["students"][0]
+    return {saved["current_question_index"], saved["question_index"], detail["current_question_index"],
+            pushed[-1]["current_question_index"], pushed[-1]["current_question"] - 1,
+            status["current_question_index"], status["current_question"] - 1}
+
+
+def test_the_save_the_attempt_and_the_monitor_agree_on_the_current_question(client, sockets):
+    quiz, questions, headers, monitor = watched_student(sockets)
+    started = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()
+    attempt_id, order = started["attempt_id"], [q["id"] for q in started["questions"]]
+    assert started["current_question_index"] == 0
+
+    saved = client.post(f"/api/attempts/{attempt_id}/answer", headers=headers,
+                        json={"question_id": order[1], "answer_option": 1}).get_json()
+    assert _positions(client, monitor, quiz, attempt_id, headers, saved) == {1}
+
+    batch = client.put(f"/api/attempts/{attempt_id}/answers", headers=headers, json={"answers": [
+        {"question_id": order[1], "answer_option": 2}, {"question_id": order[0], "answer_option": 0}]}).get_json()
+    assert _positions(client, monitor, quiz, attempt_id, headers, batch) == {0}
+
+
+def test_answer_saved_names_the_student_without_a_query_of_its_own(client, sockets, count_queries):
+    quiz, questions, headers, monitor = watched_student(sockets)
+    attempt_id = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()["attempt_id"]
+    received(monitor, NS)
+    with count_queries() as save:
+        client.post(f"/api/attempts/{attempt_id}/answer", headers=headers,
+                    json={"question_id": questions[0].id, "answer_option": 1})
+    (pushed,) = [e["args"][0] for e in received(monitor, NS) if e["name"] == "answer_saved"]
+    assert pushed["student_name"] == "Alice"
+    name_reads = [s for s in save.statements if "users.name" in s]
+    assert len(name_reads) == 1 and "answered_elsewhere" in name_reads[0], save.statements  # the locking read
