@@ -31,3 +31,11 @@ def sockets(app):
 def _listeners_connected(app):
     """Re-connect the real listeners (idempotent): a test elsewhere may have cleared a signal."""
     connect_listeners()
+
+
+@pytest.fixture(autouse=True)
+def _no_status_tick_mid_test(app, monkeypatch):
+    """An in-process test sees the periodic `quiz_status` only when it shortens the
+    interval itself: a tick in the middle of another test's exact event list (after
+    a slow step on a loaded machine) would fail it by chance."""
+    monkeypatch.setitem(app.config, "MONITOR_STATUS_INTERVAL", 600)
