@@ -11,7 +11,12 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from app.realtime.schemas import (
-    CLIENT_EVENTS, MONITOR_NAMESPACE, NOTIFICATIONS_NAMESPACE, SERVER_EVENTS, AnySchema, ConnectAuthSchema,
+    CLIENT_EVENTS,
+    MONITOR_NAMESPACE,
+    NOTIFICATIONS_NAMESPACE,
+    SERVER_EVENTS,
+    AnySchema,
+    ConnectAuthSchema,
     SocketErrorSchema,
 )
 

@@ -67,7 +67,8 @@ class RosterEntrySchema(Schema):
     current_question = fields.Integer(required=True, metadata={
         "description": "1-based position in the attempt's order (seed 001 §5.11); 0 before the start."})
     current_question_index = fields.Integer(required=True, allow_none=True, metadata={
-        "description": "0-based position in the attempt's order, as in the attempt's REST views; null before the start."})
+        "description": "0-based position in the attempt's order, as the attempt's REST views give it; "
+                       "null before the start."})
     total_questions = fields.Integer(required=True)
     answered_count = fields.Integer(required=True)
     progress = fields.Integer(required=True, metadata={"description": "Percent of the questions answered."})
