@@ -13,6 +13,7 @@ from app.realtime import asyncapi_page
 from app.realtime.push import MONITOR_NAMESPACE, NOTIFICATIONS_NAMESPACE
 from app.realtime.schemas import CLIENT_EVENTS, SERVER_EVENTS, QuizStatusSchema, RosterEntrySchema
 from tests.realtime.helpers import check_ack, check_event
+from tests.test_docs import socket_events
 
 # The official JSON Schema of AsyncAPI 3.0.0, vendored from the npm package
 # @asyncapi/specs 6.11.1 (schemas/3.0.0.json, Apache-2.0, github.com/asyncapi/spec-json-schemas).
@@ -95,3 +96,8 @@ def test_the_events_page_of_the_docs_is_the_document_rendered():
     page = Path(__file__).parents[2] / "docs" / "realtime-events.md"
     assert page.read_text() == asyncapi_page.page(), \
         "docs/realtime-events.md is stale: .venv/bin/python -m app.realtime.asyncapi_page > docs/realtime-events.md"
+
+
+def test_every_event_the_code_emits_or_handles_is_in_the_document(document):
+    named = {m["name"] for channel in document["channels"].values() for m in channel["messages"].values()}
+    assert socket_events() - {"connect", "disconnect"} <= named
