@@ -133,9 +133,9 @@ class AuthenticatedNamespace(Namespace):
 
     def fail(self, exc: DomainError) -> dict:
         db.session.rollback()
-        payload = schemas.dump(self.namespace, "error", _error_payload(exc))
+        payload = _error_payload(exc)
         self.send("error", payload)
-        return payload
+        return schemas.dump(self.namespace, "error", payload)  # the acknowledgement
 
     def on_disconnect(self, reason=None):
         self.claims.pop(request.sid, None)
