@@ -110,7 +110,8 @@ def save_answer(attempt_id):
     now = utcnow()
     attempt, answered, index = services.save_answers(attempt_id, [body], actor=current_token_holder(), now=now)
     return _SAVE_RESULT.dump({
-        "message": "Answer saved", "question_id": body["question_id"], "question_index": index,
+        "message": "Answer saved", "question_id": body["question_id"], "current_question_index": index,
+        "question_index": index,
         "answered_count": answered, "question_count": len(attempt.question_order), **time_fields(attempt, now),
     })
 
@@ -123,7 +124,8 @@ def save_answers(body, attempt_id):
     now = utcnow()
     attempt, answered, index = services.save_answers(attempt_id, body["answers"], actor=current_token_holder(),
                                                      now=now)
-    return {"message": "Answers saved", "saved": len(body["answers"]), "question_index": index,
+    return {"message": "Answers saved", "saved": len(body["answers"]), "current_question_index": index,
+            "question_index": index,
             "answered_count": answered, "question_count": len(attempt.question_order),
             **time_fields(attempt, now)}
 

@@ -123,7 +123,11 @@ class SaveResultSchema(ClockSchema):
     message = fields.String(required=True)
     question_id = fields.String()
     saved = fields.Integer()
-    question_index = fields.Integer(allow_none=True)
+    current_question_index = fields.Integer(required=True, metadata={
+        "description": "The current question after the save (0-based), as the attempt's views and the live "
+                       "monitor define it (app.attempts.progress)."})
+    question_index = fields.Integer(allow_none=True, metadata={
+        "deprecated": True, "description": "Deprecated alias of `current_question_index`, for one release."})
     answered_count = fields.Integer()
     question_count = fields.Integer()
 

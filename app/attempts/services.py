@@ -185,7 +185,8 @@ def save_answers(attempt_id: str, items: list[dict], *, actor, now) -> tuple:
     answered = snapshot.answered_elsewhere + len(ids)
     for question_id in ids:
         events.publish(events.answer_saved, attempt_id=attempt_id, quiz_id=snapshot.quiz_id,
-                       student_id=actor.id, question_id=question_id, question_index=index,
+                       student_id=actor.id, student_name=snapshot.student_name, question_id=question_id,
+                       question_index=index,
                        answered_count=answered, question_count=len(snapshot.question_order))
     return snapshot, answered, index
 

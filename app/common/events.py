@@ -20,7 +20,8 @@ quiz_published = signals.signal("quiz-published")
 # attempt_started:         attempt_id, quiz_id, student_id, student_name, attempt_number,
 #                          total_questions, started_at, expires_at
 attempt_started = signals.signal("attempt-started")
-# answer_saved:            attempt_id, quiz_id, student_id, question_id, question_index,
+# answer_saved:            attempt_id, quiz_id, student_id, student_name, question_id,
+#                          question_index (the current question after the save, app.attempts.progress),
 #                          answered_count, question_count
 answer_saved = signals.signal("answer-saved")
 # violation_recorded:      attempt_id, quiz_id, student_id, violation_id, violation_type,
@@ -51,7 +52,7 @@ access_revoked = signals.signal("access-revoked")
 # Sent with `announce`, by code that runs after its own commit (a committed batch of
 # notifications being delivered), so that the notifications package never calls the
 # transport that pushes them:
-# notification_stored:     user_id, notification (the notification as the API shows it)
+# notification_stored:     user_id, notification (the stored row, dumped by NotificationSchema)
 notification_stored = signals.signal("notification-stored")
 # unread_count_changed:    user_id, unread_count
 unread_count_changed = signals.signal("unread-count-changed")

@@ -17,7 +17,6 @@ from app.common.db import new_id
 from app.common.pagination import equal_filters, paginate, search_filter
 from app.extensions import db
 from app.notifications.models import Notification, NotificationEvent
-from app.notifications.schemas import NotificationSchema
 from app.notifications.templates import render
 from app.students.models import Student
 from app.users.models import User
@@ -86,9 +85,8 @@ def deliver(batch: Batch | None) -> None:
     sockets), then their new unread counts."""
     if batch is None:
         return
-    schema = NotificationSchema()
-    for row in batch.rows:
-        events.announce(events.notification_stored, user_id=row["user_id"], notification=schema.dump(row))
+    for row in batch.rows:  # realtime dumps it with NotificationSchema, as the REST API does
+        events.announce(events.notification_stored, user_id=row["user_id"], notification=row)
     push_unread_counts([row["user_id"] for row in batch.rows])
 
 

@@ -81,6 +81,24 @@ def test_explicit_question_index_is_recorded(client, school):
         assert _position(client, school, attempt_id) == (1, "2026-03-02T09:00:30Z")
 
 
+def test_the_saves_acknowledge_the_current_question_as_the_attempt_gives_it(client, school):
+    _quiz, attempt_id = _begin(client, school)
+    headers, q = auth(school.student_a), school.q
+    single = client.post(f"/api/attempts/{attempt_id}/answer", headers=headers,
+                         json={"question_id": q.short.id, "answer_text": "light"}).get_json()
+    assert single["current_question_index"] == single["question_index"] == _position(client, school, attempt_id)[0]
+    batch = client.put(f"/api/attempts/{attempt_id}/answers", headers=headers, json={"answers": [
+        {"question_id": q.tf.id, "answer_option": 0}, {"question_id": q.mcq.id, "answer_option": 1,
+                                                      "question_index": 1}]}).get_json()
+    assert batch["current_question_index"] == batch["question_index"] == 1 == _position(client, school, attempt_id)[0]
+
+
+def test_the_saves_old_name_for_the_current_question_is_deprecated_in_the_document(client):
+    schema = client.get("/api/openapi.json").get_json()["components"]["schemas"]["SaveResult"]
+    assert schema["properties"]["question_index"]["deprecated"] is True
+    assert "current_question_index" in schema["required"]
+
+
 def test_batch_save_writes_every_answer(client, school):
     _quiz, attempt_id = _begin(client, school)
     q = school.q
@@ -204,5 +222,6 @@ def test_answer_saved_event_carries_progress(client, school):
         client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student_a),
                     json={"question_id": school.q.tf.id, "answer_option": 1})
     assert received == [{"attempt_id": attempt_id, "quiz_id": _quiz.id, "student_id": school.student_a.id,
+                         "student_name": school.student_a.name,
                          "question_id": school.q.tf.id, "question_index": 1, "answered_count": 1,
                          "question_count": 3}]
