@@ -61,7 +61,9 @@ def attempt_allowance(quiz, student_id: str, *, max_attempts: int) -> Allowance:
     reset's grant, minus attempts not reset.
 
     The same query names the attempt in progress, if any (`in_progress_id`): only that
-    one has an `in_progress_key`, so start learns both in one statement.
+    one has an `in_progress_key`, so start learns both in one statement. It runs on the
+    session's connection without an autoflush: a caller that changed attempts in this
+    transaction flushes first (`reset_attempts` does).
     """
     used, last_number, in_progress_id, granted = db.session.connection().execute(
         _ALLOWANCE, {"quiz_id": quiz.id, "student_id": student_id}).one()
