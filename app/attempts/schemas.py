@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from app.attempts.models import ATTEMPT_STATUSES, SEVERITIES, VIOLATION_TYPES
 from app.common.pagination import PageQuerySchema
+from app.common.predumped import PreDumpedList
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2
 from app.quizzes.schemas import EffectiveValuesSchema
 
@@ -113,7 +114,8 @@ class StartSchema(ClockSchema, EffectiveValuesSchema):
     status = fields.String(required=True)
     started_at = DateTimeZ(required=True)
     quiz = fields.Nested(QuizSummarySchema, required=True)
-    questions = fields.List(fields.Nested(StudentQuestionSchema), required=True)
+    # Built by app.attempts.queries.student_question in their dumped form (app.common.predumped).
+    questions = PreDumpedList(fields.Nested(StudentQuestionSchema), required=True)
     answers = fields.List(fields.Nested(SavedAnswerSchema))
     current_question_index = fields.Integer(allow_none=True)
     total_violations = fields.Integer()
