@@ -1,0 +1,64 @@
+"""Each quiz list is its screen in one call: a teacher's counts, a student's latest attempt."""
+from decimal import Decimal
+
+from tests.factories import auth, make_attempt, make_class, make_question, make_quiz, make_student, make_teacher
+
+
+def quizzes(client, user, limit=20) -> dict:
+    return {item["id"]: item for item in client.get(f"/api/quizzes?limit={limit}", headers=auth(user)).get_json()["items"]}
+
+
+def test_a_teachers_list_counts_attempts_in_progress_and_to_grade(client):
+    school_class = make_class()
+    teacher = make_teacher(classes=[school_class])
+    busy, quiet = (make_quiz(teacher, questions=[make_question(teacher)], classes=[school_class]) for _ in range(2))
+    students = [make_student(school_class) for _ in range(4)]
+    make_attempt(busy, students[0], status="in_progress")
+    make_attempt(busy, students[1], status="submitted", score=Decimal(1))
+    make_attempt(busy, students[2], status="graded", score=Decimal(2))
+    make_attempt(busy, students[3], status="graded", is_reset=True)
+    listed = quizzes(client, teacher)
+    assert (listed[busy.id]["attempt_count"], listed[busy.id]["in_progress_count"],
+            listed[busy.id]["pending_grading_count"]) == (3, 1, 1)
+    assert (listed[quiet.id]["attempt_count"], listed[quiet.id]["in_progress_count"],
+            listed[quiet.id]["pending_grading_count"]) == (0, 0, 0)
+
+
+def test_a_students_list_shows_the_latest_attempt_and_pending_marks(client):
+    school_class = make_class()
+    teacher = make_teacher(classes=[school_class])
+    student = make_student(school_class)
+    marked, waiting, fresh = (make_quiz(teacher, questions=[make_question(teacher)], classes=[school_class],
+                                        max_attempts=3) for _ in range(3))
+    make_attempt(marked, student, status="graded", score=Decimal(2), percentage=Decimal(100))
+    make_attempt(waiting, student, status="graded", attempt_number=1, score=Decimal(1), percentage=Decimal(50))
+    latest = make_attempt(waiting, student, status="submitted", attempt_number=2, score=Decimal(2),
+                          percentage=Decimal(60))
+    listed = quizzes(client, student)
+    assert listed[marked.id]["grading_pending"] is False
+    assert listed[marked.id]["best_percentage_provisional"] is False
+    assert listed[marked.id]["latest_attempt"]["status"] == "graded"
+    assert listed[waiting.id]["latest_attempt"] == {"id": latest.id, "status": "submitted",
+                                                    "submitted_at": listed[waiting.id]["latest_attempt"]["submitted_at"]}
+    assert listed[waiting.id]["latest_attempt"]["submitted_at"].endswith("Z")
+    assert listed[waiting.id]["grading_pending"] is True
+    assert (listed[waiting.id]["best_percentage"], listed[waiting.id]["best_percentage_provisional"]) == (60, True)
+    assert listed[fresh.id]["latest_attempt"] is None and listed[fresh.id]["grading_pending"] is False
+
+
+def test_the_new_list_fields_cost_no_query_per_quiz(client, count_queries):
+    school_class = make_class()
+    teacher = make_teacher(classes=[school_class])
+    student, other = make_student(school_class), make_student(school_class)
+    question = make_question(teacher)
+    for n in range(12):
+        quiz = make_quiz(teacher, questions=[question], classes=[school_class])
+        make_attempt(quiz, student, status=("in_progress", "submitted", "graded")[n % 3], score=Decimal(n))
+        make_attempt(quiz, other, status="submitted", score=Decimal(1))
+    for user in (teacher, student):
+        counts = {}
+        for limit in (1, 12):
+            with count_queries() as counted:
+                assert len(quizzes(client, user, limit)) == limit
+            counts[limit] = counted.count
+        assert counts[1] == counts[12], (user.role, counts)
