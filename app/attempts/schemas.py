@@ -3,7 +3,7 @@ the dicts built in queries.py decide which of them a given reader does get."""
 from marshmallow import Schema, fields, validate
 
 from app.attempts.models import ATTEMPT_STATUSES, SEVERITIES, VIOLATION_TYPES
-from app.common.pagination import PageQuerySchema
+from app.common.pagination import PageQuerySchema, time_window_schema
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2
 from app.quizzes.schemas import EffectiveValuesSchema
 
@@ -45,7 +45,9 @@ class ViolationInSchema(BaseSchema):
     metadata = fields.Dict(allow_none=True)
 
 
-class AttemptListQuerySchema(PageQuerySchema):
+class AttemptListQuerySchema(PageQuerySchema, time_window_schema("created", "submitted")):
+    """`created_*` is when the attempt was started (`started_at`), `submitted_*` when it closed."""
+
     quiz_id = fields.String(validate=validate.Length(max=36))
     student_id = fields.String(validate=validate.Length(max=36))
     status = fields.String(validate=validate.OneOf(ATTEMPT_STATUSES))

@@ -1,6 +1,7 @@
 """Notification representations and inputs (seed 000 §4.1, seed 003's broadcast)."""
 from marshmallow import Schema, fields, validate
 
+from app.common.pagination import time_window_schema
 from app.common.schemas import BaseSchema, DateTimeZ, require_non_blank
 from app.notifications.models import CATEGORIES, PRIORITIES
 from app.notifications.templates import BROADCAST_KINDS
@@ -22,7 +23,7 @@ class NotificationSchema(BaseSchema):
     metadata = fields.Dict(attribute="details", allow_none=True)
 
 
-class NotificationListQuerySchema(BaseSchema):
+class NotificationListQuerySchema(time_window_schema("created")):
     unread_only = fields.Boolean(load_default=False)
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     type = fields.String(validate=validate.Length(max=50))
