@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from app.attempts.models import ATTEMPT_STATUSES, SEVERITIES, VIOLATION_TYPES
 from app.common.pagination import PageQuerySchema, time_window_schema
-from app.common.schemas import BaseSchema, DateTimeZ, Decimal2
+from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, deprecated
 from app.quizzes.schemas import EffectiveValuesSchema
 
 
@@ -184,8 +184,8 @@ class AttemptItemSchema(ClockSchema):
 
 class ViolationSchema(Schema):
     id = fields.String()
-    type = fields.Function(lambda v: v.violation_type)
-    violation_type = fields.String()
+    violation_type = fields.String(validate=validate.OneOf(VIOLATION_TYPES))
+    type = fields.Function(lambda v: v.violation_type, metadata=deprecated("violation_type"))
     severity = fields.String(allow_none=True)
     question_index = fields.Integer(allow_none=True)
     detected_at = DateTimeZ()
@@ -251,7 +251,11 @@ class HistorySchema(Schema):
 class AvailableSchema(EffectiveValuesSchema):
     quiz_id = fields.String()
     remaining_attempts = fields.Integer(required=True)
-    max_attempts = fields.Integer(required=True)
+    max_attempts = fields.Integer(required=True, metadata={
+        "deprecated": True,
+        "description": "Deprecated (seed 000's meaning here: the student's allowance, "
+                       "`effective_max_attempts + additional_granted`); everywhere else `max_attempts` is the "
+                       "quiz's own setting. Removed from this response in the next release."})
     used_attempts = fields.Integer(required=True)
     additional_granted = fields.Integer(required=True)
     in_progress_attempt_id = fields.String(allow_none=True)

@@ -33,6 +33,13 @@ class DateTimeZ(fields.DateTime):
         return to_naive_utc(parsed)
 
 
+def deprecated(canonical: str) -> dict:
+    """Field metadata of a name kept one release for older clients (CHANGELOG, "Deprecated")."""
+    return {"deprecated": True,
+            "description": f"Deprecated: the same as `{canonical}`, which clients should read; "
+                           "removed in the next release."}
+
+
 class Decimal2(fields.Float):
     """Scores are DECIMAL in the database and plain numbers in JSON."""
 

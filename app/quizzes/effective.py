@@ -111,5 +111,6 @@ def student_fields(settings: EffectiveSettings, attempts_remaining: int) -> dict
         "effective_start_date": settings.start_date, "effective_end_date": settings.end_date,
         "effective_time_limit_minutes": settings.time_limit_minutes,
         "effective_max_attempts": settings.max_attempts,
-        "effective_access_code_required": settings.access_code_required, "attempts_remaining": attempts_remaining,
+        "effective_access_code_required": settings.access_code_required,
+        "remaining_attempts": attempts_remaining, "attempts_remaining": attempts_remaining,
     }

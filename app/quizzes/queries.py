@@ -166,7 +166,7 @@ def attach_attempt_summaries(quizzes: list[Quiz], student_id: str, *, now) -> No
     settings = effective_settings_for_quizzes(quizzes, student_id)
     for quiz in quizzes:
         summary, mine = summaries[quiz.id], settings[quiz.id]
-        quiz.attempts_used = summary.used
+        quiz.used_attempts = quiz.attempts_used = summary.used
         quiz.best_score, quiz.best_percentage = summary.best_score, summary.best_percentage
         quiz.in_progress_attempt_id = summary.in_progress_attempt_id
         quiz.latest_attempt, quiz.grading_pending = summary.latest_attempt, summary.grading_pending

@@ -8,7 +8,7 @@ through starting an attempt.
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from app.attempts.models import ATTEMPT_STATUSES
-from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, require_non_blank
+from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, deprecated, require_non_blank
 from app.quizzes.models import OVERRIDABLE, QUIZ_STATUSES, VIOLATION_ACTIONS
 
 MAX_QUESTIONS = 500
@@ -100,7 +100,8 @@ class EffectiveValuesSchema(BaseSchema):
     effective_max_attempts = fields.Integer(required=True)
     effective_access_code_required = fields.Boolean(
         required=True, metadata={"description": "Starting needs the quiz's access code"})
-    attempts_remaining = fields.Integer(required=True, metadata={"description": "Reset grants included"})
+    remaining_attempts = fields.Integer(required=True, metadata={"description": "Reset grants included"})
+    attempts_remaining = fields.Integer(required=True, metadata=deprecated("remaining_attempts"))
 
 
 class LatestAttemptSchema(BaseSchema):
@@ -117,7 +118,8 @@ class StudentQuizSchema(QuizCommonSchema, EffectiveValuesSchema):
     """
 
     is_open = fields.Boolean()
-    attempts_used = fields.Integer()
+    used_attempts = fields.Integer(metadata={"description": "Attempts made, those voided by a reset aside"})
+    attempts_used = fields.Integer(metadata=deprecated("used_attempts"))
     best_score = Decimal2(allow_none=True)
     best_percentage = Decimal2(allow_none=True)
     best_percentage_provisional = fields.Boolean(metadata={

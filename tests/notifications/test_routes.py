@@ -170,3 +170,12 @@ def test_list_filters_by_creation_time(client):
     before = client.get(f"/api/notifications?created_before={since}", headers=auth(me)).get_json()
     assert [n["id"] for n in after["items"]] == [new] and [n["id"] for n in before["items"]] == [old]
     assert_error(client.get("/api/notifications?created_after=2026-01-01T00:00:00", headers=auth(me)), 422)
+
+
+def test_link_is_a_deprecated_alias_of_action_url(client):
+    me = make_student()
+    give(me, action_url="/student/quizzes/q1", link="/student/quizzes")
+    give(me)
+    items = client.get("/api/notifications", headers=auth(me)).get_json()["items"]
+    assert {(n["action_url"], n["link"]) for n in items} == {("/student/quizzes/q1", "/student/quizzes/q1"),
+                                                              (None, None)}

@@ -63,3 +63,28 @@ def test_the_new_list_fields_cost_no_query_per_quiz(client, count_queries):
                 assert len(quizzes(client, user, limit)) == limit
             counts[limit] = counted.count
         assert counts[1] == counts[12], (user.role, counts)
+
+
+def test_a_students_counts_use_the_seed_names_with_the_old_ones_as_aliases(client):
+    school_class = make_class()
+    teacher = make_teacher(classes=[school_class])
+    student = make_student(school_class)
+    quiz = make_quiz(teacher, questions=[make_question(teacher)], classes=[school_class], max_attempts=3)
+    make_attempt(quiz, student, status="graded", score=Decimal(1))
+    item = quizzes(client, student)[quiz.id]
+    assert (item["remaining_attempts"], item["used_attempts"], item["max_attempts"]) == (2, 1, 3)
+    assert (item["attempts_remaining"], item["attempts_used"]) == (2, 1)
+
+
+def test_the_document_marks_every_kept_alias_deprecated(client):
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    aliases = {"StudentQuiz": ("attempts_remaining", "attempts_used"),
+               "Available": ("attempts_remaining", "max_attempts"),
+               "Violation": ("type",), "Notification": ("link",),
+               "GradingAnswer": ("student_answer", "current_marks", "current_feedback"),
+               "BulkCreateResult": ("created_count", "failed_count"), "ItemError": ("error",),
+               "StudentImportError": ("error",)}
+    for schema, fields in aliases.items():
+        for field in fields:
+            assert schemas[schema]["properties"][field].get("deprecated") is True, (schema, field)
+    assert "deprecated" not in schemas["StudentQuiz"]["properties"]["remaining_attempts"]
