@@ -159,6 +159,8 @@ def attempt_item(attempt: QuizAttempt, now) -> dict:
         "status": attempt.status, "auto_submit_reason": attempt.auto_submit_reason,
         "auto_submitted_due_to_violations": attempt.auto_submitted_due_to_violations,
         "score": attempt.score, "total_marks": attempt.total_marks, "percentage": attempt.percentage,
+        # Closed with descriptive answers still to mark: the score may rise.
+        "percentage_provisional": attempt.status == "submitted",
         "passed": attempt.passed, "total_violations": attempt.total_violations,
         "started_at": attempt.started_at, "submitted_at": attempt.submitted_at, "is_reset": attempt.is_reset,
         **time_fields(attempt, now),

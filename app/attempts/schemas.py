@@ -133,8 +133,13 @@ class SaveResultSchema(ClockSchema):
 class SubmitResultSchema(ClockSchema):
     message = fields.String(required=True)
     attempt_id = fields.String(required=True)
-    status = fields.String(required=True, metadata={"description": "graded, or pending while answers wait"})
-    attempt_status = fields.String(required=True)
+    # Seed 001 names the marking state `status` here; the attempt's own state, in the
+    # vocabulary of every other `status` of an attempt, is `attempt_status`.
+    status = fields.String(required=True, validate=validate.OneOf(("graded", "pending")), metadata={
+        "description": "The marking: graded, or pending while descriptive answers wait for a teacher "
+                       "(not the attempt's state: see attempt_status)"})
+    attempt_status = fields.String(required=True, validate=validate.OneOf(ATTEMPT_STATUSES), metadata={
+        "description": "The attempt's state: submitted while answers wait for marks, else graded"})
     auto_submit_reason = fields.String(allow_none=True)
     score = Decimal2(allow_none=True)
     total_marks = fields.Integer(allow_none=True)
@@ -175,6 +180,8 @@ class AttemptItemSchema(ClockSchema):
     score = Decimal2(allow_none=True)
     total_marks = fields.Integer(allow_none=True)
     percentage = Decimal2(allow_none=True)
+    percentage_provisional = fields.Boolean(metadata={
+        "description": "Answers still wait for a teacher's marks: score, percentage and passed may change"})
     passed = fields.Boolean(allow_none=True)
     total_violations = fields.Integer()
     started_at = DateTimeZ()

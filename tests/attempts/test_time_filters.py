@@ -57,3 +57,4 @@ def test_milliseconds_are_kept_in_responses(client, school):
     assert body["started_at"] == "2026-01-10T10:00:00.123Z"
     items = client.get("/api/attempts?created_before=2026-01-10T09:30:00Z", headers=auth(school.teacher)).get_json()
     assert items["items"][0]["started_at"] == "2026-01-10T09:00:00Z"
+
