@@ -95,9 +95,10 @@ def _init_extensions(app: Flask) -> None:
     from app.auth import tokens
     tokens.register_jwt_callbacks(jwt)
     app.config["API_SPEC_OPTIONS"] = {**app.config["API_SPEC_OPTIONS"], "security": [{"bearerAuth": []}]}
+    from app.common.idempotency import IdempotencyHeaderPlugin
     from app.common.schemas import ErrorSchema, MultipartFormPlugin, numeric_bounds
     api.ERROR_SCHEMA = ErrorSchema  # the documented error body is the contract's envelope
-    api.init_app(app, spec_kwargs={"extra_plugins": [MultipartFormPlugin()]})
+    api.init_app(app, spec_kwargs={"extra_plugins": [MultipartFormPlugin(), IdempotencyHeaderPlugin()]})
     api.ma_plugin.converter.add_attribute_function(numeric_bounds)
 
 

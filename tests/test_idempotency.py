@@ -140,6 +140,9 @@ def test_the_creating_operations_document_the_header(client):
         names = [p.get("name") for p in spec["paths"][path]["post"].get("parameters", [])]
         assert "Idempotency-Key" in names, path
     assert "Idempotency-Key" not in str(spec["paths"]["/api/auth/login"])
+    upload = spec["paths"]["/api/students/bulk-import"]["post"]  # the generated parameters stay
+    assert "dry_run" in [p["name"] for p in upload["parameters"]]
+    assert "file" in upload["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
 
 
 @pytest.mark.mysql_only(reason="SQLite serialises every writer, so races need MariaDB/MySQL (set TEST_DATABASE_URL)")

@@ -14,6 +14,7 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
+from apispec import BasePlugin
 from flask import Response, current_app, g, request
 from flask_jwt_extended import get_jwt_identity
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint, delete, select
@@ -53,10 +54,23 @@ def idempotent(view):
     """Mark a creating POST view: it honours `Idempotency-Key` (and documents it)."""
     view.idempotent = True
     apidoc = getattr(view, "_apidoc", {})
-    manual = apidoc.setdefault("manual_doc", {})
-    manual.setdefault("parameters", []).append(_HEADER_DOC)
+    # A flag, not the parameter itself: a manual `parameters` list would replace the
+    # generated ones (query and form fields). `IdempotencyHeaderPlugin` adds it.
+    apidoc.setdefault("manual_doc", {})[_DOC_FLAG] = True
     view._apidoc = apidoc
     return view
+
+
+class IdempotencyHeaderPlugin(BasePlugin):
+    """Document the `Idempotency-Key` header on the operations marked `idempotent`."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            if isinstance(operation, dict) and operation.pop(_DOC_FLAG, False):
+                operation.setdefault("parameters", []).append(dict(_HEADER_DOC))
+
+
+_DOC_FLAG = "x-idempotent"
 
 
 _HEADER_DOC = {
