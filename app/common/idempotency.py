@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.clock import utcnow
 from app.common.db import UTCDateTime, new_id
-from app.errors import ValidationFailed
+from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 
 HEADER = "Idempotency-Key"
@@ -101,6 +101,8 @@ def claim_idempotency_key():
         raise ValidationFailed("This Idempotency-Key was used with another request",
                                details={HEADER: ["Already used with a different body or address."]},
                                error_code="IDEMPOTENCY_KEY_REUSED")
+    if stored.response is None:  # never committed so by this module; a guard, not a state
+        raise Conflict("A request with this Idempotency-Key is still being processed")
     return _replay(stored)
 
 
