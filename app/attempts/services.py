@@ -135,8 +135,10 @@ def _check_may_start(quiz, settings: EffectiveSettings, actor, now, access_code)
         raise Forbidden("Starting this quiz needs its access code", error_code="ACCESS_CODE_REQUIRED")
     allowance = attempt_allowance(quiz, actor.id, max_attempts=settings.max_attempts)
     if allowance.remaining <= 0:
-        raise InvalidState("No attempts left for this quiz", error_code="NO_ATTEMPTS_LEFT",
-                           details={"max_attempts": allowance.allowed, "used_attempts": allowance.used})
+        # `max_attempts` is the quiz's, as everywhere; the student's own terms beside it.
+        raise InvalidState("No attempts left for this quiz", error_code="NO_ATTEMPTS_LEFT", details={
+            "max_attempts": quiz.max_attempts, "effective_max_attempts": settings.max_attempts,
+            "additional_granted": allowance.additional_granted, "used_attempts": allowance.used})
     return allowance
 
 
