@@ -159,8 +159,10 @@ def _check_may_start(quiz, settings: EffectiveSettings, allowance: Allowance, no
     if settings.access_code_required and not _code_matches(quiz, access_code):
         raise Forbidden("Starting this quiz needs its access code", error_code="ACCESS_CODE_REQUIRED")
     if allowance.remaining <= 0:
-        raise InvalidState("No attempts left for this quiz", error_code="NO_ATTEMPTS_LEFT",
-                           details={"max_attempts": allowance.allowed, "used_attempts": allowance.used})
+        # `max_attempts` is the quiz's, as everywhere; the student's own terms beside it.
+        raise InvalidState("No attempts left for this quiz", error_code="NO_ATTEMPTS_LEFT", details={
+            "max_attempts": quiz.max_attempts, "effective_max_attempts": settings.max_attempts,
+            "additional_granted": allowance.additional_granted, "used_attempts": allowance.used})
 
 
 def _code_matches(quiz, access_code: str | None) -> bool:

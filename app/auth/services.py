@@ -54,6 +54,7 @@ def login(identifier: str, password: str) -> dict:
     if not ok or user is None or not user.is_active:
         raise Unauthorized(INVALID_LOGIN, error_code="INVALID_CREDENTIALS")
     user.last_login = utcnow()
+    db.session.flush()  # the returned user shows the row as stored (updated_at)
     return {**tokens.issue_token_pair(user), "user": user}
 
 
@@ -69,7 +70,8 @@ def logout(user: User, access_payload: dict, raw_refresh_token: str | None) -> N
     events.publish(events.access_revoked, user_id=user.id, reason="logout")
 
 
-def claim_account(registration_number: str, password: str, claim_code: str | None) -> User:
+def claim_account(registration_number: str, password: str, claim_code: str | None) -> dict:
+    """Set the student's first password and sign them in (a token pair and the user, as `login`)."""
     student = db.session.scalar(
         select(Student).where(Student.registration_key == login_key(registration_number))
     )
@@ -87,7 +89,9 @@ def claim_account(registration_number: str, password: str, claim_code: str | Non
     student.claimed_at = now
     student.claim_code_hash = None
     record_audit(student.user, "account_claimed", "student", student.id)
-    return student.user
+    student.user.last_login = now
+    db.session.flush()
+    return {**tokens.issue_token_pair(student.user), "user": student.user}
 
 
 def request_password_reset(email: str) -> str | None:

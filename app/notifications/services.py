@@ -14,7 +14,7 @@ from app.common.audit import record_audit
 from app.common.authz import get_own_notification
 from app.common.clock import utcnow
 from app.common.db import new_id
-from app.common.pagination import equal_filters, paginate, search_filter
+from app.common.pagination import equal_filters, paginate, search_filter, within_window
 from app.extensions import db
 from app.notifications.models import Notification, NotificationEvent
 from app.notifications.templates import render
@@ -130,6 +130,7 @@ def list_notifications(user, params: dict) -> dict:
     stmt = equal_filters(stmt, params, {"category": Notification.category, "type": Notification.type})
     if params.get("search"):
         stmt = stmt.where(search_filter(params["search"], Notification.title, Notification.message))
+    stmt = within_window(stmt, params, "created", Notification.created_at)
     page = paginate(stmt, params, orderings=ORDERINGS, default_ordering="-created_at", tiebreak=Notification.id)
     page["unread_count"] = unread_count(user.id)
     return page

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 
 from app.common.authz import current_actor, get_visible_question, role_required
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, page_schema
 from app.common.schemas import BaseSchema, MessageSchema
 from app.questions import bulk, services
@@ -52,6 +53,7 @@ class Questions(MethodView):
     @blp.arguments(QuestionCreateSchema)
     @blp.response(201, QuestionSchema)
     @role_required(*AUTHORS)
+    @idempotent
     def post(self, body):
         return services.create_question(body, actor=current_actor())
 
@@ -93,6 +95,7 @@ def restore_question(question_id):
 @blp.route("/<uuid:question_id>/duplicate", methods=["POST"])
 @blp.response(201, QuestionSchema)
 @role_required(*AUTHORS)
+@idempotent
 def duplicate_question(question_id):
     return _act_on_visible_question(services.duplicate_question, question_id)
 
@@ -101,6 +104,7 @@ def duplicate_question(question_id):
 @blp.arguments(BulkCreateSchema)
 @blp.response(200, BulkCreateResultSchema)
 @role_required(*AUTHORS)
+@idempotent
 def bulk_create(body):
     return bulk.bulk_create(body, actor=current_actor())
 
@@ -111,6 +115,7 @@ def bulk_create(body):
 @blp.arguments(ImportFileSchema, location="files")
 @blp.response(200, ImportResultSchema)
 @role_required(*AUTHORS)
+@idempotent
 def bulk_import(query, form, files):
     dry_run = query["dry_run"] or form["dry_run"]
     return bulk.import_questions(files.get("file"), actor=current_actor(), dry_run=dry_run)

@@ -128,9 +128,9 @@ def effective_settings(quiz: Quiz, student_id: str) -> EffectiveSettings:
     row = db.session.connection().execute(
         _ONE_STUDENT, {"quiz_id": quiz.id, "student_id": student_id}).one_or_none() or _NOTHING
     width = len(OVERRIDABLE)
-    student_layer = _Layer(**dict(zip(OVERRIDABLE, row[:width])))
-    class_layer = _Layer(**dict(zip(OVERRIDABLE, row[width:2 * width])))
-    return resolve(quiz, student_layer, class_layer, _Layer(**dict(zip(_EXTRA_TIME, row[2 * width:]))))
+    student_layer = _Layer(**dict(zip(OVERRIDABLE, row[:width], strict=True)))
+    class_layer = _Layer(**dict(zip(OVERRIDABLE, row[width:2 * width], strict=True)))
+    return resolve(quiz, student_layer, class_layer, _Layer(**dict(zip(_EXTRA_TIME, row[2 * width:], strict=True))))
 
 
 def effective_settings_for_students(quiz: Quiz, students: dict[str, str | None]) -> dict[str, EffectiveSettings]:
@@ -155,5 +155,6 @@ def student_fields(settings: EffectiveSettings, attempts_remaining: int) -> dict
         "effective_start_date": settings.start_date, "effective_end_date": settings.end_date,
         "effective_time_limit_minutes": settings.time_limit_minutes,
         "effective_max_attempts": settings.max_attempts,
-        "effective_access_code_required": settings.access_code_required, "attempts_remaining": attempts_remaining,
+        "effective_access_code_required": settings.access_code_required,
+        "remaining_attempts": attempts_remaining, "attempts_remaining": attempts_remaining,
     }

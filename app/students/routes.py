@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from app.common.authz import current_actor, get_visible_student, role_required
 from app.common.clock import utcnow
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, page_schema
 from app.common.spreadsheets import table_response
 from app.students import accommodations, importing, queries, schemas, services
@@ -40,6 +41,7 @@ class Students(MethodView):
     @blp.arguments(schemas.StudentCreateSchema)
     @blp.response(201, schemas.StudentWithCodeSchema)
     @role_required(*STAFF)
+    @idempotent
     def post(self, body):
         return services.create_student(body, actor=current_actor())
 
@@ -83,6 +85,7 @@ def regenerate_claim_code(student_id):
 @blp.arguments(schemas.StudentImportOptionsSchema, location="query")
 @blp.response(200, schemas.StudentImportResultSchema)
 @role_required(*STAFF)
+@idempotent
 def bulk_import(files, form, query):
     """Import students from CSV/XLSX (`dry_run` as a form field or query parameter)."""
     dry_run = form["dry_run"] or query["dry_run"]

@@ -29,8 +29,12 @@ class UserSchema(BaseSchema):
 
 
 class MeSchema(UserSchema):
-    classes = fields.List(fields.Nested(ClassRefSchema))
-    school_class = fields.Nested(ClassRefSchema, data_key="class", allow_none=True)
+    """The signed-in user's own profile: `GET /auth/me`, and the `user` of a login or claim."""
+
+    classes = fields.List(fields.Nested(ClassRefSchema), attribute="teacher.assigned_classes",
+                          metadata={"description": "A teacher's classes"})
+    school_class = fields.Nested(ClassRefSchema, data_key="class", attribute="student.school_class",
+                                 allow_none=True, metadata={"description": "A student's class"})
 
 
 class UserListQuerySchema(BaseSchema):

@@ -5,7 +5,6 @@ from sqlalchemy.orm import joinedload
 from app.auth import tokens
 from app.auth.passwords import check_password_policy, hash_password
 from app.auth.services import set_password
-from app.classes.models import SchoolClass, TeacherClass
 from app.common import events
 from app.common.audit import record_audit
 from app.common.clock import utcnow
@@ -25,14 +24,7 @@ ORDERINGS = {
 
 
 def load_profile(user: User) -> User:
-    """The user with the fields of their role attached (classes, class)."""
-    if user.is_teacher:
-        user.classes = db.session.scalars(
-            select(SchoolClass).join(TeacherClass, TeacherClass.class_id == SchoolClass.id)
-            .where(TeacherClass.teacher_id == user.id).order_by(SchoolClass.name)
-        ).all()
-    if user.is_student and user.student is not None:
-        user.school_class = user.student.school_class
+    """The user whose profile `MeSchema` reads (a teacher's classes, a student's class)."""
     return user
 
 

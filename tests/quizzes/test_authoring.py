@@ -258,3 +258,12 @@ def test_back_to_draft_is_refused_once_attempted(client, school):
     make_attempt(quiz, make_student(school_class))
     response = client.put(f"/api/quizzes/{quiz.id}", json={"status": "draft"}, headers=auth(teacher))
     assert_error(response, 409, "QUIZ_HAS_ATTEMPTS")
+
+
+def test_a_window_without_a_zone_is_refused_and_an_offset_is_converted(client, school):
+    _class, teacher, _questions = school
+    body = assert_error(create(client, teacher, new_quiz(start_date="2030-01-10T10:00:00")), 422)
+    assert list(body["details"]) == ["start_date"]
+    created = create(client, teacher, new_quiz(start_date="2030-01-10T10:00:00.250+02:00"))
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["start_date"] == "2030-01-10T08:00:00.250Z"
