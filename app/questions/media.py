@@ -103,7 +103,8 @@ def get_question_media(question, media_id: str) -> QuestionMedia:
     return media
 
 
-def delete_question_media(media: QuestionMedia, *, actor, now) -> None:
+def remove_question_media(media: QuestionMedia, *, actor) -> None:
+    """Forget one image (app.questions.services.delete_question_media checks it may go)."""
     record_audit(actor, "question_media_deleted", "question", media.question_id,
                  old={"media_id": media.id, "filename": media.filename})
     _forget(media)

@@ -1,15 +1,16 @@
 """Question media: upload, list and delete (the question's authors), and serving by signed URL."""
+import io
+
 from flask import send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
-import io
 
 from app.common.authz import current_actor, get_visible_question, role_required
 from app.common.clock import utcnow
 from app.common.schemas import BaseSchema, MessageSchema
 from app.errors import PayloadTooLarge, ValidationFailed
-from app.questions import media
+from app.questions import media, services
 from app.questions.media_urls import open_signed_media, signed_url
 from app.questions.schemas import MediaQuerySchema, MediaSchema
 
@@ -67,8 +68,7 @@ def delete_question_media(question_id, media_id):
     """Delete an image of a question."""
     actor = current_actor()
     question = get_visible_question(str(question_id), actor)
-    item = media.get_question_media(question, str(media_id))
-    media.delete_question_media(item, actor=actor, now=utcnow())
+    services.delete_question_media(question, str(media_id), actor=actor, now=utcnow())
     return {"message": "Media deleted"}
 
 

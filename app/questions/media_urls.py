@@ -17,7 +17,7 @@ from datetime import timedelta
 from urllib.parse import unquote, urlencode
 
 from flask import current_app, has_request_context, url_for
-from itsdangerous import BadSignature, Signer
+from itsdangerous import Signer
 
 from app.common.authz import may_see_question_media
 from app.errors import Forbidden, NotFound
@@ -88,10 +88,8 @@ def open_signed_media(media_id: str, query: dict, *, now) -> tuple[QuestionMedia
     """
     viewer_id, attempt_id = query.get("viewer") or "", query.get("attempt") or None
     expires = query.get("expires")
-    try:
-        _signer().verify_signature(_message(media_id, viewer_id, attempt_id, expires), query.get("sig") or "")
-    except BadSignature as exc:
-        raise NotFound("Media not found") from exc
+    if not _signer().verify_signature(_message(media_id, viewer_id, attempt_id, expires), query.get("sig") or ""):
+        raise NotFound("Media not found")
     if expires < _timestamp(now):
         raise Forbidden("This image link has expired; reload the question", error_code="MEDIA_URL_EXPIRED")
     media = db.session.get(QuestionMedia, media_id)

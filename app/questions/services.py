@@ -8,7 +8,12 @@ from app.common.clock import utcnow
 from app.common.pagination import paginate, search_filter
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
-from app.questions.media import copy_question_media, delete_all_question_media
+from app.questions.media import (
+    copy_question_media,
+    delete_all_question_media,
+    get_question_media,
+    remove_question_media,
+)
 from app.questions.models import Question
 from app.questions.rules import TYPED_FIELDS, check_typed_fields
 from app.quizzes import shown
@@ -112,6 +117,13 @@ def delete_question(question: Question, *, actor) -> None:
     delete_all_question_media(question)
     db.session.delete(question)
     db.session.flush()
+
+
+def delete_question_media(question: Question, media_id: str, *, actor, now) -> None:
+    """An image goes only while no student has seen the question: their review shows it."""
+    media = get_question_media(question, media_id)
+    ensure_unanswered(question, "changed")
+    remove_question_media(media, actor=actor)
 
 
 def archive_question(question: Question, *, actor) -> Question:

@@ -170,3 +170,14 @@ def test_references_are_rewritten_by_decoded_name_and_unknown_ones_kept():
     assert rewritten == '<img src="/api/media/1?a=1&amp;sig=x"> <img src="@@PLUGINFILE@@/gone.png">'
     assert rewrite_media_references("no images", {}) == "no images"
     assert rewrite_media_references(None, {}) is None
+
+
+def test_an_answered_questions_images_stay_for_the_review(client, app, teacher, question):
+    from tests.factories import make_answer, make_attempt, make_quiz
+
+    media_id = upload(client, question.id, teacher, png()).get_json()["id"]
+    student = make_student(make_class())
+    make_answer(make_attempt(make_quiz(teacher, questions=[question]), student, status="submitted"), question, option=0)
+    response = client.delete(f"/api/questions/{question.id}/media/{media_id}", headers=auth(teacher))
+    assert_error(response, 409, "QUESTION_HAS_ANSWERS")
+    assert media_count() == 1 and len(stored_files(app)) == 1
