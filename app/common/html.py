@@ -9,6 +9,9 @@ URL. `@@PLUGINFILE@@/name` image sources are relative URLs and survive; they are
 replaced by signed URLs when a question is shown (app.questions.media_urls).
 Plain text stays plain text, with `<`, `>` and `&` written as entities.
 """
+import html
+import re
+
 import nh3
 
 ALLOWED_TAGS = nh3.ALLOWED_TAGS - {"area", "map", "nav", "header", "footer", "article", "aside"}
@@ -29,3 +32,14 @@ def sanitize_html(text: str | None) -> str | None:
         return None
     return nh3.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
                      link_rel="noopener noreferrer").strip()
+
+
+BLOCK_ENDS = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6])>", re.IGNORECASE)
+
+
+def html_to_text(text: str | None) -> str | None:
+    """Stored question HTML as plain text, for places that are not a web page (PDF):
+    tags dropped, block ends as line breaks, entities decoded (`3 &lt; 5` → `3 < 5`)."""
+    if text is None:
+        return None
+    return html.unescape(nh3.clean(BLOCK_ENDS.sub("\n", text), tags=set())).strip()

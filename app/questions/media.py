@@ -78,9 +78,9 @@ def store_question_media(question, *, filename: str, data: bytes, actor, now) ->
         raise Conflict(f"This question already has a file named {name!r}; delete it first",
                        error_code="MEDIA_NAME_TAKEN", details={"filename": name})
     media_id = new_id()
-    media = QuestionMedia(id=media_id, question_id=question.id, filename=name, content_type=content_type, size=len(data),
-                          sha256=hashlib.sha256(data).hexdigest(), created_by=actor.id, created_at=now)
-    media.storage_key = f"questions/{question.id}/{media_id}"
+    media = QuestionMedia(id=media_id, question_id=question.id, filename=name, content_type=content_type,
+                          size=len(data), sha256=hashlib.sha256(data).hexdigest(), created_by=actor.id,
+                          created_at=now, storage_key=f"questions/{question.id}/{media_id}")
     media_store().put(media.storage_key, data, content_type)
     db.session.add(media)
     db.session.flush()
