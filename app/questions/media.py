@@ -71,12 +71,12 @@ def check_image(data: bytes) -> str:
 
 
 def store_question_media(question, *, filename: str, data: bytes, actor, now) -> QuestionMedia:
-    """Keep `data` as the image `filename` of `question` (409 if the name is taken)."""
+    """Keep `data` as the image `filename` of `question`: 409 if the name holds other bytes."""
     name = clean_filename(filename)
     content_type = check_image(data)
-    if media_by_name([question.id]).get(question.id, {}).get(name) is not None:
-        raise Conflict(f"This question already has a file named {name!r}; delete it first",
-                       error_code="MEDIA_NAME_TAKEN", details={"filename": name})
+    existing = media_by_name([question.id]).get(question.id, {}).get(name)
+    if existing is not None:
+        return _same_file_again(existing, data)
     media_id = new_id()
     media = QuestionMedia(id=media_id, question_id=question.id, filename=name, content_type=content_type,
                           size=len(data), sha256=hashlib.sha256(data).hexdigest(), created_by=actor.id,
@@ -87,6 +87,15 @@ def store_question_media(question, *, filename: str, data: bytes, actor, now) ->
     record_audit(actor, "question_media_added", "question", question.id,
                  new={"media_id": media.id, "filename": name, "size": media.size})
     return media
+
+
+def _same_file_again(existing: QuestionMedia, data: bytes) -> QuestionMedia:
+    """The same bytes under the same name change nothing (a retried upload, a bank
+    imported twice); other bytes under a taken name are a conflict."""
+    if existing.sha256 != hashlib.sha256(data).hexdigest():
+        raise Conflict(f"This question already has another file named {existing.filename!r}; delete it first",
+                       error_code="MEDIA_NAME_TAKEN", details={"filename": existing.filename})
+    return existing
 
 
 def list_question_media(question) -> list[QuestionMedia]:

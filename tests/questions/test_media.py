@@ -68,9 +68,12 @@ def test_an_image_over_the_size_cap_is_413(client, app, teacher, question, monke
     assert media_count() == 0
 
 
-def test_a_second_file_of_the_same_name_is_409(client, teacher, question):
-    assert upload(client, question.id, teacher, png(), "map.png").status_code == 201
+def test_other_bytes_under_a_taken_name_are_409_and_the_same_bytes_change_nothing(client, app, teacher, question):
+    first = upload(client, question.id, teacher, png(), "map.png").get_json()
     assert_error(upload(client, question.id, teacher, GIF, "map.png"), 409, "MEDIA_NAME_TAKEN")
+    again = upload(client, question.id, teacher, png(), "map.png")
+    assert again.status_code == 201 and again.get_json()["id"] == first["id"]
+    assert media_count() == 1 and len(stored_files(app)) == 1
     assert upload(client, question.id, teacher, GIF, "Map.png").status_code == 201  # names are exact
 
 
