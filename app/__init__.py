@@ -108,8 +108,9 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(health_blp)
     for domain in DOMAINS:
         module = _optional_module(f"app.{domain}.routes")
-        if module is not None:
-            api.register_blueprint(module.blp)
+        # A domain serving more than one URL prefix lists its blueprints in BLUEPRINTS.
+        for blueprint in getattr(module, "BLUEPRINTS", (module.blp,)) if module is not None else ():
+            api.register_blueprint(blueprint)
 
 
 def _optional_module(name: str):

@@ -127,6 +127,14 @@ class Config:
     IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 64)
     STUDENT_IMPORT_MAX_ROWS = env_int("STUDENT_IMPORT_MAX_ROWS", 5000)
     QUESTION_IMPORT_MAX_ROWS = env_int("QUESTION_IMPORT_MAX_ROWS", 2000)
+    # Question images (app.questions.media): where they are kept, how large, how long a URL lives.
+    MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "local").strip().lower()
+    MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or None  # None: <instance folder>/media
+    MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET") or None
+    MEDIA_S3_ENDPOINT_URL = os.environ.get("MEDIA_S3_ENDPOINT_URL") or None
+    MEDIA_S3_REGION = os.environ.get("MEDIA_S3_REGION") or None
+    MEDIA_MAX_MB = env_int("MEDIA_MAX_MB", 5)
+    MEDIA_URL_TTL_SECONDS = env_int("MEDIA_URL_TTL_SECONDS", 600)
     ATTEMPT_GRACE_SECONDS = env_int("ATTEMPT_GRACE_SECONDS", 30)
     ANSWER_TEXT_MAX_LENGTH = env_int("ANSWER_TEXT_MAX_LENGTH", 20000)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -5,7 +5,7 @@ from app.classes.models import SchoolClass, TeacherClass
 from app.common.audit import AuditLog
 from app.common.idempotency import IdempotencyKey
 from app.notifications.models import Notification, NotificationEvent
-from app.questions.models import Question
+from app.questions.models import Question, QuestionMedia
 from app.quizzes.models import Quiz, QuizClass, QuizOverride, QuizQuestion
 from app.students.models import Student, StudentAccommodation
 from app.teachers.models import Teacher
@@ -13,7 +13,7 @@ from app.users.models import User
 
 __all__ = [
     "AttemptHistory", "AuditLog", "IdempotencyKey", "Notification", "NotificationEvent", "PasswordResetToken",
-    "Question", "Quiz", "QuizAttempt", "QuizClass", "QuizOverride", "QuizQuestion", "RefreshToken",
+    "Question", "QuestionMedia", "Quiz", "QuizAttempt", "QuizClass", "QuizOverride", "QuizQuestion", "RefreshToken",
     "SchoolClass", "Student", "StudentAccommodation", "StudentAnswer", "Teacher", "TeacherClass", "TokenBlocklist",
     "User", "Violation",
 ]

@@ -4,6 +4,7 @@ The suite runs on a SQLite file by default; with TEST_DATABASE_URL set to a
 MySQL/MariaDB server URL it creates a throwaway database there and drops it after.
 """
 import os
+import shutil
 import tempfile
 from types import SimpleNamespace
 
@@ -41,7 +42,8 @@ def database_url():
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    media_root = tempfile.mkdtemp(prefix="qms-media-")
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "MEDIA_ROOT": media_root})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     with app.app_context():
         db.create_all()
@@ -56,6 +58,7 @@ def _clean_state(request, app):
     yield
     clock.set_frozen(None)
     empty_database()
+    shutil.rmtree(app.config["MEDIA_ROOT"], ignore_errors=True)  # the question media of the test
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from app.attempts.answers import options_of
 from app.attempts.lifecycle import time_fields
 from app.attempts.models import QuizAttempt, StudentAnswer, Violation
 from app.attempts.progress import position_from_answers
-from app.common.authz import get_visible_attempt, visible_attempts_clause
+from app.common.authz import get_visible_attempt, student_may_review, visible_attempts_clause
 from app.common.pagination import paginate, search_filter, within_window
 from app.extensions import db
+from app.questions.media_urls import references_media, rewrite_media_references, urls_by_question
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizQuestion
 from app.users.models import User
@@ -54,15 +55,25 @@ def _attempt_questions(attempt: QuizAttempt, questions: list | None = None) -> l
     return [(i, *by_id[qid]) for i, qid in enumerate(attempt.question_order) if qid in by_id]
 
 
-def student_question(attempt: QuizAttempt, index: int, question: Question, marks: int) -> dict:
-    """A question as shown while taking the quiz: never an answer field."""
-    texts = options_of(question.type, question.options)
+def student_question(attempt: QuizAttempt, index: int, question: Question, marks: int,
+                     media_urls: dict | None = None) -> dict:
+    """A question as shown while taking the quiz: never an answer field. `media_urls`
+    ({question id: {filename: URL}}, from `shown_media_urls`) fill in its images."""
+    urls = (media_urls or {}).get(question.id, {})
+    texts = [rewrite_media_references(text, urls) for text in options_of(question.type, question.options)]
     order = (attempt.option_order or {}).get(question.id) or list(range(len(texts)))
     return {
-        "id": question.id, "question_index": index, "text": question.text, "type": question.type,
-        "marks": marks,
+        "id": question.id, "question_index": index, "text": rewrite_media_references(question.text, urls),
+        "type": question.type, "marks": marks,
         "options": [{"index": i, "text": texts[i]} for i in order if i < len(texts)] if texts else None,
     }
+
+
+def shown_media_urls(attempt: QuizAttempt, viewer_id: str, questions, now) -> dict:
+    """Signed image URLs for the questions of an attempt its viewer is shown now; no
+    query at all when no question refers to an image."""
+    ids = [q.id for _i, q, _m in questions if references_media(q.text, *(q.options or []))]
+    return urls_by_question(ids, viewer_id=viewer_id, attempt_id=attempt.id, now=now) if ids else {}
 
 
 def _answers_by_question(attempt: QuizAttempt) -> dict:
@@ -83,6 +94,7 @@ def taking_view(attempt: QuizAttempt, now, questions: list | None = None) -> dic
     """
     fresh = questions is not None
     questions = _attempt_questions(attempt, questions)
+    urls = shown_media_urls(attempt, attempt.student_id, questions, now)
     answers = [] if fresh else list(_answers_by_question(attempt).values())
     position, _last_active = position_from_answers(attempt, answers)
     return {
@@ -90,7 +102,7 @@ def taking_view(attempt: QuizAttempt, now, questions: list | None = None) -> dic
         "started_at": attempt.started_at, **time_fields(attempt, now),
         "quiz": {**quiz_summary(attempt.quiz), "question_count": len(questions),
                  "total_marks": sum(m for _i, _q, m in questions)},
-        "questions": [student_question(attempt, i, q, m) for i, q, m in questions],
+        "questions": [student_question(attempt, i, q, m, urls) for i, q, m in questions],
         "answers": [saved_answer(a) for a in answers],
         "current_question_index": position,
         "total_violations": attempt.total_violations,
@@ -101,14 +113,14 @@ def review_rights(attempt: QuizAttempt, actor) -> tuple[bool, bool]:
     """(may see marks per answer, may see the answer key)."""
     if not actor.is_student:
         return True, True
-    closed = not attempt.is_in_progress
-    review = closed and attempt.quiz.allow_review
+    review = student_may_review(attempt)
     return review, review and attempt.quiz.show_answers_after_submission
 
 
-def answer_entry(attempt, index, question, marks, answer, *, review: bool, key: bool, teacher: bool) -> dict:
+def answer_entry(attempt, index, question, marks, answer, *, review: bool, key: bool, teacher: bool,
+                 media_urls: dict | None = None) -> dict:
     entry = {
-        "question": student_question(attempt, index, question, marks),
+        "question": student_question(attempt, index, question, marks, media_urls),
         "answer_option": answer.answer_option if answer else None,
         "answer_text": answer.answer_text if answer else None,
         "answered_at": answer.answered_at if answer else None,
@@ -131,18 +143,20 @@ def detail_view(attempt_id: str, *, actor, now) -> dict:
     answers = _answers_by_question(attempt)
     questions = _attempt_questions(attempt)
     shown = review or attempt.is_in_progress or not actor.is_student
+    urls = shown_media_urls(attempt, actor.id, questions, now) if shown else {}
     position, last_active = position_from_answers(attempt, answers.values())
     view = {
         **attempt_item(attempt, now), "quiz": quiz_summary(attempt.quiz),
         "student": student_summary(attempt), "review_available": review,
         "current_question_index": position, "last_activity_at": last_active,
         "answers": [answer_entry(attempt, i, q, m, answers.get(q.id), review=review, key=key,
-                                 teacher=not actor.is_student) for i, q, m in questions] if shown else [],
+                                 teacher=not actor.is_student, media_urls=urls)
+                    for i, q, m in questions] if shown else [],
         "violations": db.session.scalars(
             select(Violation).where(Violation.attempt_id == attempt.id).order_by(Violation.detected_at)).all(),
     }
     if attempt.is_in_progress:
-        view["questions"] = [student_question(attempt, i, q, m) for i, q, m in questions]
+        view["questions"] = [student_question(attempt, i, q, m, urls) for i, q, m in questions]
     return view
 
 

@@ -9,6 +9,7 @@ Rules (CONTRACT "Auth"):
 - everyone: their own notifications, and no one else's.
 An object the caller may not see is "not found" (404), never "forbidden".
 """
+from datetime import timedelta
 from functools import partial, wraps
 
 from flask import current_app, g, request
@@ -282,3 +283,32 @@ def get_visible_quiz_by_code(access_code: str, actor: User) -> Quiz:
     """The quiz behind an access code (case-insensitive), if the actor may see it."""
     return _found_or_404(select(Quiz).where(
         Quiz.access_code == access_code.strip().upper(), visible_quizzes_clause(actor)), "Quiz")
+
+
+# --- question media ------------------------------------------------------------------
+
+def student_may_review(attempt: QuizAttempt) -> bool:
+    """A closed attempt shows its student the questions and marks when the quiz allows review."""
+    return not attempt.is_in_progress and bool(attempt.quiz.allow_review)
+
+
+def attempt_shows_questions(attempt: QuizAttempt, actor: User, now) -> bool:
+    """Its student sees an attempt's questions while taking it (until the deadline and
+    its grace) and afterwards while the quiz allows review; its staff always."""
+    if not actor.is_student:
+        return True
+    if attempt.is_in_progress:
+        return now <= attempt.deadline_at + timedelta(seconds=current_app.config["ATTEMPT_GRACE_SECONDS"])
+    return student_may_review(attempt)
+
+
+def may_see_question_media(question_id: str, actor: User, *, attempt_id: str | None, now) -> bool:
+    """Staff who may see the question in the bank; anyone who may see an attempt that
+    shows it, for as long as that attempt shows it."""
+    if attempt_id is None:
+        return not actor.is_student and bool(db.session.scalar(select(exists().where(
+            Question.id == question_id, visible_questions_clause(actor)))))
+    attempt = db.session.scalar(select(QuizAttempt).where(QuizAttempt.id == attempt_id,
+                                                          visible_attempts_clause(actor)))
+    return (attempt is not None and question_id in (attempt.question_order or [])
+            and attempt_shows_questions(attempt, actor, now))

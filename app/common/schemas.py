@@ -6,12 +6,21 @@ from flask import request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from app.common.clock import isoformat, to_naive_utc
+from app.common.html import sanitize_html
 
 
 class BaseSchema(Schema):
     class Meta:
         unknown = RAISE
         ordered = True
+
+
+class SafeHTML(fields.String):
+    """HTML reduced to the safe subset as it is read (app.common.html), so that the
+    field's validators (length, not blank) judge what will be stored."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return sanitize_html(super()._deserialize(value, attr, data, **kwargs))
 
 
 class DateTimeZ(fields.DateTime):

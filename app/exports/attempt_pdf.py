@@ -9,6 +9,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from app.attempts.models import QuizAttempt
+from app.common.html import html_to_text
 from app.exports import pdf
 from app.exports.results import slug
 from app.grading.scoring import answers_of, pending_questions, quiz_marks
@@ -114,7 +115,7 @@ def _question_block(number, question, max_marks, answer, show_key: bool, st) -> 
         ("BACKGROUND", (0, 0), (-1, -1), pdf.SHADE), ("LINEBELOW", (0, 0), (-1, -1), 0.5, pdf.RULE),
         ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]))
-    body = [pdf.para(question.text, st["indented"]), *_answer_lines(question, answer, show_key, st)]
+    body = [pdf.para(html_to_text(question.text), st["indented"]), *_answer_lines(question, answer, show_key, st)]
     if answer is not None and answer.feedback:
         body.append(pdf.para(f"Teacher's feedback: {answer.feedback}", st["feedback"]))
     return [KeepTogether([heading, *body[:2]]), *body[2:], Spacer(1, 4 * mm)]
@@ -133,7 +134,7 @@ def _answer_lines(question, answer, show_key: bool, st) -> list:
             style = st["indented_bold"] if tags else st["indented"]
             marker = pdf.bullet(index == chosen)
             suffix = f"   ({', '.join(tags)})" if tags else ""
-            lines.append(pdf.para(f"{marker} {chr(65 + index)}. {option}{suffix}", style))
+            lines.append(pdf.para(f"{marker} {chr(65 + index)}. {html_to_text(option)}{suffix}", style))
         if chosen is None:
             lines.append(pdf.para("No option chosen.", st["indented_muted"]))
         return lines

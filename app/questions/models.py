@@ -1,11 +1,11 @@
 """The question bank."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.clock import utcnow
-from app.common.db import JSONType, UTCDateTime, new_id
+from app.common.db import JSONType, UTCDateTime, login_key_type, new_id
 from app.extensions import db
 
 QUESTION_TYPES = ("mcq", "descriptive", "true_false", "short_answer")
@@ -42,3 +42,36 @@ class Question(db.Model):
         if self.type in ("mcq", "true_false"):
             return True
         return self.type == "short_answer" and bool(self.accepted_answers)
+
+
+MEDIA_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+class QuestionMedia(db.Model):
+    """An image a question shows, referred to in its HTML as `@@PLUGINFILE@@/<filename>`.
+
+    The bytes live in the media store (app.questions.storage) under `storage_key`,
+    which never contains the uploaded name.
+    """
+
+    __tablename__ = "question_media"
+    __table_args__ = (UniqueConstraint("question_id", "filename", name="uq_question_media_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
+    # Compared byte for byte (as Moodle does), so "Map.png" and "map.png" are two files.
+    filename: Mapped[str] = mapped_column(login_key_type(255))
+    content_type: Mapped[str] = mapped_column(Enum(*MEDIA_TYPES, name="question_media_type"))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255), unique=True)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def reference(self) -> str:
+        """What the question's HTML writes where the image goes."""
+        return f"{PLUGINFILE}/{self.filename}"
+
+
+PLUGINFILE = "@@PLUGINFILE@@"

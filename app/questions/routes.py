@@ -8,6 +8,7 @@ from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, page_schema
 from app.common.schemas import BaseSchema, MessageSchema
 from app.questions import bulk, services
+from app.questions.media_routes import blp as media_blp
 from app.questions.schemas import (
     BulkCreateResultSchema,
     BulkCreateSchema,
@@ -23,6 +24,7 @@ blp = Blueprint("questions", __name__, url_prefix="/api/questions", description=
 # `<uuid:…>` keeps `/bulk-create` and `/bulk-import` from also matching the item routes
 # (which would answer GET there with 404 instead of 405 and list the wrong methods in Allow).
 AUTHORS = ("admin", "teacher")
+BLUEPRINTS = (blp, media_blp)  # the media routes: app.questions.media_routes
 
 
 def _act_on_visible_question(action, question_id, *args):

@@ -1,8 +1,8 @@
 """Question representations (teachers and admins only) and the question-bank inputs."""
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from app.common.schemas import BaseSchema, DateTimeZ, UUIDString, deprecated, require_non_blank
-from app.questions.models import DIFFICULTIES, QUESTION_TYPES
+from app.common.schemas import BaseSchema, DateTimeZ, SafeHTML, UUIDString, deprecated, require_non_blank
+from app.questions.models import DIFFICULTIES, MEDIA_TYPES, QUESTION_TYPES
 from app.questions.rules import check_typed_fields
 
 MAX_BULK_ITEMS = 500
@@ -36,12 +36,13 @@ def _text(max_length: int, **kw):
 class QuestionFieldsSchema(BaseSchema):
     """Shape only; every field optional (the update body)."""
 
-    text = fields.String(validate=[validate.Length(min=1, max=10000), require_non_blank])
+    # Question HTML is cleaned as it is read: the checks below see what is stored.
+    text = SafeHTML(validate=[validate.Length(min=1, max=10000), require_non_blank])
     type = fields.String(validate=validate.OneOf(QUESTION_TYPES))
     topic = _text(100)
     difficulty = fields.String(allow_none=True, validate=validate.OneOf(DIFFICULTIES))
     marks = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000))
-    options = fields.List(fields.String(validate=validate.Length(max=1000)), allow_none=True)
+    options = fields.List(SafeHTML(validate=validate.Length(max=1000)), allow_none=True)
     # mcq: an index; true_false: a boolean or 0/1. rules.py decides.
     correct_answer = fields.Raw(allow_none=True)
     accepted_answers = fields.List(fields.String(validate=validate.Length(max=500)), allow_none=True)
@@ -65,7 +66,7 @@ class QuestionUpdateSchema(QuestionFieldsSchema):
 
 
 class QuestionCreateSchema(QuestionFieldsSchema):
-    text = fields.String(required=True, validate=[validate.Length(min=1, max=10000), require_non_blank])
+    text = SafeHTML(required=True, validate=[validate.Length(min=1, max=10000), require_non_blank])
     type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES))
     marks = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
 
@@ -129,3 +130,24 @@ class ImportResultSchema(BaseSchema):
     failed = fields.Integer()
     created_ids = fields.List(fields.String())
     errors = fields.List(fields.Nested(ItemErrorSchema))
+
+
+class MediaSchema(BaseSchema):
+    """An image of a question: `reference` is what the question's HTML writes, `url` a
+    short-lived URL signed for the caller."""
+
+    id = fields.String(required=True)
+    question_id = fields.String(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True, metadata={"enum": list(MEDIA_TYPES)})
+    size = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    url = fields.String(required=True)
+    created_at = DateTimeZ(required=True)
+
+
+class MediaQuerySchema(BaseSchema):
+    viewer = fields.String(load_default="", validate=validate.Length(max=36))
+    attempt = fields.String(load_default=None, validate=validate.Length(max=36))
+    expires = fields.Integer(load_default=0, strict=False)
+    sig = fields.String(load_default="", validate=validate.Length(max=200))

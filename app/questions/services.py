@@ -5,9 +5,16 @@ from app.attempts.models import QuizAttempt, StudentAnswer
 from app.common import events
 from app.common.audit import record_audit
 from app.common.authz import visible_questions_clause
+from app.common.clock import utcnow
 from app.common.pagination import equal_filters, paginate, search_filter
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
+from app.questions.media import (
+    copy_question_media,
+    delete_all_question_media,
+    get_question_media,
+    remove_question_media,
+)
 from app.questions.models import Question
 from app.questions.rules import TYPED_FIELDS, check_typed_fields
 from app.quizzes.models import QuizQuestion
@@ -106,8 +113,16 @@ def delete_question(question: Question, *, actor) -> None:
         raise Conflict("This question is part of a quiz; remove it from the quiz first, or archive it",
                        error_code="QUESTION_IN_USE", details={"quiz_ids": list(quiz_ids)})
     record_audit(actor, "question_deleted", "question", question.id, old=snapshot(question))
+    delete_all_question_media(question)
     db.session.delete(question)
     db.session.flush()
+
+
+def delete_question_media(question: Question, media_id: str, *, actor, now) -> None:
+    """An image goes only while no student has seen the question: their review shows it."""
+    media = get_question_media(question, media_id)
+    ensure_unanswered(question, "changed")
+    remove_question_media(media, actor=actor)
 
 
 def archive_question(question: Question, *, actor) -> Question:
@@ -130,5 +145,6 @@ def duplicate_question(question: Question, *, actor) -> Question:
     copy = Question(created_by=question.created_by, is_archived=False, **values)
     db.session.add(copy)
     db.session.flush()
+    copy_question_media(question, copy, actor=actor, now=utcnow())
     record_audit(actor, "question_duplicated", "question", copy.id, old={"source_id": question.id})
     return copy

