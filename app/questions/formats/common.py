@@ -132,7 +132,7 @@ def number_or_text(value):
     return int(number) if number.is_integer() else number
 
 
-def multiple_select_from(options: list[str], credits: list[float], name) -> tuple[dict | None, str | None, list]:
+def multiple_select_from(options: list[str], credits: list[float]) -> tuple[dict | None, str | None, list]:
     """Options with Moodle credits (percentages) as a multiple_select key, or an error.
 
     Moodle requires the positive fractions to add up to 100%. The bank gives each correct
@@ -141,15 +141,15 @@ def multiple_select_from(options: list[str], credits: list[float], name) -> tupl
     """
     correct = [i for i, c in enumerate(credits) if c > 0]
     if not correct:
-        return None, f"{name}: no choice has a positive fraction", []
+        return None, "no choice has a positive fraction", []
     total = sum(credits[i] for i in correct)
     if abs(total - 100) > FRACTION_SLACK:
         shown = ", ".join(f"{credits[i]:g}%" for i in correct)
-        return None, f"{name}: the positive fractions ({shown}) add up to {total:g}%, not 100%", []
+        return None, f"the positive fractions ({shown}) add up to {total:g}%, not 100%", []
     share = 100 / len(correct)
     if any(abs(credits[i] - share) > FRACTION_SLACK for i in correct):
         shown = ", ".join(f"{credits[i]:g}%" for i in correct)
-        return None, f"{name}: correct choices with different fractions ({shown}); each must be {share:g}%", []
+        return None, f"correct choices with different fractions ({shown}); each must be {share:g}%", []
     notes = []
     wrong = [credits[i] for i in range(len(credits)) if i not in correct]
     if any(abs(c + share) > FRACTION_SLACK for c in wrong):

@@ -168,7 +168,7 @@ def _choices(answers, notes: list) -> dict:
         if any(0 < c < 100 or c < 0 for c in credits):
             notes.append("partial or negative credit on other choices is not kept")
         return {"type": "mcq", "options": options, "correct_answer": best[0]}
-    key, problem, more = multiple_select_from(options, credits, "the choices")
+    key, problem, more = multiple_select_from(options, credits)
     if problem:
         raise GiftError(problem)
     notes.extend(more)

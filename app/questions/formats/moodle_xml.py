@@ -101,7 +101,7 @@ def _multichoice(element, question, notes) -> dict:
     options = [plain_option(text) for text, _f, _a in answers]
     credits = [fraction for _t, fraction, _a in answers]
     if (element.findtext("single") or "true").strip().lower() in ("false", "0"):
-        key, problem, more = multiple_select_from(options, credits, "the choices")
+        key, problem, more = multiple_select_from(options, credits)
         if problem:
             raise QuestionError(problem)
         notes.extend(more)

@@ -1,0 +1,199 @@
+"""The Moodle XML and GIFT readers, on files laid out as Moodle's format documentation shows."""
+from pathlib import Path
+
+import pytest
+
+from app.questions.formats import FileRefused, gift, moodle_xml
+
+FILES = Path(__file__).parent / "files"
+
+
+def by_name(items):
+    return {item.name: item for item in items}
+
+
+@pytest.fixture(scope="module")
+def moodle():
+    return by_name(moodle_xml.parse((FILES / "moodle_bank.xml").read_bytes()))
+
+
+@pytest.fixture(scope="module")
+def gift_items():
+    return gift.parse((FILES / "every_construct.gift").read_text())
+
+
+# --- Moodle XML -------------------------------------------------------------------------
+
+def test_moodle_categories_become_topic_paths(moodle):
+    assert moodle["Capital of France"].question["topic"] == "Geography/Europe"
+    assert moodle["Pi"].question["topic"] == "Maths/Arithmetic"
+    assert moodle["Animal sounds"].question["topic"] == "Languages"
+
+
+def test_moodle_single_choice_keeps_options_key_and_marks_and_cleans_html(moodle):
+    question = moodle["Capital of France"].question
+    assert question["options"] == ["London", "Paris", "Rome"]
+    assert (question["type"], question["correct_answer"], question["marks"]) == ("mcq", 1, 2)
+    assert question["text"] == "<p>What is the <b>capital</b> of France?</p>"
+
+
+def test_moodle_true_false(moodle):
+    assert moodle["Rhine"].question == {"text": "The Rhine flows into the North Sea.", "topic": "Geography/Europe",
+                                        "marks": 1, "type": "true_false", "correct_answer": True}
+
+
+def test_moodle_short_answer_credits_feedback_and_catch_all(moodle):
+    item = moodle["Two plus two"]
+    assert item.question["accepted_answers"] == ["four", {"text": "4", "credit": 0.5}]
+    assert item.question["sample_answer"] == "Four: count on your fingers."
+    assert item.notes == ["the catch-all * answer is dropped"]
+
+
+def test_moodle_wildcard_answer_is_an_error_naming_it(moodle):
+    item = moodle["Colour spelling"]
+    assert item.status == "error" and "colo*r" in item.message
+
+
+def test_moodle_multiple_answers_map_to_multiple_select_with_partial_scoring(moodle):
+    question = moodle["Primes"].question
+    assert question["type"] == "multiple_select"
+    assert (question["correct_options"], question["scoring"]) == ([0, 1, 2], "partial")
+    assert moodle["Primes"].notes == []  # -33.33333 per wrong choice is exactly one share
+
+
+@pytest.mark.parametrize("name, fraction", [("Even numbers (bad fractions)", "90%"), ("Bad fraction", "'120'")])
+def test_moodle_fractions_moodle_refuses_are_errors_naming_question_and_fraction(moodle, name, fraction):
+    item = moodle[name]
+    assert item.status == "error" and item.question is None
+    assert item.message.startswith(name) and fraction in item.message
+
+
+def test_moodle_numerical_tolerance_and_partial_values(moodle):
+    question = moodle["Pi"].question
+    assert (question["correct_value"], question["tolerance"], question["tolerance_type"]) == (3.14, 0.005, "absolute")
+    assert question["accepted_values"] == [{"value": 3, "tolerance": 0, "credit": 0.5}]
+
+
+def test_moodle_matching_keeps_pairs_and_distractors(moodle):
+    question = moodle["Animal sounds"].question
+    assert question["pairs"] == [{"prompt": "cat", "match": "meow"}, {"prompt": "dog", "match": "woof"}]
+    assert (question["distractors"], question["marks"]) == (["moo"], 3)
+
+
+def test_moodle_essay_is_descriptive_with_rubric_and_sample(moodle):
+    question = moodle["Tides"].question
+    assert (question["type"], question["marks"]) == ("descriptive", 5)
+    assert question["marking_rubric"].startswith("Two marks for the moon")
+    assert question["sample_answer"] == "The moon's pull."
+
+
+def test_moodle_cloze_becomes_fill_in_blanks(moodle):
+    question = moodle["Capitals cloze"].question
+    assert question["text"] == "<p>The capital of Germany is {{1}}, and of Italy {{2}}; case matters for {{3}}.</p>"
+    assert question["blanks"] == [
+        {"accepted": [{"text": "Berlin", "credit": 1.0}, {"text": "berlin city", "credit": 0.5}],
+         "case_sensitive": False},
+        {"options": ["Milan", "Rome", "Naples"], "correct_option": 1},
+        {"accepted": [{"text": "NASA", "credit": 1.0}], "case_sensitive": True},
+    ]
+    assert question["marks"] == 3  # no defaultgrade: the gaps' weights
+
+
+def test_moodle_cloze_with_a_numerical_gap_is_an_error(moodle):
+    assert moodle["Numerical cloze"].status == "error"
+    assert "NUMERICAL" in moodle["Numerical cloze"].message
+
+
+def test_moodle_ordering(moodle):
+    question = moodle["Planets by distance"].question
+    assert (question["items"], question["scoring"]) == (["Mercury", "Venus", "Earth"], "partial")
+
+
+@pytest.mark.parametrize("name, qtype", [("Area of a rectangle", "calculated"), ("Drag words", "ddwtos"),
+                                         ("Section intro", "description")])
+def test_moodle_types_the_bank_lacks_are_unsupported_with_their_type(moodle, name, qtype):
+    item = moodle[name]
+    assert (item.status, item.type) == ("unsupported", qtype)
+    assert repr(qtype) in item.message
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<quiz><question type="essay"><name><text>&lol3;</text></name></question></quiz>"""
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE quiz [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<quiz><question type="essay"><name><text>&secret;</text></name></question></quiz>"""
+
+
+@pytest.mark.parametrize("content", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["billion-laughs", "external-entity"])
+def test_moodle_entities_and_dtds_refuse_the_whole_file(content):
+    with pytest.raises(FileRefused, match="DTD or entities"):
+        moodle_xml.parse(content)
+
+
+@pytest.mark.parametrize("content, message", [(b"<quiz><question>", "not well-formed"),
+                                              (b"<html></html>", "root element is <html>"),
+                                              (b"<quiz></quiz>", "no Moodle question")])
+def test_moodle_unreadable_files_are_refused(content, message):
+    with pytest.raises(FileRefused, match=message):
+        moodle_xml.parse(content)
+
+
+# --- GIFT ----------------------------------------------------------------------------
+
+def test_gift_reads_every_construct(gift_items):
+    items = by_name(gift_items)
+    capital = items["Capital"].question
+    assert (capital["type"], capital["options"], capital["correct_answer"]) == ("mcq", ["Paris", "London", "Berlin"], 0)
+    assert (capital["marks"], capital["difficulty"], capital["topic"]) == (3, "easy", "Geography/Europe")
+    assert items["Rhine"].question["text"] == "<p>The Rhine flows into the <b>North Sea</b>.</p>"
+    assert items["Rhine"].question["correct_answer"] is True
+    assert items["Danube"].question["correct_answer"] is False
+    missing_word = gift_items[3].question
+    assert missing_word["text"] == "Moodle costs _____ to download." and missing_word["correct_answer"] == 1
+    assert items["Two plus two"].question["accepted_answers"] == ["four", {"text": "4", "credit": 0.5}]
+    assert items["Two plus two"].question["sample_answer"] == "Count on your fingers."
+    assert items["Two plus two"].question["topic"] == "Maths/Arithmetic"
+    assert items["Primes"].question["text"] == "Which of these are **prime**?"
+    assert items["Primes"].question["correct_options"] == [0, 1]
+    assert items["Essay"].question == {"text": "Explain the tides.", "marks": 1, "topic": "Maths/Arithmetic",
+                                       "type": "descriptive", "sample_answer": "The moon's pull."}
+
+
+def test_gift_numeric_forms(gift_items):
+    items = by_name(gift_items)
+    assert (items["Pi"].question["correct_value"], items["Pi"].question["tolerance"]) == (3.14, 0.005)
+    assert (items["Range"].question["correct_value"], items["Range"].question["tolerance"]) == (3, 2)
+    assert items["Several"].question["accepted_values"] == [{"value": 3, "tolerance": 0, "credit": 0.5}]
+
+
+def test_gift_matching_with_a_distractor(gift_items):
+    question = by_name(gift_items)["Sounds"].question
+    assert question["pairs"] == [{"prompt": "cat", "match": "meow"}, {"prompt": "dog", "match": "woof"}]
+    assert question["distractors"] == ["moo"]
+
+
+def test_gift_escapes_are_literal(gift_items):
+    question = by_name(gift_items)["Escapes"].question
+    assert question["text"] == "Braces {like these}, an equals = sign, a tilde ~, a hash # and a colon: all literal"
+    assert question["accepted_answers"] == ["a=b#c"]
+
+
+def test_gift_errors_and_descriptions_name_their_line(gift_items):
+    items = by_name(gift_items)
+    assert (items["Described"].status, items["Described"].line) == ("unsupported", 46)
+    assert items["Unclosed"].status == "error"
+    assert items["Unclosed"].message == "line 48: the answer block opened on line 48 is never closed with }"
+    assert items["Bad weight"].message == "line 50: weight %150% is outside -100..100"
+    assert items["Uneven"].message == "line 52: the positive fractions (50%, 40%) add up to 90%, not 100%"
+
+
+def test_gift_single_choice_needs_exactly_one_right_answer():
+    [item] = gift.parse("::Two::Pick{=a =b ~c}")
+    assert item.status == "error" and "exactly one answer at 100%" in item.message
+
+
+def test_gift_without_questions_is_refused():
+    with pytest.raises(FileRefused):
+        gift.parse("// only a comment\n\n$CATEGORY: nothing\n")
