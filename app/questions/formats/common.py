@@ -82,6 +82,11 @@ def answer_parts(entry) -> tuple[str, float]:
     return str(entry), 1.0
 
 
+def is_true(correct_answer) -> bool:
+    """A true/false key as stored (index 0 is True) or as sent (a boolean)."""
+    return correct_answer is True or (type(correct_answer) is int and correct_answer == 0)
+
+
 def name_for(question: dict) -> str:
     """A question's name in a file: the start of its text, without tags."""
     words = " ".join(TAG.sub(" ", question.get("text") or "").split())

@@ -1,7 +1,7 @@
 """The bank's questions as GIFT. GIFT has no ordering or multi-gap questions and no
 manually graded short answer; those are listed as skipped, in the file and to the caller."""
 from app.questions.formats.common import (
-    answer_parts, category_for, extras_of, fraction_text, is_html, name_for, TAG,
+    answer_parts, category_for, extras_of, fraction_text, is_html, is_true, name_for, TAG,
 )
 from app.questions.formats.gift_text import escape
 
@@ -55,7 +55,7 @@ def _mcq(question: dict) -> str:
 
 
 def _true_false(question: dict) -> str:
-    return "TRUE" if question.get("correct_answer") in (0, True) else "FALSE"
+    return "TRUE" if is_true(question.get("correct_answer")) else "FALSE"
 
 
 def _short_answer(question: dict) -> str:

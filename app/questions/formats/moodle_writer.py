@@ -2,7 +2,7 @@
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from app.questions.formats.cloze import write_gaps
-from app.questions.formats.common import answer_parts, category_for, extras_of, fraction_text, is_html, name_for
+from app.questions.formats.common import answer_parts, category_for, extras_of, fraction_text, is_html, is_true, name_for
 
 MOODLE_TYPES = {
     "mcq": "multichoice", "multiple_select": "multichoice", "true_false": "truefalse",
@@ -75,7 +75,7 @@ def _choices(element, question: dict) -> None:
 
 
 def _true_false(element, question: dict) -> None:
-    true = question.get("correct_answer") in (0, True)
+    true = is_true(question.get("correct_answer"))
     _answer(element, "true", 1.0 if true else 0.0)
     _answer(element, "false", 0.0 if true else 1.0)
 
