@@ -190,6 +190,15 @@ def test_export_applies_the_list_filters_and_sees_only_the_callers_questions(cli
     assert "Mine in Algebra?" in xml and "Geometry" not in xml and "Theirs" not in xml
 
 
+@pytest.mark.parametrize("wildcard", ["%", "_"])
+def test_export_search_takes_wildcards_literally(client, wildcard):
+    teacher = make_teacher()
+    make_question(teacher, text="Plain words?", topic="Plain")
+    make_question(teacher, text=f"Has a {wildcard} in it?", topic="Odd")
+    text = export(client, teacher, f"format=gift&search={wildcard}").get_data(as_text=True)
+    assert "Plain words?" not in text and f"Has a {wildcard} in it?" in text
+
+
 def test_export_by_ids_refuses_an_id_the_caller_cannot_see(client):
     teacher, other = make_teacher(), make_teacher()
     mine, theirs = make_question(teacher), make_question(other)
