@@ -89,7 +89,8 @@ def _csv(content: bytes) -> list[Parsed]:
                       max_rows=current_app.config["QUESTION_IMPORT_MAX_ROWS"])
     if not rows:
         raise FileRefused("The file has no question rows")
-    return [Parsed(name=None, type=row.get("type"), question=row_to_item(row), line=row["_row"]) for row in rows]
+    items = [(row["_row"], row_to_item(row)) for row in rows]
+    return [Parsed(name=None, type=item.get("type"), question=item, line=line) for line, item in items]
 
 
 PARSERS = {"moodle_xml": moodle_xml.parse, "gift": _gift, "json": _json, "csv": _csv}

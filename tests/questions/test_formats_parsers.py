@@ -37,9 +37,11 @@ def test_moodle_single_choice_keeps_options_key_and_marks_and_cleans_html(moodle
     assert question["text"] == "<p>What is the <b>capital</b> of France?</p>"
 
 
-def test_moodle_true_false(moodle):
-    assert moodle["Rhine"].question == {"text": "The Rhine flows into the North Sea.", "topic": "Geography/Europe",
-                                        "marks": 1, "type": "true_false", "correct_answer": True}
+def test_moodle_true_false_with_an_embedded_image(moodle):
+    question = moodle["Rhine"].question
+    assert (question["type"], question["correct_answer"], question["marks"]) == ("true_false", True, 1)
+    assert question["text"].startswith('<p>The Rhine flows into the North Sea.</p><p><img src="@@PLUGINFILE@@/rhine.png"')
+    assert moodle["Rhine"].notes == ["embedded files (images) are not kept"]
 
 
 def test_moodle_short_answer_credits_feedback_and_catch_all(moodle):
@@ -197,3 +199,35 @@ def test_gift_single_choice_needs_exactly_one_right_answer():
 def test_gift_without_questions_is_refused():
     with pytest.raises(FileRefused):
         gift.parse("// only a comment\n\n$CATEGORY: nothing\n")
+
+
+# --- detection and categories ----------------------------------------------------------
+
+@pytest.mark.parametrize("content, name, expected", [
+    (b'<?xml version="1.0"?><quiz></quiz>', "x.dat", "moodle_xml"),
+    (b"\xef\xbb\xbf  <quiz></quiz>", "", "moodle_xml"),
+    (b'[{"text": "Q"}]', "", "json"),
+    (b'{"questions": []}', "", "json"),
+    (b"[html]<p>Q</p>{T}", "", "gift"),
+    (b"// comment\n::T::Q{T}", "", "gift"),
+    (b"text,type,marks\nQ,descriptive,1\n", "", "csv"),
+    (b"PK\x03\x04rest", "", "csv"),
+    (b"just words", "notes.txt", None),
+])
+def test_the_format_is_told_from_the_content(content, name, expected):
+    from app.questions.formats.detect import detect_format
+    assert detect_format(content, name) == expected
+
+
+@pytest.mark.parametrize("path, topic", [("$course$/top/A/B", "A/B"), ("$system$/top", None), ("Plain/Path", "Plain/Path"),
+                                         ("$course$/top/Either//or", "Either/or"), ("$cat1$/top/X/", "X")])
+def test_categories_become_topics(path, topic):
+    from app.questions.formats.common import topic_from_category
+    assert topic_from_category(path) == topic
+
+
+def test_markdown_with_html_is_sanitised_and_plain_text_is_kept():
+    [markdown, plain] = gift.parse("::M::[markdown]**Bold** <img src=x onerror=alert(1)>{T}\n\n"
+                                   "::P::[plain]What does <script> do?{T}")
+    assert markdown.question["text"] == '**Bold** <img src="x">'
+    assert plain.question["text"] == "What does <script> do?"

@@ -14,8 +14,8 @@ FRACTION_SLACK = 0.1
 
 
 def read_text(raw: str | None, kind: str) -> str:
-    """A text of the file as the bank stores it: HTML (declared, or auto-detected where the
-    format leaves it open) is sanitised; plain text and Markdown are kept as written."""
+    """A text of the file as the bank stores it: HTML, declared or found in text whose
+    format allows it (Moodle's auto format, Markdown), is sanitised; plain text is kept."""
     text = (raw or "").strip()
     if kind == "html" or (kind == "auto" and TAG.search(text)):
         return sanitize_html(text).strip()

@@ -17,7 +17,7 @@ from app.questions.formats.gift_text import find, split_answers, unescape
 META = re.compile(r"^//\s*(" + "|".join(EXTRA_KEYS + ("marking_rubric",)) + r")\s*:\s*(.*?)\s*$")
 WEIGHT = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 MARKER = re.compile(r"^\s*\[(html|markdown|plain|moodle)\]", re.I)
-KINDS = {"html": "html", "markdown": "plain", "plain": "plain", "moodle": "auto"}
+KINDS = {"html": "html", "markdown": "auto", "plain": "plain", "moodle": "auto"}  # Markdown may embed HTML
 TRUE_WORDS, FALSE_WORDS = {"T", "TRUE"}, {"F", "FALSE"}
 DEFAULT_MARKS = 1
 

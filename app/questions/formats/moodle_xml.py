@@ -15,7 +15,7 @@ from app.questions.formats.common import (
     read_text, topic_from_category, whole_number,
 )
 
-KINDS = {"html": "html", "plain_text": "plain", "markdown": "plain", "moodle_auto_format": "auto"}
+KINDS = {"html": "html", "plain_text": "plain", "markdown": "auto", "moodle_auto_format": "auto"}  # Markdown may embed HTML
 UNSUPPORTED = {"description": "a description holds no question"}
 
 
@@ -62,6 +62,8 @@ def _question(element, qtype: str, topic: str | None) -> Parsed:
                     "marks": whole_number(element.findtext("defaultgrade") or 1)}
         question.update(reader(element, question, notes))
         apply_extras(question, _tags(element))
+        if element.find(".//file") is not None:
+            notes.append("embedded files (images) are not kept")
         return Parsed(name=name, type=question["type"], question=question, notes=notes)
     except (QuestionError, ClozeError) as exc:
         return Parsed.error(name, qtype, f"{name or 'A question'}: {exc}")
