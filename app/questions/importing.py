@@ -113,7 +113,7 @@ def _create(valid: list[dict], *, actor, fmt: str) -> None:
     """One INSERT batch for every valid question (no flush per question)."""
     questions = [build_question(entry.pop("data"), actor=actor) for entry in valid]
     db.session.flush()
-    for entry, question in zip(valid, questions):
+    for entry, question in zip(valid, questions, strict=True):
         entry["status"], entry["question_id"] = "created", question.id
     if questions:
         record_audit(actor, "questions_imported", "question", None,

@@ -40,7 +40,8 @@ def test_moodle_single_choice_keeps_options_key_and_marks_and_cleans_html(moodle
 def test_moodle_true_false_with_an_embedded_image(moodle):
     question = moodle["Rhine"].question
     assert (question["type"], question["correct_answer"], question["marks"]) == ("true_false", True, 1)
-    assert question["text"].startswith('<p>The Rhine flows into the North Sea.</p><p><img src="@@PLUGINFILE@@/rhine.png"')
+    assert question["text"].startswith(
+        '<p>The Rhine flows into the North Sea.</p><p><img src="@@PLUGINFILE@@/rhine.png"')
     assert moodle["Rhine"].notes == ["embedded files (images) are not kept"]
 
 
@@ -219,8 +220,10 @@ def test_the_format_is_told_from_the_content(content, name, expected):
     assert detect_format(content, name) == expected
 
 
-@pytest.mark.parametrize("path, topic", [("$course$/top/A/B", "A/B"), ("$system$/top", None), ("Plain/Path", "Plain/Path"),
-                                         ("$course$/top/Either//or", "Either/or"), ("$cat1$/top/X/", "X")])
+@pytest.mark.parametrize("path, topic", [
+    ("$course$/top/A/B", "A/B"), ("$system$/top", None), ("Plain/Path", "Plain/Path"),
+    ("$course$/top/Either//or", "Either/or"), ("$cat1$/top/X/", "X"),
+])
 def test_categories_become_topics(path, topic):
     from app.questions.formats.common import topic_from_category
     assert topic_from_category(path) == topic

@@ -61,7 +61,7 @@ def test_gift_round_trip_is_identity(name):
 def test_a_whole_bank_round_trips_in_order_with_its_topics():
     questions = list(EVERY_TYPE.values())
     read = [item.question for item in moodle_xml.parse(moodle_writer.write(questions))]
-    assert all(same(q, r) for q, r in zip(questions, read)) and len(read) == len(questions)
+    assert all(same(q, r) for q, r in zip(questions, read, strict=True)) and len(read) == len(questions)
 
 
 def test_gift_lists_the_questions_it_cannot_hold():

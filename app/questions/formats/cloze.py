@@ -24,7 +24,7 @@ def read_gaps(text: str) -> tuple[str, list[dict], int]:
         weight, kind, body = match.group(1), match.group(2), match.group(3)
         blanks.append(_blank(kind, body, len(blanks) + 1))
         weights.append(int(weight or 1))
-        return "{{%d}}" % len(blanks)
+        return f"{{{{{len(blanks)}}}}}"
 
     result = GAP.sub(replace, text)
     if not blanks:

@@ -9,7 +9,13 @@ import re
 
 from app.questions.formats import FileRefused, Parsed
 from app.questions.formats.common import (
-    EXTRA_KEYS, answer_entry, apply_extras, credit_of, multiple_select_from, number_or_text, read_text,
+    EXTRA_KEYS,
+    answer_entry,
+    apply_extras,
+    credit_of,
+    multiple_select_from,
+    number_or_text,
+    read_text,
     topic_from_category,
 )
 from app.questions.formats.gift_text import find, split_answers, unescape

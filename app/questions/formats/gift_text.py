@@ -31,8 +31,8 @@ def split_answers(body: str) -> tuple[str, list[tuple[str, str]]]:
             marks.append(i)
         i += 1
     head = body[:marks[0]] if marks else body
-    ends = marks[1:] + [len(body)]
-    return head, [(body[m], body[m + 1:end]) for m, end in zip(marks, ends)]
+    ends = marks[1:] + [len(body)] if marks else []
+    return head, [(body[m], body[m + 1:end]) for m, end in zip(marks, ends, strict=True)]
 
 
 def unescape(text: str) -> str:

@@ -1,7 +1,14 @@
 """The bank's questions as GIFT. GIFT has no ordering or multi-gap questions and no
 manually graded short answer; those are listed as skipped, in the file and to the caller."""
 from app.questions.formats.common import (
-    answer_parts, category_for, extras_of, fraction_text, is_html, is_true, name_for, TAG,
+    TAG,
+    answer_parts,
+    category_for,
+    extras_of,
+    fraction_text,
+    is_html,
+    is_true,
+    name_for,
 )
 from app.questions.formats.gift_text import escape
 
@@ -51,7 +58,7 @@ def _general(question: dict) -> str:
 def _mcq(question: dict) -> str:
     options = question.get("options") or []
     marks = ["=" if i == question.get("correct_answer") else "~" for i in range(len(options))]
-    return "\n" + "\n".join(f"{m}{escape(o)}" for m, o in zip(marks, options)) + "\n"
+    return "\n" + "\n".join(f"{m}{escape(o)}" for m, o in zip(marks, options, strict=True)) + "\n"
 
 
 def _true_false(question: dict) -> str:

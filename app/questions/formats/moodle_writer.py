@@ -2,7 +2,15 @@
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from app.questions.formats.cloze import write_gaps
-from app.questions.formats.common import answer_parts, category_for, extras_of, fraction_text, is_html, is_true, name_for
+from app.questions.formats.common import (
+    answer_parts,
+    category_for,
+    extras_of,
+    fraction_text,
+    is_html,
+    is_true,
+    name_for,
+)
 
 MOODLE_TYPES = {
     "mcq": "multichoice", "multiple_select": "multichoice", "true_false": "truefalse",
@@ -70,7 +78,7 @@ def _choices(element, question: dict) -> None:
         correct = set(question.get("correct_options") or [])
         share = 1 / max(len(correct), 1)
         credits = [share if i in correct else -share for i in range(len(options))]
-    for option, credit in zip(options, credits):
+    for option, credit in zip(options, credits, strict=True):
         _answer(element, option, credit)
 
 

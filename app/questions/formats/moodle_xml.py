@@ -11,11 +11,20 @@ from defusedxml.ElementTree import ParseError, fromstring
 from app.questions.formats import FileRefused, Parsed
 from app.questions.formats.cloze import ClozeError, read_gaps
 from app.questions.formats.common import (
-    answer_entry, apply_extras, credit_of, multiple_select_from, number_or_text, percent, plain_option,
-    read_text, topic_from_category, whole_number,
+    answer_entry,
+    apply_extras,
+    credit_of,
+    multiple_select_from,
+    number_or_text,
+    percent,
+    plain_option,
+    read_text,
+    topic_from_category,
+    whole_number,
 )
 
-KINDS = {"html": "html", "plain_text": "plain", "markdown": "auto", "moodle_auto_format": "auto"}  # Markdown may embed HTML
+# Markdown may embed HTML, so it is sanitised when it holds tags, as Moodle's auto format is.
+KINDS = {"html": "html", "plain_text": "plain", "markdown": "auto", "moodle_auto_format": "auto"}
 UNSUPPORTED = {"description": "a description holds no question"}
 
 
@@ -110,7 +119,8 @@ def _multichoice(element, question, notes) -> dict:
         return {"type": "multiple_select", **key}
     best = [i for i, credit in enumerate(credits) if credit == 100]
     if len(best) != 1:
-        raise QuestionError(f"a single-answer question needs exactly one choice at 100% (fractions: {_fractions(answers)})")
+        raise QuestionError("a single-answer question needs exactly one choice at 100% "
+                            f"(fractions: {_fractions(answers)})")
     if any(c != 100 and c != 0 for c in credits):
         notes.append("partial or negative credit on the other choices is not kept")
     return {"type": "mcq", "options": options, "correct_answer": best[0]}
