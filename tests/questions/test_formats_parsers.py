@@ -2,6 +2,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.questions.formats import FileRefused, gift, moodle_xml
 
@@ -234,3 +236,43 @@ def test_markdown_with_html_is_sanitised_and_plain_text_is_kept():
                                    "::P::[plain]What does <script> do?{T}")
     assert markdown.question["text"] == '**Bold** <img src="x">'
     assert plain.question["text"] == "What does <script> do?"
+
+
+# --- anything a teacher's file may hold is read or refused, never a crash -------------
+
+GIFT_ALPHABET = "{}=~#:%->\\[]$/.0123456789 \nTFabc"
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet=GIFT_ALPHABET, max_size=80))
+def test_any_gift_text_is_read_or_refused(text):
+    try:
+        items = gift.parse(text)
+    except FileRefused:
+        return
+    assert all(item.status in ("ok", "error", "unsupported") for item in items)
+    assert all(item.line is not None for item in items)
+
+
+XML_PIECES = ['<question type="multichoice">', '<question type="cloze">', '<question type="numerical">',
+              '<question type="category">', "</question>", "<answer fraction=\"50\">", "<answer fraction=\"x\">",
+              "</answer>", "<text>", "</text>", "{1:MC:=a~b}", "{:SA:", "<single>false</single>", "<tolerance>",
+              "</tolerance>", "nan", "1e999", "<defaultgrade>", "</defaultgrade>", "<subquestion>", "</subquestion>"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.sampled_from(XML_PIECES), max_size=25))
+def test_any_moodle_xml_is_read_or_refused(pieces):
+    try:
+        items = moodle_xml.parse(("<quiz>" + "".join(pieces) + "</quiz>").encode())
+    except FileRefused:
+        return
+    assert all(item.status in ("ok", "error", "unsupported") for item in items)
+
+
+def test_infinite_and_nan_numbers_are_errors():
+    [gift_item] = gift.parse("::N::Infinite?{#inf:1}")
+    assert gift_item.status == "error" and "not a number" in gift_item.message
+    [xml_item] = moodle_xml.parse(b'<quiz><question type="numerical"><name><text>N</text></name>'
+                                  b'<answer fraction="100"><text>nan</text></answer></question></quiz>')
+    assert xml_item.status == "error" and "nan" in xml_item.message

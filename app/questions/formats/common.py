@@ -1,4 +1,5 @@
 """What both formats share: text kinds, categories as topics, credits, extra settings."""
+import math
 import re
 
 from app.common.html import sanitize_html
@@ -135,6 +136,14 @@ def number_or_text(value):
     except ValueError:
         return value
     return int(number) if number.is_integer() else number
+
+
+def finite(text: str) -> float:
+    """A number of the file; ValueError for text, infinities and NaN."""
+    number = float(str(text).strip())
+    if not math.isfinite(number):
+        raise ValueError(f"{text!r} is not a finite number")
+    return number
 
 
 def multiple_select_from(options: list[str], credits: list[float]) -> tuple[dict | None, str | None, list]:

@@ -13,6 +13,7 @@ from app.questions.formats.common import (
     answer_entry,
     apply_extras,
     credit_of,
+    finite,
     multiple_select_from,
     number_or_text,
     read_text,
@@ -225,9 +226,9 @@ def _answer_value(raw: str) -> tuple:
     spec = unescape(raw[:feedback] if feedback >= 0 else raw).strip()
     try:
         if ".." in spec:
-            low, high = (float(part) for part in spec.split(".."))
+            low, high = (finite(part) for part in spec.split(".."))
             return number_or_text((low + high) / 2), number_or_text((high - low) / 2), credit
         value, _, tolerance = spec.partition(":")
-        return number_or_text(float(value)), number_or_text(float(tolerance or 0)), credit
+        return number_or_text(finite(value)), number_or_text(finite(tolerance or 0)), credit
     except ValueError:
         raise GiftError(f"{spec!r} is not a number, a range a..b or value:tolerance") from None

@@ -14,6 +14,7 @@ from app.questions.formats.common import (
     answer_entry,
     apply_extras,
     credit_of,
+    finite,
     multiple_select_from,
     number_or_text,
     percent,
@@ -159,7 +160,7 @@ def _numerical(element, question, notes) -> dict:
         if text == "*" or fraction <= 0:
             continue
         try:
-            values.append((number_or_text(float(text)), number_or_text(float(answer.findtext("tolerance") or 0)),
+            values.append((number_or_text(finite(text)), number_or_text(finite(answer.findtext("tolerance") or 0)),
                            fraction))
         except ValueError:
             raise QuestionError(f"the answer {text!r} is not a number") from None
