@@ -276,3 +276,36 @@ def test_infinite_and_nan_numbers_are_errors():
     [xml_item] = moodle_xml.parse(b'<quiz><question type="numerical"><name><text>N</text></name>'
                                   b'<answer fraction="100"><text>nan</text></answer></question></quiz>')
     assert xml_item.status == "error" and "nan" in xml_item.message
+
+
+MOODLE_GIFT_EXPORT = """// question: 12  name: Pi
+::Pi::[html]<p>Pi to two places?</p>{#
+\t=%100%3.14:0.005#Right
+\t=%50%3:0#Close
+\t~#Not even close
+}
+
+
+// question: 13  name: Two
+::Two::[html]Two plus two?{
+\t=%100%four#
+\t=%50%4#Words, please
+}
+
+
+// question: 14  name: Primes
+::Primes::[html]Which are prime?{
+\t~%50%2#
+\t~%50%3#
+\t~%-100%4#
+}
+"""
+
+
+def test_gift_as_moodle_exports_it():
+    pi, two, primes = gift.parse(MOODLE_GIFT_EXPORT)
+    assert (pi.question["correct_value"], pi.question["tolerance"]) == (3.14, 0.005)
+    assert pi.question["accepted_values"] == [{"value": 3, "tolerance": 0, "credit": 0.5}]
+    assert two.question["accepted_answers"] == ["four", {"text": "4", "credit": 0.5}]
+    assert primes.question["correct_options"] == [0, 1]
+    assert primes.notes == ["wrong choices now each remove one share (50%), as `partial` scoring does"]
