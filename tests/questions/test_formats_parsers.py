@@ -309,3 +309,8 @@ def test_gift_as_moodle_exports_it():
     assert two.question["accepted_answers"] == ["four", {"text": "4", "credit": 0.5}]
     assert primes.question["correct_options"] == [0, 1]
     assert primes.notes == ["wrong choices now each remove one share (50%), as `partial` scoring does"]
+
+
+def test_gift_line_numbers_skip_categories_and_comments():
+    [item] = gift.parse("$CATEGORY: Maths\n// a comment\n// marks: 2\n::Q::Unclosed {=a\n")
+    assert (item.line, item.message) == (4, "line 4: the answer block opened on line 4 is never closed with }")

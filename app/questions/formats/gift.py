@@ -35,37 +35,35 @@ class GiftError(ValueError):
 
 def parse(content: str) -> list[Parsed]:
     items, topic = [], None
-    for start, lines, meta in _blocks(content):
-        if lines[0].lstrip().startswith("$CATEGORY:"):
-            topic = topic_from_category(lines[0].split(":", 1)[1])
-            lines = lines[1:]
-            if not lines:
+    for numbered, meta in _blocks(content):
+        if numbered[0][1].lstrip().startswith("$CATEGORY:"):
+            topic = topic_from_category(numbered[0][1].split(":", 1)[1])
+            numbered = numbered[1:]
+            if not numbered:
                 continue
-            start += 1
-        items.append(_question("\n".join(lines), start, topic, meta))
+        items.append(_question("\n".join(line for _n, line in numbered), numbered[0][0], topic, meta))
     if not items:
         raise FileRefused("The file holds no GIFT question")
     return items
 
 
 def _blocks(content: str):
-    """(first line number, lines, settings) of each question, comments removed."""
-    lines, meta, start = [], {}, None
+    """Each question's (line number, line) pairs, comments removed, and its settings."""
+    lines, meta = [], {}
     for number, line in enumerate(content.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
         stripped = line.strip()
         if not stripped:
             if lines:
-                yield start, lines, meta
-            lines, meta, start = [], ({} if lines else meta), None
+                yield lines, meta
+            lines, meta = [], ({} if lines else meta)
         elif stripped.startswith("//"):
             found = META.match(stripped)
             if found:
                 meta[found.group(1)] = found.group(2)
         else:
-            start = start or number
-            lines.append(line)
+            lines.append((number, line))
     if lines:
-        yield start, lines, meta
+        yield lines, meta
 
 
 def _question(block: str, line: int, topic: str | None, meta: dict) -> Parsed:
