@@ -126,9 +126,9 @@ def bulk_import(query, form, files):
 @role_required(*AUTHORS)
 def import_file(query, form, files):
     """Import a Moodle XML, GIFT, CSV/XLSX or JSON question file; options as form fields or query parameters."""
-    options = {**query, **{key: value for key, value in form.items() if key != "dry_run"}}
-    return importing.import_question_file(files.get("file"), actor=current_actor(), fmt=options.get("format"),
-                                          dry_run=query["dry_run"] or form["dry_run"], topic=options.get("topic"))
+    return importing.import_question_file(
+        files.get("file"), actor=current_actor(), fmt=form.get("format") or query.get("format"),
+        dry_run=query["dry_run"] or form["dry_run"], topic=form.get("topic") or query.get("topic"))
 
 
 @blp.route("/export")

@@ -302,3 +302,12 @@ def test_round_trip_of_the_extended_types_through_the_api(client, fmt, name):
     original = created.get_json()
     assert {k: v for k, v in copy.items() if k not in VOLATILE} == {k: v for k, v in original.items()
                                                                      if k not in VOLATILE}
+
+
+def test_options_may_come_as_query_parameters(client):
+    response = client.post("/api/questions/import?dry_run=true&format=gift&topic=From%20query",
+                           headers=auth(make_teacher()), content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(b"::T::True?{T}\n"), "q.dat")})
+    body = response.get_json()
+    assert (body["format"], body["dry_run"], body["valid"]) == ("gift", True, 1)
+    assert question_count() == 0
