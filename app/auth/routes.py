@@ -90,8 +90,8 @@ def logout(body):
 @blp.response(200, schemas.ClaimResponseSchema)
 @account_limited("registration_number")
 def claim_account(body):
-    user = services.claim_account(body["registration_number"], body["password"], body.get("claim_code"))
-    return {"message": "Account claimed successfully", "user": user}
+    signed_in = services.claim_account(body["registration_number"], body["password"], body.get("claim_code"))
+    return {"message": "Account claimed successfully", **signed_in}
 
 
 @blp.route("/forgot-password", methods=["POST"])

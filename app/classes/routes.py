@@ -9,6 +9,7 @@ from marshmallow import fields
 
 from app.classes import schemas, services
 from app.common.authz import current_actor, get_managed_class, get_visible_class, role_required
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, page_schema
 from app.common.schemas import MessageSchema
 
@@ -38,6 +39,7 @@ class Classes(MethodView):
     @blp.arguments(schemas.ClassCreateSchema)
     @blp.response(201, schemas.ClassDetailSchema)
     @role_required("admin")
+    @idempotent
     def post(self, body):
         return services.create_class(body, actor=current_actor())
 

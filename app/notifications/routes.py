@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from app.common.authz import current_actor, get_visible_class, role_required
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, page_schema
 from app.notifications import services
 from app.notifications.schemas import (
@@ -70,6 +71,7 @@ def delete_one(notification_id):
 @blp.arguments(BroadcastSchema)
 @blp.response(200, BroadcastResultSchema)
 @role_required("teacher", "admin")
+@idempotent
 def notify_class(body, class_id):
     actor = current_actor()
     count = services.broadcast_to_class(get_visible_class(class_id, actor), body, actor=actor)

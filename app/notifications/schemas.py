@@ -1,7 +1,9 @@
 """Notification representations and inputs (seed 000 §4.1, seed 003's broadcast)."""
 from marshmallow import Schema, fields, validate
+from marshmallow.utils import get_value
 
-from app.common.schemas import BaseSchema, DateTimeZ, require_non_blank
+from app.common.pagination import time_window_schema
+from app.common.schemas import BaseSchema, DateTimeZ, deprecated, require_non_blank
 from app.notifications.models import CATEGORIES, PRIORITIES
 from app.notifications.templates import BROADCAST_KINDS
 
@@ -11,8 +13,9 @@ class NotificationSchema(BaseSchema):
     type = fields.String(required=True)
     title = fields.String(required=True)
     message = fields.String(required=True)
-    link = fields.String(allow_none=True)
-    action_url = fields.String(allow_none=True)
+    action_url = fields.String(allow_none=True, metadata={"description": "Where the notification leads in the app"})
+    link = fields.Function(lambda n: get_value(n, "action_url") or get_value(n, "link"), allow_none=True,
+                           metadata=deprecated("action_url"))
     priority = fields.String()
     category = fields.String()
     is_read = fields.Boolean()
@@ -22,7 +25,7 @@ class NotificationSchema(BaseSchema):
     metadata = fields.Dict(attribute="details", allow_none=True)
 
 
-class NotificationListQuerySchema(BaseSchema):
+class NotificationListQuerySchema(time_window_schema("created")):
     unread_only = fields.Boolean(load_default=False)
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     type = fields.String(validate=validate.Length(max=50))

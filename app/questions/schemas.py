@@ -2,7 +2,7 @@
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 from webargs.fields import DelimitedList
 
-from app.common.schemas import BaseSchema, DateTimeZ, UUIDString, require_non_blank
+from app.common.schemas import BaseSchema, DateTimeZ, UUIDString, deprecated, require_non_blank
 from app.questions.formats import EXPORT_FORMATS, FORMATS
 from app.questions.models import DIFFICULTIES, QUESTION_TYPES
 from app.questions.rules import check_typed_fields
@@ -100,17 +100,22 @@ class BulkCreateSchema(BaseSchema):
 
 
 class ItemErrorSchema(BaseSchema):
+    """One refused item: `index` (bulk-create, from 0) or `row` (an import's line), the field, why."""
+
     index = fields.Integer()
     row = fields.Integer()
-    field = fields.String()
-    error = fields.String()
+    field = fields.String(allow_none=True)
+    message = fields.String(attribute="error", required=True, dump_only=True)
+    error = fields.String(metadata=deprecated("message"))
 
 
 class BulkCreateResultSchema(BaseSchema):
     dry_run = fields.Boolean()
-    created_count = fields.Integer()
+    created = fields.Integer(attribute="created_count", required=True, dump_only=True)
+    failed = fields.Integer(attribute="failed_count", required=True, dump_only=True)
+    created_count = fields.Integer(metadata=deprecated("created"))
     valid_count = fields.Integer()
-    failed_count = fields.Integer()
+    failed_count = fields.Integer(metadata=deprecated("failed"))
     created_ids = fields.List(fields.String())
     errors = fields.List(fields.Nested(ItemErrorSchema))
 

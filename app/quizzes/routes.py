@@ -16,6 +16,7 @@ from app.common.authz import (
     role_required,
 )
 from app.common.clock import utcnow
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import MessageSchema
 from app.quizzes import overrides, queries, services
@@ -77,6 +78,7 @@ class Quizzes(MethodView):
     @blp.arguments(QuizCreateSchema)
     @blp.response(201, QuizDetailSchema)
     @role_required(*AUTHORS)
+    @idempotent
     def post(self, body):
         return services.create_quiz(body, actor=current_actor())
 
@@ -135,6 +137,7 @@ def archive_quiz(quiz_id):
 @blp.route("/<string:quiz_id>/duplicate", methods=["POST"])
 @blp.response(201, QuizDetailSchema)
 @role_required(*AUTHORS)
+@idempotent
 def duplicate_quiz(quiz_id):
     actor = current_actor()
     return services.duplicate_quiz(get_managed_quiz(quiz_id, actor), actor=actor)
@@ -155,6 +158,7 @@ class QuizOverrides(MethodView):
     @blp.arguments(OverrideCreateSchema)
     @blp.response(201, OverrideSchema)
     @role_required(*AUTHORS)
+    @idempotent
     def post(self, body, quiz_id):
         """Override the quiz's window, time limit, attempts or access-code rule for a student or class
 

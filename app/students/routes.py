@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from app.common.authz import current_actor, get_visible_student, role_required
 from app.common.clock import utcnow
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, page_schema
 from app.common.spreadsheets import table_response
 from app.students import accommodations, importing, queries, schemas, services
@@ -23,6 +24,12 @@ class StudentListQuery(PageQuerySchema, schemas.StudentListQuerySchema):
 StudentPage = page_schema(schemas.StudentSchema, "StudentPage")
 
 
+def _act_on_visible_student(action, student_id: str, *args):
+    """`action(student, *args, actor=)` on a student the caller may manage (404 otherwise)."""
+    actor = current_actor()
+    return action(get_visible_student(student_id, actor), *args, actor=actor)
+
+
 @blp.route("/students")
 class Students(MethodView):
     @blp.arguments(StudentListQuery, location="query")
@@ -34,6 +41,7 @@ class Students(MethodView):
     @blp.arguments(schemas.StudentCreateSchema)
     @blp.response(201, schemas.StudentWithCodeSchema)
     @role_required(*STAFF)
+    @idempotent
     def post(self, body):
         return services.create_student(body, actor=current_actor())
 
@@ -49,30 +57,26 @@ class StudentItem(MethodView):
     @blp.response(200, schemas.StudentSchema)
     @role_required(*STAFF)
     def put(self, body, student_id):
-        actor = current_actor()
-        return services.update_student(get_visible_student(student_id, actor), body, actor=actor)
+        return _act_on_visible_student(services.update_student, student_id, body)
 
     @blp.response(200, schemas.StudentDeletedSchema)
     @role_required(*STAFF)
     def delete(self, student_id):
-        actor = current_actor()
-        return services.deactivate_student(get_visible_student(student_id, actor), actor=actor)
+        return _act_on_visible_student(services.deactivate_student, student_id)
 
 
 @blp.route("/students/<string:student_id>/restore", methods=["POST"])
 @blp.response(200, schemas.StudentSchema)
 @role_required(*STAFF)
 def restore_student(student_id):
-    actor = current_actor()
-    return services.restore_student(get_visible_student(student_id, actor), actor=actor)
+    return _act_on_visible_student(services.restore_student, student_id)
 
 
 @blp.route("/students/<string:student_id>/regenerate-claim-code", methods=["POST"])
 @blp.response(200, schemas.StudentWithCodeSchema)
 @role_required(*STAFF)
 def regenerate_claim_code(student_id):
-    actor = current_actor()
-    return services.regenerate_claim_code(get_visible_student(student_id, actor), actor=actor)
+    return _act_on_visible_student(services.regenerate_claim_code, student_id)
 
 
 @blp.route("/students/bulk-import", methods=["POST"])
@@ -81,6 +85,7 @@ def regenerate_claim_code(student_id):
 @blp.arguments(schemas.StudentImportOptionsSchema, location="query")
 @blp.response(200, schemas.StudentImportResultSchema)
 @role_required(*STAFF)
+@idempotent
 def bulk_import(files, form, query):
     """Import students from CSV/XLSX (`dry_run` as a form field or query parameter)."""
     dry_run = form["dry_run"] or query["dry_run"]

@@ -4,6 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.common.authz import current_actor, role_required
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import MessageSchema
 from app.users import services
@@ -30,6 +31,7 @@ class Users(MethodView):
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     @role_required("admin")
+    @idempotent
     def post(self, body):
         return services.create_user(body, actor=current_actor())
 

@@ -100,3 +100,12 @@ def test_xlsx_import(client):
 def test_import_refuses_other_file_types_and_students(client):
     assert_error(upload(client, make_teacher(), b"%PDF-1.4", name="q.pdf", mimetype="application/pdf"), 415)
     assert_error(upload(client, make_student(make_class()), HEADER.encode()), 403)
+
+
+def test_bulk_create_answers_in_the_shared_bulk_shape(client):
+    items = [{"text": "2+2?", "type": "mcq", "marks": 1, "options": ["3", "4"], "correct_answer": 1},
+             {"text": "Bad", "type": "mcq", "marks": 1, "options": ["only"], "correct_answer": 0}]
+    body = client.post("/api/questions/bulk-create", json={"questions": items}, headers=auth(make_teacher())).get_json()
+    assert (body["created"], body["failed"]) == (1, 1)
+    (error,) = body["errors"]
+    assert error["index"] == 1 and error["field"] == "options" and error["message"] == error["error"]
