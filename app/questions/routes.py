@@ -130,6 +130,7 @@ def bulk_import(query, form, files):
 @blp.arguments(ImportFileSchema, location="files")
 @blp.response(200, QuestionFileImportResultSchema)
 @role_required(*AUTHORS)
+@idempotent
 def import_file(query, form, files):
     """Import a Moodle XML, GIFT, CSV/XLSX or JSON question file; options as form fields or query parameters."""
     return importing.import_question_file(

@@ -311,3 +311,16 @@ def test_options_may_come_as_query_parameters(client):
     body = response.get_json()
     assert (body["format"], body["dry_run"], body["valid"]) == ("gift", True, 1)
     assert question_count() == 0
+
+
+def test_a_retried_upload_with_the_same_idempotency_key_imports_once(client):
+    teacher = make_teacher()
+
+    def upload():
+        return client.post("/api/questions/import", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(b"::T::True?{T}\n"), "q.gift")},
+                           headers={**auth(teacher), "Idempotency-Key": "questions-1"})
+
+    first, again = upload(), upload()
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    assert question_count() == 1
