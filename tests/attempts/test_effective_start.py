@@ -180,9 +180,9 @@ def test_overrides_and_extra_time_add_no_statement_to_a_start(client, school, co
 
 def test_no_attempts_left_says_the_quizs_limit_and_the_students_apart(client, school):
     quiz = quiz_for(school, max_attempts=1)
-    make_override(quiz, student=school.student, max_attempts=2)
-    make_attempt(quiz, school.student, status="graded")
-    make_attempt(quiz, school.student, status="graded", attempt_number=2)
-    body = assert_error(start(client, quiz, school.student), 409, "NO_ATTEMPTS_LEFT")
+    make_override(quiz, student=school.student_a, max_attempts=2)
+    make_attempt(quiz, school.student_a, status="graded")
+    make_attempt(quiz, school.student_a, status="graded", attempt_number=2)
+    body = assert_error(start(client, quiz, school.student_a), 409, "NO_ATTEMPTS_LEFT")
     assert body["details"] == {"max_attempts": 1, "effective_max_attempts": 2, "additional_granted": 0,
                                "used_attempts": 2}

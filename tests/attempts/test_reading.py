@@ -130,9 +130,9 @@ def test_unknown_query_parameters_are_refused(client, school):
 
 def test_an_attempt_waiting_for_marks_shows_its_percentage_as_provisional(client, school):
     quiz = quiz_for(school, max_attempts=3)
-    waiting = make_attempt(quiz, school.student, status="submitted", score=1, percentage=25)
-    marked = make_attempt(quiz, school.student, status="graded", attempt_number=2, score=2, percentage=50)
-    headers = auth(school.student)
+    waiting = make_attempt(quiz, school.student_a, status="submitted", score=1, percentage=25)
+    marked = make_attempt(quiz, school.student_a, status="graded", attempt_number=2, score=2, percentage=50)
+    headers = auth(school.student_a)
     assert client.get(f"/api/attempts/{waiting.id}", headers=headers).get_json()["percentage_provisional"] is True
     assert client.get(f"/api/attempts/{marked.id}", headers=headers).get_json()["percentage_provisional"] is False
     items = client.get("/api/attempts", headers=headers).get_json()["items"]

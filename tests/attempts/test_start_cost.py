@@ -23,8 +23,8 @@ RESUME = 7
 
 def _quiz_of(school, size: int):
     types = ("mcq", "true_false", "short_answer", "descriptive")
-    questions = [make_question(school.teacher, type=types[i % len(types)]) for i in range(size)]
-    return make_quiz(school.teacher, questions=questions, classes=[school.cls])
+    questions = [make_question(school.teacher_a, type=types[i % len(types)]) for i in range(size)]
+    return make_quiz(school.teacher_a, questions=questions, classes=[school.class_a])
 
 
 def _start_counted(client, count_queries, quiz_id: str, student):
@@ -38,8 +38,8 @@ def _start_counted(client, count_queries, quiz_id: str, student):
 def test_a_new_attempt_costs_the_same_statements_whatever_the_number_of_questions(client, school, count_queries,
                                                                                    size):
     quiz_id = _quiz_of(school, size).id
-    assert client.post(f"/api/quizzes/{quiz_id}/start", headers=auth(school.student)).status_code == 201
-    response, statements = _start_counted(client, count_queries, quiz_id, make_student(school.cls))
+    assert client.post(f"/api/quizzes/{quiz_id}/start", headers=auth(school.student_a)).status_code == 201
+    response, statements = _start_counted(client, count_queries, quiz_id, make_student(school.class_a))
     assert response.status_code == 201 and len(response.get_json()["questions"]) == size
     assert len(statements) == NEW_ATTEMPT, statements
     assert [s.split()[0].upper() for s in statements] == ["SELECT"] * (NEW_ATTEMPT - 1) + ["INSERT"]
@@ -50,15 +50,15 @@ def test_the_first_start_of_a_version_reads_the_questions_in_one_more_statement(
                                                                                  size):
     quiz_id = _quiz_of(school, size).id
     shown.forget_local()
-    response, statements = _start_counted(client, count_queries, quiz_id, school.student)
+    response, statements = _start_counted(client, count_queries, quiz_id, school.student_a)
     assert response.status_code == 201
     assert len(statements) == NEW_ATTEMPT + 1, statements
 
 
 def test_resuming_costs_a_fixed_number_of_statements_and_writes_nothing(client, school, count_queries):
     quiz_id = _quiz_of(school, 30).id
-    assert client.post(f"/api/quizzes/{quiz_id}/start", headers=auth(school.student)).status_code == 201
-    response, statements = _start_counted(client, count_queries, quiz_id, school.student)
+    assert client.post(f"/api/quizzes/{quiz_id}/start", headers=auth(school.student_a)).status_code == 201
+    response, statements = _start_counted(client, count_queries, quiz_id, school.student_a)
     assert response.status_code == 200 and len(response.get_json()["questions"]) == 30
     assert len(statements) == RESUME, "\n\n".join(statements)
     assert all(s.lstrip().upper().startswith("SELECT") for s in statements)
@@ -66,14 +66,14 @@ def test_resuming_costs_a_fixed_number_of_statements_and_writes_nothing(client, 
 
 def test_an_override_and_an_accommodation_cost_no_extra_statement(client, school, count_queries):
     quiz_id = _quiz_of(school, 5).id
-    other = make_student(school.cls)
+    other = make_student(school.class_a)
     db.session.add_all([
         QuizOverride(quiz_id=quiz_id, student_id=other.id, time_limit_minutes=50),
-        QuizOverride(quiz_id=quiz_id, class_id=school.cls.id, max_attempts=3),
+        QuizOverride(quiz_id=quiz_id, class_id=school.class_a.id, max_attempts=3),
         StudentAccommodation(student_id=other.id, extra_time_percent=50, extra_time_minutes=5),
     ])
     commit()
-    assert client.post(f"/api/quizzes/{quiz_id}/start", headers=auth(school.student)).status_code == 201
+    assert client.post(f"/api/quizzes/{quiz_id}/start", headers=auth(school.student_a)).status_code == 201
     response, statements = _start_counted(client, count_queries, quiz_id, other)
     body = response.get_json()
     assert response.status_code == 201 and len(statements) == NEW_ATTEMPT, statements

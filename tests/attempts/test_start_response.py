@@ -20,7 +20,7 @@ class _Questions(Schema):
 def test_a_start_shows_every_question_type_as_the_schema_dumps_it(client, school):
     q = school.q
     quiz = quiz_for(school, questions=[q.mcq, q.tf, q.short, q.essay], randomize_options=True)
-    body = start(client, quiz, school.student).get_json()
+    body = start(client, quiz, school.student_a).get_json()
     assert body["questions"] == StudentQuestionSchema(many=True).dump(body["questions"])
     assert {question["type"] for question in body["questions"]} == {"mcq", "true_false", "short_answer",
                                                                     "descriptive"}
