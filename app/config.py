@@ -135,6 +135,8 @@ class Config:
     MEDIA_S3_REGION = os.environ.get("MEDIA_S3_REGION") or None
     MEDIA_MAX_MB = env_int("MEDIA_MAX_MB", 5)
     MEDIA_URL_TTL_SECONDS = env_int("MEDIA_URL_TTL_SECONDS", 600)
+    # Question files (Moodle XML, GIFT, CSV, JSON) beyond this size are refused (413) unread.
+    QUESTION_IMPORT_MAX_MB = env_int("QUESTION_IMPORT_MAX_MB", 10)
     ATTEMPT_GRACE_SECONDS = env_int("ATTEMPT_GRACE_SECONDS", 30)
     ANSWER_TEXT_MAX_LENGTH = env_int("ANSWER_TEXT_MAX_LENGTH", 20000)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

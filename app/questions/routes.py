@@ -7,7 +7,7 @@ from app.common.authz import current_actor, get_visible_question, role_required
 from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, page_schema
 from app.common.schemas import BaseSchema, MessageSchema
-from app.questions import bulk, services
+from app.questions import bulk, exporting, importing, services
 from app.questions.media_routes import blp as media_blp
 from app.questions.schemas import (
     BulkCreateResultSchema,
@@ -15,6 +15,9 @@ from app.questions.schemas import (
     ImportOptionsSchema,
     ImportResultSchema,
     QuestionCreateSchema,
+    QuestionExportQuerySchema,
+    QuestionFileImportOptionsSchema,
+    QuestionFileImportResultSchema,
     QuestionListQuerySchema,
     QuestionSchema,
     QuestionUpdateSchema,
@@ -121,3 +124,28 @@ def bulk_create(body):
 def bulk_import(query, form, files):
     dry_run = query["dry_run"] or form["dry_run"]
     return bulk.import_questions(files.get("file"), actor=current_actor(), dry_run=dry_run)
+
+
+@blp.route("/import", methods=["POST"])
+@blp.arguments(QuestionFileImportOptionsSchema, location="query", as_kwargs=False)
+@blp.arguments(QuestionFileImportOptionsSchema, location="form")
+@blp.arguments(ImportFileSchema, location="files")
+@blp.response(200, QuestionFileImportResultSchema)
+@role_required(*AUTHORS)
+@idempotent
+def import_file(query, form, files):
+    """Import a Moodle XML, GIFT, CSV/XLSX or JSON question file; options as form fields or query parameters."""
+    return importing.import_question_file(
+        files.get("file"), actor=current_actor(), fmt=form.get("format") or query.get("format"),
+        dry_run=query["dry_run"] or form["dry_run"], topic=form.get("topic") or query.get("topic"))
+
+
+@blp.route("/export")
+@blp.arguments(QuestionExportQuerySchema, location="query")
+@blp.response(200, description="The questions as Moodle XML (application/xml) or GIFT (text/plain)",
+              content_type="application/xml")
+@blp.alt_response(200, description="GIFT", content_type="text/plain", success=True)
+@role_required(*AUTHORS)
+def export_file(params):
+    """Export the questions the list's filters select, the `ids` given, or one quiz's questions."""
+    return exporting.export_questions(params, actor=current_actor())

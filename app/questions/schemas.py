@@ -1,11 +1,15 @@
 """Question representations (teachers and admins only) and the question-bank inputs."""
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from webargs.fields import DelimitedList
 
 from app.common.schemas import BaseSchema, DateTimeZ, SafeHTML, UUIDString, deprecated, require_non_blank
+from app.questions.formats import EXPORT_FORMATS, FORMATS
 from app.questions.models import DIFFICULTIES, MEDIA_TYPES, QUESTION_TYPES
 from app.questions.rules import check_typed_fields
 
 MAX_BULK_ITEMS = 500
+MAX_EXPORT_IDS = 1000
+IMPORT_STATUSES = ("created", "valid", "error", "unsupported")
 
 
 class QuestionSchema(BaseSchema):
@@ -151,3 +155,47 @@ class MediaQuerySchema(BaseSchema):
     attempt = fields.String(load_default=None, validate=validate.Length(max=36))
     expires = fields.Integer(load_default=0, strict=False)
     sig = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class QuestionFileImportOptionsSchema(BaseSchema):
+    format = fields.String(validate=validate.OneOf(FORMATS), metadata={
+        "description": "Detected from the content when omitted."})
+    dry_run = fields.Boolean(load_default=False)
+    topic = fields.String(validate=validate.Length(min=1, max=100), metadata={
+        "description": "Files every imported question under this topic (instead of the file's categories)."})
+
+
+class QuestionFileImportItemSchema(BaseSchema):
+    index = fields.Integer(required=True, metadata={"description": "0-based position in the file."})
+    name = fields.String(required=True, allow_none=True)
+    type = fields.String(required=True, allow_none=True, metadata={
+        "description": "The bank's type, or the file's own type when the bank has none for it."})
+    status = fields.String(required=True, validate=validate.OneOf(IMPORT_STATUSES), metadata={
+        "description": "`valid` only in a dry run."})
+    message = fields.String(required=True, allow_none=True)
+    line = fields.Integer(allow_none=True, metadata={"description": "GIFT and CSV: the question's line or row."})
+    question_id = fields.String(metadata={"description": "Present when created."})
+
+
+class QuestionFileImportResultSchema(BaseSchema):
+    format = fields.String(required=True, validate=validate.OneOf(FORMATS))
+    dry_run = fields.Boolean(required=True)
+    total = fields.Integer(required=True)
+    created = fields.Integer(required=True)
+    valid = fields.Integer(required=True)
+    error = fields.Integer(required=True)
+    unsupported = fields.Integer(required=True)
+    items = fields.List(fields.Nested(QuestionFileImportItemSchema), required=True)
+
+
+class QuestionExportQuerySchema(QuestionListQuerySchema):
+    format = fields.String(required=True, validate=validate.OneOf(EXPORT_FORMATS))
+    search = fields.String(validate=validate.Length(max=200))
+    ids = DelimitedList(UUIDString(), validate=validate.Length(min=1, max=MAX_EXPORT_IDS), metadata={
+        "description": "Comma-separated question ids; every one must be visible to the caller."})
+    quiz_id = UUIDString(metadata={"description": "Export this quiz's questions, in the quiz's order."})
+
+    @validates_schema
+    def one_selection(self, data, **kwargs):
+        if data.get("ids") and data.get("quiz_id"):
+            raise ValidationError("Send ids or quiz_id, not both.", "ids")

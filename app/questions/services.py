@@ -28,6 +28,12 @@ COPIED_FIELDS = COMMON_FIELDS + TYPED_FIELDS
 
 
 def list_questions(actor, params: dict) -> dict:
+    return paginate(filtered_questions(actor, params), params, orderings=ORDERINGS, default_ordering="-created_at",
+                    tiebreak=Question.id)
+
+
+def filtered_questions(actor, params: dict):
+    """The questions the actor sees, narrowed by the list's filters (list and export)."""
     stmt = select(Question).where(visible_questions_clause(actor))
     for field in ("type", "difficulty"):
         if params.get(field):
@@ -39,7 +45,7 @@ def list_questions(actor, params: dict) -> dict:
     stmt = stmt.where(Question.is_archived.is_(params.get("is_archived", False)))
     if params.get("search"):
         stmt = stmt.where(search_filter(params["search"], Question.text, Question.topic))
-    return paginate(stmt, params, orderings=ORDERINGS, default_ordering="-created_at", tiebreak=Question.id)
+    return stmt
 
 
 def snapshot(question: Question) -> dict:

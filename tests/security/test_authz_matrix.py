@@ -30,7 +30,7 @@ from tests.security.world import OTHER_SIDE, SIDE, build_world
 
 ROWS = load_rows()
 PROBES, NOT_FOREIGN = load_foreign_probes()
-ID_FIELD = re.compile(r"_ids?$")
+ID_FIELD = re.compile(r"(_ids?|^ids)$")
 
 
 def test_every_route_has_a_row_and_every_row_a_route(app):

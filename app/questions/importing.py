@@ -1,0 +1,128 @@
+"""POST /api/questions/import: a Moodle XML, GIFT, CSV/XLSX or JSON file into the bank.
+
+The whole file is read and parsed before anything is written; every question is then
+checked by the bank's create schema, and the valid ones are inserted together, in the
+request's one transaction (a dry run inserts nothing). The answer lists each question
+of the file in order with its outcome, so one bad question never sinks the others.
+"""
+import io
+import json
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+
+from app.common.audit import record_audit
+from app.common.uploads import read_table
+from app.errors import PayloadTooLarge, ValidationFailed
+from app.extensions import db
+from app.questions.bulk import IMPORT_COLUMNS, check_item, row_to_item
+from app.questions.formats import FileRefused, Parsed, gift, moodle_xml
+from app.questions.formats.detect import XLSX_MAGIC, detect_format
+from app.questions.services import build_question
+
+
+def import_question_file(file: FileStorage | None, *, actor, fmt: str | None, dry_run: bool,
+                         topic: str | None) -> dict:
+    content = read_question_file(file)
+    fmt = fmt or detect_format(content, file.filename or "")
+    if fmt is None:
+        raise ValidationFailed("The file's format could not be recognised", details={
+            "format": ["Send format: moodle_xml, gift, csv or json."]})
+    parsed = parse_file(content, fmt)
+    entries = [_checked(index, item, topic) for index, item in enumerate(parsed)]
+    valid = [entry for entry in entries if entry["status"] == "valid"]
+    if not dry_run:
+        _create(valid, actor=actor, fmt=fmt)
+    return _report(fmt, dry_run, entries)
+
+
+def read_question_file(file: FileStorage | None) -> bytes:
+    """The upload's bytes, refused (413) beyond `QUESTION_IMPORT_MAX_MB` before any parsing."""
+    if file is None or not file.filename:
+        raise ValidationFailed("Attach the file as multipart field 'file'", details={"file": ["Required."]})
+    limit = current_app.config["QUESTION_IMPORT_MAX_MB"] * 1024 * 1024
+    content = file.read(limit + 1)
+    if len(content) > limit:
+        raise PayloadTooLarge(f"The file is larger than {current_app.config['QUESTION_IMPORT_MAX_MB']} MB")
+    if not content.strip():
+        raise ValidationFailed("The file is empty", details={"file": ["Empty file."]})
+    return content
+
+
+def parse_file(content: bytes, fmt: str) -> list[Parsed]:
+    try:
+        items = PARSERS[fmt](content)
+    except FileRefused as exc:
+        raise ValidationFailed(str(exc), error_code="UNREADABLE_FILE", details={"file": [str(exc)]}) from None
+    limit = current_app.config["QUESTION_IMPORT_MAX_ROWS"]
+    if len(items) > limit:
+        raise ValidationFailed(f"At most {limit} questions per file", details={
+            "file": [f"{len(items)} questions; the limit is {limit}."]})
+    return items
+
+
+def _text(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileRefused("The file is not UTF-8 text") from None
+
+
+def _gift(content: bytes) -> list[Parsed]:
+    return gift.parse(_text(content))
+
+
+def _json(content: bytes) -> list[Parsed]:
+    try:
+        data = json.loads(_text(content))
+    except ValueError:
+        raise FileRefused("The file is not valid JSON") from None
+    questions = data.get("questions") if isinstance(data, dict) else data
+    if not isinstance(questions, list) or not questions:
+        raise FileRefused('The JSON holds no list of questions (a list, or {"questions": [...]})')
+    return [Parsed(name=None, type=q.get("type") if isinstance(q, dict) else None, question=q) for q in questions]
+
+
+def _csv(content: bytes) -> list[Parsed]:
+    name = "questions.xlsx" if content.startswith(XLSX_MAGIC) else "questions.csv"
+    rows = read_table(FileStorage(io.BytesIO(content), filename=name), columns=IMPORT_COLUMNS,
+                      max_rows=current_app.config["QUESTION_IMPORT_MAX_ROWS"])
+    if not rows:
+        raise FileRefused("The file has no question rows")
+    items = [(row["_row"], row_to_item(row)) for row in rows]
+    return [Parsed(name=None, type=item.get("type"), question=item, line=line) for line, item in items]
+
+
+PARSERS = {"moodle_xml": moodle_xml.parse, "gift": _gift, "json": _json, "csv": _csv}
+
+
+def _checked(index: int, item: Parsed, topic: str | None) -> dict:
+    entry = {"index": index, "name": item.name, "type": item.type, "line": item.line, "message": item.message}
+    if item.status != "ok":
+        return {**entry, "status": item.status}
+    question = item.question if topic is None or not isinstance(item.question, dict) \
+        else {**item.question, "topic": topic}
+    data, problems = check_item(question)
+    if data is None:
+        where = f"line {item.line}: " if item.line else (f"{item.name}: " if item.name else "")
+        return {**entry, "status": "error", "message": where + "; ".join(f"{f}: {e}" for f, e in problems)}
+    return {**entry, "status": "valid", "message": "; ".join(item.notes) or None, "data": data}
+
+
+def _create(valid: list[dict], *, actor, fmt: str) -> None:
+    """One INSERT batch for every valid question (no flush per question)."""
+    questions = [build_question(entry.pop("data"), actor=actor) for entry in valid]
+    db.session.flush()
+    for entry, question in zip(valid, questions, strict=True):
+        entry["status"], entry["question_id"] = "created", question.id
+    if questions:
+        record_audit(actor, "questions_imported", "question", None,
+                     new={"format": fmt, "count": len(questions), "ids": [q.id for q in questions]})
+
+
+def _report(fmt: str, dry_run: bool, entries: list[dict]) -> dict:
+    for entry in entries:
+        entry.pop("data", None)
+    counts = {status: sum(e["status"] == status for e in entries) for status in ("created", "valid", "error",
+                                                                                   "unsupported")}
+    return {"format": fmt, "dry_run": dry_run, "total": len(entries), **counts, "items": entries}
