@@ -18,6 +18,7 @@ DIRECTION = {
     "exports": {"analytics", "grading", "quizzes"},
     "analytics": {"quizzes"},
     "attempts": {"grading", "quizzes", "auth"},
+    "quizzes": {"questions"},
     "teachers": {"students", "classes"},
     "students": {"users", "classes", "auth"},
     "users": {"auth"},
