@@ -160,7 +160,8 @@ def close_attempt(attempt: QuizAttempt, *, now: datetime, reason: str | None = N
     for question_id, answer in answers.items():
         if question_id in marks:
             question, question_marks = marks[question_id]
-            auto_grade(answer, question, question_marks)
+            auto_grade(answer, question, question_marks, order=(attempt.option_order or {}).get(question_id),
+                       negative_percent=quiz.negative_marking_percent)
         answer.is_final = True
     pending = recompute_totals(attempt, quiz.passing_percentage, marks, answers)
     attempt.status = "submitted" if pending else "graded"

@@ -64,6 +64,9 @@ class QuizAttempt(db.Model):
     total_marks: Mapped[int | None] = mapped_column(Integer)
     percentage: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    # Set by a regrade that changed this attempt's score: the score it had before, and when.
+    score_before_regrade: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    regraded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     total_violations: Mapped[int] = mapped_column(Integer, default=0)
     auto_submitted_due_to_violations: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -86,6 +89,8 @@ class QuizAttempt(db.Model):
     # option indexes in display order. Decided once at start.
     question_order: Mapped[list] = mapped_column(JSONType)
     option_order: Mapped[dict | None] = mapped_column(JSONType)
+    # Per question answered with `response`: the shape it must have (app.questions.display).
+    answer_forms: Mapped[dict | None] = mapped_column(JSONType)
     # Live-monitoring progress, updated by each save.
     current_question_index: Mapped[int | None] = mapped_column(Integer)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -131,6 +136,10 @@ class StudentAnswer(db.Model):
     question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
     answer_text: Mapped[str | None] = mapped_column(Text)
     answer_option: Mapped[int | None] = mapped_column(Integer)
+    # The later types' answers, shaped per type (app.attempts.answers), and the per-part
+    # verdict of their marking (which choices, pairs, items or gaps were right).
+    response: Mapped[dict | list | float | None] = mapped_column(JSONType)
+    result: Mapped[dict | None] = mapped_column(JSONType)
 
     is_correct: Mapped[bool | None] = mapped_column(Boolean)
     marks_awarded: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))

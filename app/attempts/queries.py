@@ -8,13 +8,13 @@ exactly the keys the reader may see.
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, load_only
 
-from app.attempts.answers import options_of
 from app.attempts.lifecycle import time_fields
 from app.attempts.models import QuizAttempt, StudentAnswer, Violation
 from app.attempts.progress import position_from_answers
 from app.common.authz import get_visible_attempt, visible_attempts_clause
 from app.common.pagination import paginate, search_filter
 from app.extensions import db
+from app.questions import display
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizQuestion
 from app.users.models import User
@@ -43,7 +43,8 @@ def quiz_questions(quiz_id: str) -> list[tuple[Question, int]]:
     rows = db.session.execute(
         select(Question, QuizQuestion.marks_override).join(QuizQuestion, QuizQuestion.question_id == Question.id)
         .where(QuizQuestion.quiz_id == quiz_id).order_by(QuizQuestion.order_index)
-        .options(load_only(Question.id, Question.text, Question.type, Question.options, Question.marks))
+        .options(load_only(Question.id, Question.text, Question.type, Question.options, Question.marks,
+                           Question.pairs, Question.distractors, Question.items, Question.blanks))
     ).all()
     return [(q, override if override is not None else q.marks) for q, override in rows]
 
@@ -54,15 +55,26 @@ def _attempt_questions(attempt: QuizAttempt, questions: list | None = None) -> l
     return [(i, *by_id[qid]) for i, qid in enumerate(attempt.question_order) if qid in by_id]
 
 
-def student_question(attempt: QuizAttempt, index: int, question: Question, marks: int) -> dict:
-    """A question as shown while taking the quiz: never an answer field."""
-    texts = options_of(question.type, question.options)
+def student_question(attempt: QuizAttempt, index: int, question, marks: int) -> dict:
+    """A question as shown while taking the quiz: never an answer field.
+
+    `question` is a cached row (app.quizzes.shown) or a Question."""
+    texts, extra = (question.options or [], question.extra) if hasattr(question, "extra") \
+        else display.question_display(question)
     order = (attempt.option_order or {}).get(question.id) or list(range(len(texts)))
-    return {
+    positional = question.type in display.POSITIONAL_TYPES
+    shown = {
         "id": question.id, "question_index": index, "text": question.text, "type": question.type,
         "marks": marks,
-        "options": [{"index": i, "text": texts[i]} for i in order if i < len(texts)] if texts else None,
+        "options": [{"index": k if positional else i, "text": texts[i]} for k, i in enumerate(order)
+                    if i < len(texts)] if texts else None,
     }
+    if extra and "prompts" in extra:
+        shown["prompts"] = extra["prompts"]
+    if extra and "gaps" in extra:
+        shown["gaps"] = [{"index": n, **({"options": [{"index": i, "text": t} for i, t in enumerate(gap["options"])]}
+                                        if "options" in gap else {})} for n, gap in enumerate(extra["gaps"], start=1)]
+    return shown
 
 
 def _answers_by_question(attempt: QuizAttempt) -> dict:
@@ -72,7 +84,7 @@ def _answers_by_question(attempt: QuizAttempt) -> dict:
 
 def saved_answer(answer: StudentAnswer) -> dict:
     return {"question_id": answer.question_id, "answer_option": answer.answer_option,
-            "answer_text": answer.answer_text, "updated_at": answer.updated_at}
+            "answer_text": answer.answer_text, "response": answer.response, "updated_at": answer.updated_at}
 
 
 def taking_view(attempt: QuizAttempt, now, questions: list | None = None) -> dict:
@@ -111,18 +123,26 @@ def answer_entry(attempt, index, question, marks, answer, *, review: bool, key: 
         "question": student_question(attempt, index, question, marks),
         "answer_option": answer.answer_option if answer else None,
         "answer_text": answer.answer_text if answer else None,
+        "response": answer.response if answer else None,
         "answered_at": answer.answered_at if answer else None,
     }
     if review:
         entry.update(marks_awarded=answer.marks_awarded if answer else None,
                      is_correct=answer.is_correct if answer else None,
+                     result=answer.result if answer else None,
                      feedback=answer.feedback if answer else None)
     if key:
         entry.update(correct_answer=question.correct_answer, accepted_answers=question.accepted_answers,
-                     sample_answer=question.sample_answer)
+                     sample_answer=question.sample_answer, answer_key=answer_key(question))
     if teacher:
         entry["marking_rubric"] = question.marking_rubric
     return entry
+
+
+def answer_key(question: Question) -> dict | None:
+    """The later types' key fields, for readers allowed the key."""
+    fields = display.KEY_FIELDS.get(question.type)
+    return {field: getattr(question, field) for field in fields} if fields else None
 
 
 def detail_view(attempt_id: str, *, actor, now) -> dict:

@@ -23,6 +23,7 @@ from app.common.authz import get_own_attempt, get_visible_quiz
 from app.common.db import commit, rollback
 from app.errors import Conflict, Forbidden, InvalidState
 from app.extensions import db
+from app.questions import display
 from app.quizzes import shown
 from app.quizzes.effective import EffectiveSettings, effective_settings
 
@@ -108,13 +109,13 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent, access_code) -> tup
         expire_attempt(current, now)
     allowance = _check_may_start(quiz, settings, actor, now, access_code)
     questions = shown.shown_questions(quiz)
-    question_order, option_order = decide_order(quiz, questions)
+    question_order, option_order, answer_forms = decide_order(quiz, questions)
     shown.confirm_version(quiz)
     attempt = QuizAttempt(
         quiz_id=quiz.id, student_id=actor.id, attempt_number=allowance.last_number + 1,
         in_progress_key=QuizAttempt.in_progress_key_for(quiz.id, actor.id), started_at=now,
         deadline_at=settings.deadline_for(now), status="in_progress", question_order=question_order,
-        option_order=option_order, last_activity_at=now, current_question_index=0,
+        option_order=option_order, answer_forms=answer_forms or None, last_activity_at=now, current_question_index=0,
         ip_address=ip_address, user_agent=(user_agent or "")[:1000] or None,
     )
     db.session.add(attempt)
@@ -153,20 +154,27 @@ def _with_effective(attempt: QuizAttempt, settings: EffectiveSettings, allowance
     return attempt
 
 
-def decide_order(quiz, questions: list) -> tuple[list, dict]:
-    """Question ids in display order, and each choice question's original option indexes."""
+def decide_order(quiz, questions: list) -> tuple[list, dict, dict]:
+    """Question ids in display order, each question's original choice indexes in display
+    order, and the response shape of each question answered with `response`.
+
+    Matching and ordering are always shuffled: their stored order is their key
+    (app.questions.display)."""
     question_order = [question.id for question, _marks in questions]
     if quiz.randomize_questions:
         _random.shuffle(question_order)
-    option_order = {}
+    option_order, answer_forms = {}, {}
     for question, _marks in questions:
-        count = len(answer_store.options_of(question.type, question.options))
+        count = len(question.options or [])
         if count:
             indexes = list(range(count))
-            if quiz.randomize_options:
+            if quiz.randomize_options or question.type in display.POSITIONAL_TYPES:
                 _random.shuffle(indexes)
             option_order[question.id] = indexes
-    return question_order, option_order
+        form = display.answer_form(question.type, question.options or [], question.extra)
+        if form:
+            answer_forms[question.id] = form
+    return question_order, option_order, answer_forms
 
 
 def save_answers(attempt_id: str, items: list[dict], *, actor, now) -> tuple:

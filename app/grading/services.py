@@ -16,6 +16,7 @@ from app.common.pagination import paginate, search_filter
 from app.errors import InvalidState, ValidationFailed
 from app.extensions import db
 from app.grading.scoring import TWO_PLACES, answers_of, quiz_marks, recompute_totals
+from app.questions import display
 from app.questions.models import Question
 from app.quizzes.models import QuizQuestion
 from app.students.models import Student
@@ -123,9 +124,12 @@ def _answer_item(question: Question, marks: int, answer: StudentAnswer | None) -
         "answer_id": answer.id if answer else None,
         "question": {**{f: getattr(question, f) for f in (
             "id", "text", "type", "options", "correct_answer", "accepted_answers",
-            "sample_answer", "marking_rubric", "is_auto_gradable")}, "marks": marks},
+            "sample_answer", "marking_rubric", "is_auto_gradable")}, "marks": marks,
+            **{f: getattr(question, f) for f in display.KEY_FIELDS.get(question.type, ())}},
         "student_answer": answer.answer_text if answer else None,
         "answer_option": answer.answer_option if answer else None,
+        "response": answer.response if answer else None,
+        "result": answer.result if answer else None,
         "is_correct": answer.is_correct if answer else None,
         "current_marks": answer.marks_awarded if answer else None,
         "current_feedback": answer.feedback if answer else None,

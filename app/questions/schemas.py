@@ -1,11 +1,41 @@
 """Question representations (teachers and admins only) and the question-bank inputs."""
-from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from app.common.schemas import BaseSchema, DateTimeZ, UUIDString, require_non_blank
 from app.questions.models import DIFFICULTIES, QUESTION_TYPES
 from app.questions.rules import check_typed_fields
 
 MAX_BULK_ITEMS = 500
+
+
+class OptionSchema(Schema):
+    index = fields.Integer(required=True)
+    text = fields.String(required=True)
+
+
+class AcceptedValueSchema(Schema):
+    value = fields.Float(required=True)
+    tolerance = fields.Float(required=True)
+    credit = fields.Float(required=True)
+
+
+class PairSchema(Schema):
+    prompt = fields.String(required=True)
+    match = fields.String(required=True)
+
+
+class AcceptedTextSchema(Schema):
+    text = fields.String(required=True)
+    credit = fields.Float(required=True)
+
+
+class BlankSchema(Schema):
+    """A typed gap (`accepted`, `case_sensitive`) or a drop-down (`options`, `correct_option`)."""
+
+    accepted = fields.List(fields.Nested(AcceptedTextSchema))
+    case_sensitive = fields.Boolean()
+    options = fields.List(fields.String())
+    correct_option = fields.Integer()
 
 
 class QuestionSchema(BaseSchema):
@@ -17,20 +47,45 @@ class QuestionSchema(BaseSchema):
     topic = fields.String(allow_none=True)
     difficulty = fields.String(allow_none=True)
     marks = fields.Integer(required=True)
-    options = fields.List(fields.String(), allow_none=True)
+    options = fields.Method("indexed_options", allow_none=True, metadata={
+        "type": "array", "items": {"$ref": "#/components/schemas/Option"},
+        "description": "`[{index, text}]`, the shape students see"})
     correct_answer = fields.Integer(allow_none=True)
-    accepted_answers = fields.List(fields.String(), allow_none=True)
+    accepted_answers = fields.List(fields.Raw(), allow_none=True, metadata={
+        "description": "short_answer: texts (full credit) or `{text, credit}` objects"})
     sample_answer = fields.String(allow_none=True)
     marking_rubric = fields.String(allow_none=True)
+    correct_options = fields.List(fields.Integer(), allow_none=True)
+    scoring = fields.String(allow_none=True)
+    correct_value = fields.Float(allow_none=True)
+    tolerance = fields.Float(allow_none=True)
+    tolerance_type = fields.String(allow_none=True)
+    accepted_values = fields.List(fields.Nested(AcceptedValueSchema), allow_none=True)
+    pairs = fields.List(fields.Nested(PairSchema), allow_none=True)
+    distractors = fields.List(fields.String(), allow_none=True)
+    items = fields.List(fields.String(), allow_none=True)
+    blanks = fields.List(fields.Nested(BlankSchema), allow_none=True)
     is_auto_gradable = fields.Boolean()
     is_archived = fields.Boolean()
     created_by = fields.String()
     created_at = DateTimeZ()
     updated_at = DateTimeZ()
 
+    def indexed_options(self, question):
+        return None if question.options is None else [{"index": i, "text": t} for i, t in enumerate(question.options)]
+
 
 def _text(max_length: int, **kw):
     return fields.String(allow_none=True, validate=validate.Length(max=max_length), **kw)
+
+
+def _part(max_length: int):
+    """A text, or an object holding one (`{index, text}`, `{text, credit}`), of bounded size."""
+    def bounded(value):
+        text = value.get("text") if isinstance(value, dict) else value
+        if isinstance(text, str) and len(text) > max_length:
+            raise ValidationError(f"At most {max_length} characters.")
+    return fields.Raw(validate=bounded)
 
 
 class QuestionFieldsSchema(BaseSchema):
@@ -41,12 +96,24 @@ class QuestionFieldsSchema(BaseSchema):
     topic = _text(100)
     difficulty = fields.String(allow_none=True, validate=validate.OneOf(DIFFICULTIES))
     marks = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000))
-    options = fields.List(fields.String(validate=validate.Length(max=1000)), allow_none=True)
+    # Texts, or `[{index, text}]` as every view shows them. rules.py decides the shape.
+    options = fields.List(_part(1000), allow_none=True)
     # mcq: an index; true_false: a boolean or 0/1. rules.py decides.
     correct_answer = fields.Raw(allow_none=True)
-    accepted_answers = fields.List(fields.String(validate=validate.Length(max=500)), allow_none=True)
+    accepted_answers = fields.List(_part(500), allow_none=True)
     sample_answer = _text(20000)
     marking_rubric = _text(20000)
+    # The later types' fields: shapes and cross-field rules in app.questions.type_rules.
+    correct_options = fields.List(fields.Raw(), allow_none=True)
+    scoring = fields.String(allow_none=True)
+    correct_value = fields.Raw(allow_none=True)
+    tolerance = fields.Raw(allow_none=True)
+    tolerance_type = fields.String(allow_none=True)
+    accepted_values = fields.List(fields.Raw(), allow_none=True)
+    pairs = fields.List(fields.Raw(), allow_none=True)
+    distractors = fields.List(_part(1000), allow_none=True)
+    items = fields.List(_part(1000), allow_none=True)
+    blanks = fields.List(fields.Raw(), allow_none=True)
 
     @post_load
     def tidy(self, data, **kwargs):

@@ -87,7 +87,7 @@ def update_question(question: Question, data: dict, *, actor) -> Question:
     merged = {field: getattr(question, field) for field in TYPED_FIELDS}
     if question_type != question.type:
         merged = {}
-    clean, errors = check_typed_fields(question_type, {**merged, **data})
+    clean, errors = check_typed_fields(question_type, {**merged, "text": question.text, **data})
     if errors:
         raise ValidationFailed("One or more fields are invalid", details=errors)
     for field in COMMON_FIELDS:

@@ -33,6 +33,8 @@ class Quiz(db.Model):
         CheckConstraint("passing_percentage >= 0 AND passing_percentage <= 100", name="passing_range"),
         CheckConstraint("max_attempts > 0", name="max_attempts_positive"),
         CheckConstraint("max_violations > 0", name="max_violations_positive"),
+        CheckConstraint("negative_marking_percent >= 0 AND negative_marking_percent <= 100",
+                        name="negative_marking_range"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -58,6 +60,8 @@ class Quiz(db.Model):
     randomize_questions: Mapped[bool] = mapped_column(Boolean, default=False)
     randomize_options: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_review: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The share of a question's marks a wrong objective answer costs (app.grading.scoring).
+    negative_marking_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # When set, starting needs the quiz's access code as well as a place in an assigned class.
     access_code_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Moves with every change to what the quiz shows; keys app.quizzes.shown's cache.

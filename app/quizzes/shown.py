@@ -1,7 +1,8 @@
 """A quiz's questions as every start shows them, cached across requests and processes.
 
 What may be cached: per quiz, its questions in the quiz's order with only their shown
-fields (id, type, text, options, marks in this quiz). Never an answer-key field, never
+fields (id, type, text, choice texts, marks in this quiz, and the type's other shown
+parts: app.questions.display). Never an answer-key field, never
 anything per attempt (a draw, a shuffle, an answer): those are decided from these rows
 by the caller, on every start.
 
@@ -30,6 +31,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
+from app.questions import display
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizQuestion
 
@@ -43,8 +45,9 @@ class ShownQuestion(NamedTuple):
     id: str
     type: str
     text: str
-    options: list | None
+    options: list | None  # the choice texts an answer's indexes refer to (app.questions.display)
     marks: int
+    extra: dict | None = None
 
 
 class VersionMoved(Exception):
@@ -53,7 +56,7 @@ class VersionMoved(Exception):
 
 def shown_questions(quiz: Quiz) -> list[tuple[ShownQuestion, int]]:
     """(question, marks in this quiz) in the quiz's order, from the cache when it can."""
-    key = f"quiz-shown:{quiz.id}:{quiz.questions_version}"
+    key = f"quiz-shown:2:{quiz.id}:{quiz.questions_version}"
     rows = _get(key)
     if rows is None:
         rows = _read_rows(quiz.id)
@@ -83,12 +86,21 @@ def quiz_ids_showing(question_id: str):
 
 def _read_rows(quiz_id: str) -> list[list]:
     result = db.session.execute(
-        select(Question.id, Question.type, Question.text, Question.options, Question.marks,
-               QuizQuestion.marks_override)
+        select(*SHOWN_COLUMNS, QuizQuestion.marks_override)
         .join(QuizQuestion, QuizQuestion.question_id == Question.id)
         .where(QuizQuestion.quiz_id == quiz_id).order_by(QuizQuestion.order_index))
-    return [[qid, qtype, text, options, override if override is not None else marks]
-            for qid, qtype, text, options, marks, override in result]
+    return [shown_row(row, row.marks_override) for row in result]
+
+
+SHOWN_COLUMNS = (Question.id, Question.type, Question.text, Question.options, Question.marks, Question.pairs,
+                 Question.distractors, Question.items, Question.blanks)
+
+
+def shown_row(row, marks_override=None) -> list:
+    """A cache row from the SHOWN_COLUMNS of a question: what students see of it, no key."""
+    options, extra = display.question_display(row)
+    marks = marks_override if marks_override is not None else row.marks
+    return [row.id, row.type, row.text, options if options else None, marks, extra]
 
 
 def _get(key: str) -> list | None:

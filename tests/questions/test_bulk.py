@@ -62,7 +62,7 @@ def test_csv_import_reads_every_type_and_reports_bad_rows(client):
            + "Plants make food by?,short answer,Biology,medium,2,,,photosynthesis|Photosynthesis ,,\n"
            + "Explain tides,descriptive,Science,hard,5,,,,The moon pulls.,2 marks each\n"
            + "Broken,mcq,Maths,easy,two,A|B,7,,,\n"
-           + ",matching,,,1,,,,,\n").encode()
+           + ",hotspot,,,1,,,,,\n").encode()
     response = upload(client, teacher, csv)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
