@@ -10,14 +10,15 @@ from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects import mysql, sqlite
 
 from app.attempts.models import QuizAttempt, StudentAnswer
+from app.attempts.responses import check_response
 from app.auth.holder import TokenHolder
 from app.auth.tokens import token_still_good
 from app.common.db import new_id
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.attempts.responses import check_response
-from app.questions import display
 from app.questions.models import Question
+from app.quizzes import display
+
 
 def options_of(question_type: str, options: list | None) -> list:
     """The choice texts of an mcq or true/false question, answered with answer_option."""
@@ -159,7 +160,7 @@ def upsert(attempt_id: str, rows: list[dict], now) -> None:
     latest = {row["question_id"]: row for row in rows}  # a batch naming a question twice: last wins
     values = [{"id": new_id(), "attempt_id": attempt_id, "answered_at": now, "updated_at": now,
                "is_final": False, "answer_option": row["answer_option"], "answer_text": row["answer_text"],
-               "response": row["response"], "question_id": question_id} for question_id, row in latest.items()]
+               "response": row.get("response"), "question_id": question_id} for question_id, row in latest.items()]
     connection = db.session.connection()
     dialect = connection.dialect.name
     if dialect not in _UPSERTS:

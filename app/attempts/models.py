@@ -89,7 +89,7 @@ class QuizAttempt(db.Model):
     # option indexes in display order. Decided once at start.
     question_order: Mapped[list] = mapped_column(JSONType)
     option_order: Mapped[dict | None] = mapped_column(JSONType)
-    # Per question answered with `response`: the shape it must have (app.questions.display).
+    # Per question answered with `response`: the shape it must have (app.quizzes.display).
     answer_forms: Mapped[dict | None] = mapped_column(JSONType)
     # Live-monitoring progress, updated by each save.
     current_question_index: Mapped[int | None] = mapped_column(Integer)

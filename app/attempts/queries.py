@@ -14,8 +14,8 @@ from app.attempts.progress import position_from_answers
 from app.common.authz import get_visible_attempt, visible_attempts_clause
 from app.common.pagination import paginate, search_filter
 from app.extensions import db
-from app.questions import display
 from app.questions.models import Question
+from app.quizzes import display
 from app.quizzes.models import Quiz, QuizQuestion
 from app.users.models import User
 

@@ -1,5 +1,5 @@
 """The `response` of the later question types: its shape per type, checked against the
-form the attempt stored at start (app.questions.display.answer_form), no query needed.
+form the attempt stored at start (app.quizzes.display.answer_form), no query needed.
 
 - multiple_select: a list of distinct option indexes (may be empty);
 - numeric: a number;
@@ -67,7 +67,7 @@ def _fill_in_blanks(form: dict, response):
     if not isinstance(response, list) or len(response) != len(gaps):
         _refuse(f"One entry per gap, {len(gaps)} in all.")
     limit = min(MAX_GAP_TEXT, current_app.config["ANSWER_TEXT_MAX_LENGTH"])
-    for number, (value, choices) in enumerate(zip(response, gaps), start=1):
+    for number, (value, choices) in enumerate(zip(response, gaps, strict=False), start=1):
         if value is None:
             continue
         if choices is not None and not _index(value, choices):

@@ -8,7 +8,6 @@ from app.common.schemas import BaseSchema, DateTimeZ, Decimal2
 from app.questions.schemas import OptionSchema
 from app.quizzes.schemas import EffectiveValuesSchema
 
-
 # The `response` of each type (app.attempts.responses), for the OpenAPI document.
 RESPONSE_SHAPES = [
     {"title": "multiple_select", "type": "array", "items": {"type": "integer", "minimum": 0},

@@ -23,8 +23,7 @@ from app.common.authz import get_own_attempt, get_visible_quiz
 from app.common.db import commit, rollback
 from app.errors import Conflict, Forbidden, InvalidState
 from app.extensions import db
-from app.questions import display
-from app.quizzes import shown
+from app.quizzes import display, shown
 from app.quizzes.effective import EffectiveSettings, effective_settings
 
 START_TRIES = 5
@@ -159,7 +158,7 @@ def decide_order(quiz, questions: list) -> tuple[list, dict, dict]:
     order, and the response shape of each question answered with `response`.
 
     Matching and ordering are always shuffled: their stored order is their key
-    (app.questions.display)."""
+    (app.quizzes.display)."""
     question_order = [question.id for question, _marks in questions]
     if quiz.randomize_questions:
         _random.shuffle(question_order)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.attempts.models import QuizAttempt, StudentAnswer
 from app.extensions import db
-from app.questions import display
 from app.questions.models import Question
+from app.quizzes import display
 from app.quizzes.models import QuizQuestion
 
 TWO_PLACES = Decimal("0.01")
@@ -90,7 +90,7 @@ def negative_share(percent: int) -> float:
 # --- applying them to an answer ------------------------------------------------------------
 
 def _originals(response: list, order: list | None) -> list:
-    """Page positions → original indexes (matching, ordering: app.questions.display)."""
+    """Page positions → original indexes (matching, ordering: app.quizzes.display)."""
     if order is None:
         return list(response)
     return [order[v] if v is not None and 0 <= v < len(order) else None for v in response]
@@ -114,7 +114,7 @@ def response_share(question: Question, response, order: list | None) -> tuple[fl
     if kind == "ordering":
         parts = ordering_parts(_originals(response, order))
         return ordering_share(parts, question.scoring), {"items": parts}
-    credits = [blank_credit(given, blank) for given, blank in zip(response, question.blanks)]
+    credits = [blank_credit(given, blank) for given, blank in zip(response, question.blanks, strict=False)]
     return sum(credits) / len(credits), {"gaps": credits}
 
 
@@ -132,8 +132,12 @@ def answer_share(question: Question, answer: StudentAnswer, order: list | None) 
 
 
 def is_answered(answer: StudentAnswer) -> bool:
+    """Anything given at all: an empty selection or only empty gaps is no answer."""
+    response = answer.response
+    if isinstance(response, list):
+        response = [part for part in response if part is not None and str(part).strip()]
     blank = answer.answer_option is None and not (answer.answer_text or "").strip()
-    return not (blank and answer.response in (None, [], ""))
+    return not (blank and response in (None, []))
 
 
 def auto_grade(answer: StudentAnswer, question: Question, marks: int, *, order: list | None = None,

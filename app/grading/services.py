@@ -16,8 +16,8 @@ from app.common.pagination import paginate, search_filter
 from app.errors import InvalidState, ValidationFailed
 from app.extensions import db
 from app.grading.scoring import TWO_PLACES, answers_of, quiz_marks, recompute_totals
-from app.questions import display
 from app.questions.models import Question
+from app.quizzes import display
 from app.quizzes.models import QuizQuestion
 from app.students.models import Student
 from app.users.models import User

@@ -14,11 +14,13 @@ QUESTION_TYPES = ("mcq", "descriptive", "true_false", "short_answer",
 OBJECTIVE_TYPES = ("mcq", "true_false", "multiple_select", "numeric", "matching", "ordering", "fill_in_blanks")
 DIFFICULTIES = ("easy", "medium", "hard")
 # Fields a student must never receive before review is allowed.
-# `pairs`, `items` and `blanks` are keys by their order or content: a student sees
-# them only reshaped (app.questions.shown_fields).
+# `pairs` and `blanks` hold keys by their order or content: a student sees them only
+# reshaped (app.quizzes.display). Ordering's `items` are such a key too but not named
+# here, since "items" is also every list page's envelope: students see them only
+# shuffled, as `options` (tests/attempts/test_question_types.py pins it).
 ANSWER_KEY_FIELDS = ("correct_answer", "accepted_answers", "sample_answer", "marking_rubric",
                      "correct_options", "correct_value", "tolerance", "tolerance_type", "accepted_values",
-                     "pairs", "items", "blanks")
+                     "pairs", "blanks")
 
 
 class Question(db.Model):

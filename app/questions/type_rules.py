@@ -133,7 +133,7 @@ def matching(data: dict, clean: dict, errors: dict) -> None:
     if len({m.casefold() for m in matches + distractors}) != len(matches) + len(distractors):
         errors["distractors"] = ["Distractors must differ from every match."]
         return
-    clean["pairs"] = [{"prompt": p, "match": m} for p, m in zip(prompts, matches)]
+    clean["pairs"] = [{"prompt": p, "match": m} for p, m in zip(prompts, matches, strict=False)]
     clean["distractors"] = distractors or None
 
 

@@ -27,6 +27,7 @@ SETTINGS = (
     "title", "subject", "description", "time_limit_minutes", "start_date", "end_date",
     "passing_percentage", "max_attempts", "max_violations", "show_answers_after_submission",
     "randomize_questions", "randomize_options", "allow_review", "access_code_required",
+    "negative_marking_percent",
     "violation_action",
 )
 

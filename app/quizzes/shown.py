@@ -2,7 +2,7 @@
 
 What may be cached: per quiz, its questions in the quiz's order with only their shown
 fields (id, type, text, choice texts, marks in this quiz, and the type's other shown
-parts: app.questions.display). Never an answer-key field, never
+parts: app.quizzes.display). Never an answer-key field, never
 anything per attempt (a draw, a shuffle, an answer): those are decided from these rows
 by the caller, on every start.
 
@@ -31,8 +31,8 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.questions import display
 from app.questions.models import Question
+from app.quizzes import display
 from app.quizzes.models import Quiz, QuizQuestion
 
 LOCAL_ENTRIES = 512
@@ -45,7 +45,7 @@ class ShownQuestion(NamedTuple):
     id: str
     type: str
     text: str
-    options: list | None  # the choice texts an answer's indexes refer to (app.questions.display)
+    options: list | None  # the choice texts an answer's indexes refer to (app.quizzes.display)
     marks: int
     extra: dict | None = None
 

@@ -18,7 +18,6 @@ from tests.factories import (
 from tests.helpers import assert_error
 
 
-
 def texts(body):
     return [option["text"] for option in body["options"]] if body["options"] is not None else None
 

@@ -266,3 +266,18 @@ def test_back_to_draft_is_refused_once_attempted(client, school):
     make_attempt(quiz, make_student(school_class))
     response = client.put(f"/api/quizzes/{quiz.id}", json={"status": "draft"}, headers=auth(teacher))
     assert_error(response, 409, "QUIZ_HAS_ATTEMPTS")
+
+
+def test_negative_marking_is_a_setting_between_0_and_100(client, school):
+    assert create(client, school[1], new_quiz()).get_json()["negative_marking_percent"] == 0
+    assert create(client, school[1], new_quiz(negative_marking_percent=25)).get_json()["negative_marking_percent"] == 25
+    refused = create(client, school[1], new_quiz(negative_marking_percent=101))
+    assert "negative_marking_percent" in assert_error(refused, 422)["details"]
+
+
+def test_staff_see_quiz_questions_with_indexed_options_and_the_later_types_keys(client, school):
+    school_class, teacher, (q1, _q2) = school
+    ordering = make_question(teacher, type="ordering")
+    body = create(client, teacher, new_quiz(question_ids=[q1.id, ordering.id])).get_json()
+    assert body["questions"][0]["options"][0] == {"index": 0, "text": q1.options[0]}
+    assert body["questions"][1]["items"] == ["one", "two", "three", "four"]
