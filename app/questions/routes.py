@@ -15,10 +15,10 @@ from app.questions.schemas import (
     QuestionCreateSchema,
     QuestionListQuerySchema,
     QuestionSchema,
-    QuestionUpdateSchema,
 )
 
 blp = Blueprint("questions", __name__, url_prefix="/api/questions", description="Question bank")
+# `PUT /api/questions/{id}` is served by app.grading.routes: with "regrade" it marks answers again.
 # `<uuid:…>` keeps `/bulk-create` and `/bulk-import` from also matching the item routes
 # (which would answer GET there with 404 instead of 405 and list the wrong methods in Allow).
 AUTHORS = ("admin", "teacher")
@@ -56,13 +56,6 @@ class QuestionItem(MethodView):
     @role_required(*AUTHORS)
     def get(self, question_id):
         return get_visible_question(str(question_id), current_actor())
-
-    @blp.arguments(QuestionUpdateSchema)
-    @blp.response(200, QuestionSchema)
-    @role_required(*AUTHORS)
-    def put(self, body, question_id):
-        actor = current_actor()
-        return services.update_question(get_visible_question(str(question_id), actor), body, actor=actor)
 
     @blp.response(200, MessageSchema)
     @role_required(*AUTHORS)

@@ -30,6 +30,9 @@ TYPE_FIELDS = {
     "short_answer": {"accepted_answers", "sample_answer", "marking_rubric"},
     "descriptive": {"sample_answer", "marking_rubric"},
 }
+# What a regrade may change: the fields that decide marks, never what students saw.
+REGRADABLE_FIELDS = ("correct_answer", "accepted_answers", "sample_answer", "marking_rubric", "correct_options",
+                     "scoring", "correct_value", "tolerance", "tolerance_type", "accepted_values", "blanks")
 TRUE_FALSE_OPTIONS = ["True", "False"]
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 MAX_ACCEPTED_ANSWERS = 50

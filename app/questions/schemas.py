@@ -125,6 +125,10 @@ class QuestionFieldsSchema(BaseSchema):
 
 
 class QuestionUpdateSchema(QuestionFieldsSchema):
+    regrade = fields.Boolean(metadata={"description": (
+        "Change the answer key of a question students answered and regrade their closed attempts "
+        "(without it such a change is 409)")})
+
     @validates_schema
     def not_empty(self, data, **kwargs):
         if not data:
@@ -146,6 +150,27 @@ class QuestionCreateSchema(QuestionFieldsSchema):
     def normalise(self, data, **kwargs):
         clean, _errors = check_typed_fields(data["type"], data)
         return {**data, **clean}
+
+
+class RegradeQuerySchema(BaseSchema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "Report the regrade, change nothing"})
+
+
+class RegradeChangeSchema(Schema):
+    attempt_id = fields.String(required=True)
+    student_id = fields.String(required=True)
+    score_before = fields.Float(required=True, allow_none=True)
+    score_after = fields.Float(required=True)
+
+
+class RegradeReportSchema(Schema):
+    dry_run = fields.Boolean(required=True)
+    attempts_affected = fields.Integer(required=True)
+    changes = fields.List(fields.Nested(RegradeChangeSchema), required=True)
+
+
+class QuestionRegradeResultSchema(QuestionSchema):
+    regrade = fields.Nested(RegradeReportSchema, metadata={"description": "Only when the request asked to regrade"})
 
 
 class QuestionListQuerySchema(BaseSchema):

@@ -8,7 +8,7 @@ from app.common.pagination import paginate, search_filter
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.questions.models import Question
-from app.questions.rules import TYPED_FIELDS, check_typed_fields
+from app.questions.rules import REGRADABLE_FIELDS, TYPED_FIELDS, check_typed_fields
 from app.quizzes import shown
 from app.quizzes.models import QuizQuestion
 
@@ -81,6 +81,33 @@ def ensure_unanswered(question: Question, action: str) -> None:
 def update_question(question: Question, data: dict, *, actor) -> Question:
     shown.bump_versions(shown.quiz_ids_showing(question.id))  # before the check, as app.quizzes.shown says
     ensure_unanswered(question, "changed")
+    return _apply_changes(question, data, actor=actor, action="question_updated")
+
+
+def change_answer_key(question: Question, data: dict, *, actor) -> Question:
+    """A key change on a question students answered, for a regrade (app.grading.regrade):
+    only the fields that decide marks, never what students were shown."""
+    shown.bump_versions(shown.quiz_ids_showing(question.id))
+    refused = {field: ["Cannot change on a question students answered, even with regrade."]
+               for field in data if field not in REGRADABLE_FIELDS}
+    refused.update(_shown_blank_changes(question, data))
+    if refused:
+        raise ValidationFailed("Only the answer key can change with a regrade", details=refused)
+    return _apply_changes(question, data, actor=actor, action="question_key_changed")
+
+
+def _shown_blank_changes(question: Question, data: dict) -> dict:
+    """Blanks may change their accepted answers, never which gaps are drop-downs nor their options."""
+    if "blanks" not in data or not isinstance(data["blanks"], list):
+        return {}
+    shown_before = [blank.get("options") for blank in question.blanks or []]
+    shown_after = [blank.get("options") if isinstance(blank, dict) else None for blank in data["blanks"]]
+    if shown_before != shown_after:
+        return {"blanks": ["Keep every gap's kind and drop-down options; change only what is accepted."]}
+    return {}
+
+
+def _apply_changes(question: Question, data: dict, *, actor, action: str) -> Question:
     old = snapshot(question)
     question_type = data.get("type", question.type)
     # Sent fields win; stored answer-key fields carry over only if the type still uses them.
@@ -96,7 +123,7 @@ def update_question(question: Question, data: dict, *, actor) -> Question:
     for field, value in clean.items():
         setattr(question, field, value)
     db.session.flush()
-    record_audit(actor, "question_updated", "question", question.id, old=old, new=snapshot(question))
+    record_audit(actor, action, "question", question.id, old=old, new=snapshot(question))
     return question
 
 
