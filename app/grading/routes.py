@@ -6,11 +6,9 @@ from flask_smorest import Blueprint
 
 from app.common.authz import current_actor, get_visible_attempt, get_visible_question, role_required
 from app.common.clock import utcnow
-from app.grading import services
 from app.extensions import db
+from app.grading import services
 from app.grading.regrade import regrade_question
-from app.questions import services as question_services
-from app.questions.schemas import QuestionRegradeResultSchema, QuestionUpdateSchema, RegradeQuerySchema
 from app.grading.schemas import (
     GradeRequestSchema,
     GradeResultSchema,
@@ -18,6 +16,8 @@ from app.grading.schemas import (
     GradingQuerySchema,
     QueuePage,
 )
+from app.questions import services as question_services
+from app.questions.schemas import QuestionRegradeResultSchema, QuestionUpdateSchema, RegradeQuerySchema
 
 blp = Blueprint("grading", __name__, url_prefix="/api", description="Manual grading and regrading")
 
