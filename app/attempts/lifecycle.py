@@ -24,7 +24,7 @@ from app.common.clock import isoformat
 from app.common.db import keep_changes_if_refused
 from app.errors import InvalidState
 from app.extensions import db
-from app.grading.scoring import auto_grade, quiz_marks, recompute_totals
+from app.grading.scoring import attempt_marks, auto_grade, recompute_totals
 
 
 def grace() -> timedelta:
@@ -155,7 +155,7 @@ def close_attempt(attempt: QuizAttempt, *, now: datetime, reason: str | None = N
     if not _claim(attempt, now, reason, violations):
         return None
     quiz = attempt.quiz
-    marks = quiz_marks(quiz.id)
+    marks = attempt_marks(attempt)
     answers = _locked_answers(attempt)
     for question_id, answer in answers.items():
         if question_id in marks:

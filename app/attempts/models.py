@@ -155,6 +155,16 @@ class StudentAnswer(db.Model):
     question: Mapped["Question"] = relationship()  # noqa: F821
 
 
+class AttemptQuestion(db.Model):
+    """A question an attempt drew from one of its quiz's pools, at its place in the attempt."""
+
+    __tablename__ = "attempt_questions"
+
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("quiz_attempts.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
 class Violation(db.Model):
     __tablename__ = "violations"
     __table_args__ = (

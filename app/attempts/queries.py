@@ -34,24 +34,33 @@ def quiz_summary(quiz) -> dict:
     }
 
 
-def quiz_questions(quiz_id: str) -> list[tuple[Question, int]]:
-    """(question, marks in this quiz) in the quiz's order, in one query.
+def quiz_questions(quiz_id: str, question_ids: list | None = None) -> list[tuple[Question, int]]:
+    """(question, marks in this quiz) in the quiz's order, then the questions of
+    `question_ids` the quiz does not hold (an attempt's draws, at their own marks).
 
     Only the columns a question is shown with are read (start and resume are hot
     paths); the answer-key columns load on access, should anything touch them.
     """
+    shown_only = load_only(Question.id, Question.text, Question.type, Question.options, Question.marks,
+                           Question.pairs, Question.distractors, Question.items, Question.blanks)
     rows = db.session.execute(
         select(Question, QuizQuestion.marks_override).join(QuizQuestion, QuizQuestion.question_id == Question.id)
-        .where(QuizQuestion.quiz_id == quiz_id).order_by(QuizQuestion.order_index)
-        .options(load_only(Question.id, Question.text, Question.type, Question.options, Question.marks,
-                           Question.pairs, Question.distractors, Question.items, Question.blanks))
+        .where(QuizQuestion.quiz_id == quiz_id).order_by(QuizQuestion.order_index).options(shown_only)
     ).all()
-    return [(q, override if override is not None else q.marks) for q, override in rows]
+    pairs = [(q, override if override is not None else q.marks) for q, override in rows]
+    fixed = {q.id for q, _marks in pairs}
+    drawn = [qid for qid in question_ids or [] if qid not in fixed]
+    if drawn:
+        pairs += [(q, q.marks) for q in db.session.scalars(select(Question).where(Question.id.in_(drawn))
+                                                            .options(shown_only))]
+    return pairs
 
 
 def _attempt_questions(attempt: QuizAttempt, questions: list | None = None) -> list[tuple[int, Question, int]]:
     """(index, question, marks) in the attempt's stored order."""
-    by_id = {q.id: (q, marks) for q, marks in (questions if questions is not None else quiz_questions(attempt.quiz_id))}
+    if questions is None:
+        questions = quiz_questions(attempt.quiz_id, attempt.question_order)
+    by_id = {q.id: (q, marks) for q, marks in questions}
     return [(i, *by_id[qid]) for i, qid in enumerate(attempt.question_order) if qid in by_id]
 
 

@@ -3,7 +3,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -17,7 +17,7 @@ from app.attempts.lifecycle import (
     refuse_closed,
     state_details,
 )
-from app.attempts.models import QuizAttempt, Violation
+from app.attempts.models import AttemptQuestion, QuizAttempt, Violation
 from app.common import events
 from app.common.authz import get_own_attempt, get_visible_quiz
 from app.common.db import commit, rollback
@@ -107,7 +107,8 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent, access_code) -> tup
                 quiz, actor.id, max_attempts=settings.max_attempts)), None
         expire_attempt(current, now)
     allowance = _check_may_start(quiz, settings, actor, now, access_code)
-    questions = shown.shown_questions(quiz)
+    drawn = draw_questions(quiz)
+    questions = shown.shown_questions(quiz) + drawn
     question_order, option_order, answer_forms = decide_order(quiz, questions)
     shown.confirm_version(quiz)
     attempt = QuizAttempt(
@@ -119,6 +120,10 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent, access_code) -> tup
     )
     db.session.add(attempt)
     db.session.flush()
+    if drawn:
+        db.session.execute(insert(AttemptQuestion), [
+            {"attempt_id": attempt.id, "question_id": q.id, "position": question_order.index(q.id)}
+            for q, _marks in drawn])
     allowance.used += 1
     _with_effective(attempt, settings, allowance)
     set_committed_value(attempt, "quiz", quiz)  # the quiz in hand: no query to load it again
@@ -151,6 +156,20 @@ def _with_effective(attempt: QuizAttempt, settings: EffectiveSettings, allowance
     attempt.effective = settings
     attempt.attempts_remaining = allowance.remaining
     return attempt
+
+
+def draw_questions(quiz) -> list:
+    """This attempt's own questions from each pool (app.quizzes.pools): (question, marks) pairs.
+    Pools never share a candidate, so nothing is drawn twice."""
+    if not quiz.question_pools:
+        return []
+    candidates = shown.pool_candidates(quiz)
+    drawn = []
+    for index, pool in enumerate(quiz.question_pools):
+        available = candidates.get(index, [])
+        drawn += [(question, question.marks) for question in
+                  _random.sample(available, min(pool["count"], len(available)))]
+    return drawn
 
 
 def decide_order(quiz, questions: list) -> tuple[list, dict, dict]:

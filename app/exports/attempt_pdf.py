@@ -11,7 +11,7 @@ from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyl
 from app.attempts.models import QuizAttempt
 from app.exports import pdf
 from app.exports.results import slug
-from app.grading.scoring import answers_of, pending_questions, quiz_marks
+from app.grading.scoring import answers_of, attempt_marks, pending_questions
 from app.grading.services import ensure_gradable
 from app.quizzes import display
 from app.users.models import User
@@ -30,7 +30,7 @@ def review_policy(attempt: QuizAttempt, actor: User) -> tuple[bool, bool]:
 def attempt_pdf(attempt: QuizAttempt, *, actor: User, now) -> tuple[bytes, str]:
     ensure_gradable(attempt)
     show_answers, show_key = review_policy(attempt, actor)
-    marks, answers = quiz_marks(attempt.quiz_id), answers_of(attempt)
+    marks, answers = attempt_marks(attempt), answers_of(attempt)
     pending = pending_questions(marks, answers)
     st = pdf.styles()
     student, quiz = attempt.student, attempt.quiz

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.attempts.models import QuizAttempt, StudentAnswer
 from app.common import events
 from app.extensions import db
-from app.grading.scoring import answers_of, auto_grade, quiz_marks, recompute_totals
+from app.grading.scoring import answers_of, attempt_marks, auto_grade, recompute_totals
 from app.questions.models import Question
 from app.questions.services import change_answer_key
 
@@ -48,7 +48,7 @@ def _closed_attempts_answering(question_id: str) -> list[QuizAttempt]:
 
 def _regrade_attempt(attempt: QuizAttempt, question: Question, now) -> dict | None:
     quiz = attempt.quiz
-    marks, answers = quiz_marks(attempt.quiz_id), answers_of(attempt)
+    marks, answers = attempt_marks(attempt), answers_of(attempt)
     if question.id not in marks or question.id not in answers:
         return None
     before = attempt.score

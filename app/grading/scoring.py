@@ -159,13 +159,23 @@ def auto_grade(answer: StudentAnswer, question: Question, marks: int, *, order: 
     answer.marks_awarded = (Decimal(marks) * Decimal(str(share))).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
-def quiz_marks(quiz_id: str) -> dict[str, tuple[Question, int]]:
-    """question_id → (question, marks in this quiz), in one query."""
+def quiz_marks(quiz_id: str, question_ids: list | None = None) -> dict[str, tuple[Question, int]]:
+    """question_id → (question, marks in this quiz), in one query; with `question_ids` (an
+    attempt's order), also the questions it drew from the quiz's pools, at their own marks."""
     rows = db.session.execute(
         select(QuizQuestion, Question).join(Question, Question.id == QuizQuestion.question_id)
         .where(QuizQuestion.quiz_id == quiz_id)
     ).all()
-    return {q.id: (q, link.marks_override if link.marks_override is not None else q.marks) for link, q in rows}
+    marks = {q.id: (q, link.marks_override if link.marks_override is not None else q.marks) for link, q in rows}
+    drawn = [qid for qid in question_ids or [] if qid not in marks]
+    if drawn:
+        marks.update({q.id: (q, q.marks) for q in db.session.scalars(select(Question).where(Question.id.in_(drawn)))})
+    return marks
+
+
+def attempt_marks(attempt: QuizAttempt) -> dict[str, tuple[Question, int]]:
+    """The marks of every question the attempt showed, its draws included."""
+    return quiz_marks(attempt.quiz_id, attempt.question_order)
 
 
 def answers_of(attempt: QuizAttempt) -> dict[str, StudentAnswer]:
@@ -188,7 +198,7 @@ def recompute_totals(attempt: QuizAttempt, passing_percentage: int, marks: dict 
     Returns the question ids still pending manual grading (empty when fully graded).
     Unanswered questions score zero.
     """
-    marks = marks if marks is not None else quiz_marks(attempt.quiz_id)
+    marks = marks if marks is not None else attempt_marks(attempt)
     answers = answers if answers is not None else answers_of(attempt)
     total = sum(m for _q, m in marks.values())
     score = sum((a.marks_awarded or Decimal(0)) for qid, a in answers.items() if qid in marks)

@@ -15,7 +15,7 @@ from app.common.authz import visible_attempts_clause
 from app.common.pagination import paginate, search_filter
 from app.errors import InvalidState, ValidationFailed
 from app.extensions import db
-from app.grading.scoring import TWO_PLACES, answers_of, quiz_marks, recompute_totals
+from app.grading.scoring import TWO_PLACES, answers_of, attempt_marks, recompute_totals
 from app.questions.models import Question
 from app.quizzes import display
 from app.quizzes.models import QuizQuestion
@@ -109,7 +109,7 @@ def ensure_gradable(attempt: QuizAttempt) -> None:
 def grading_view(attempt: QuizAttempt) -> dict:
     """Every question of the attempt with its answer key and the current marks."""
     ensure_gradable(attempt)
-    marks, answers = quiz_marks(attempt.quiz_id), answers_of(attempt)
+    marks, answers = attempt_marks(attempt), answers_of(attempt)
     order = [qid for qid in (attempt.question_order or []) if qid in marks]
     order += [qid for qid in marks if qid not in order]
     items = [_answer_item(marks[qid][0], marks[qid][1], answers.get(qid)) for qid in order]
@@ -142,7 +142,7 @@ def _answer_item(question: Question, marks: int, answer: StudentAnswer | None) -
 def grade_attempt(attempt: QuizAttempt, grades: list[dict], *, actor: User, now) -> dict:
     """Record the teacher's marks; the attempt is `graded` once nothing is left."""
     ensure_gradable(attempt)
-    marks, answers = quiz_marks(attempt.quiz_id), answers_of(attempt)
+    marks, answers = attempt_marks(attempt), answers_of(attempt)
     targets = _resolve_targets(grades, marks, answers)
     before = _totals(attempt)
     old, new = {}, {}

@@ -1,7 +1,7 @@
 """The question bank: authoring, protection of questions students answered, copies."""
 from sqlalchemy import func, select
 
-from app.attempts.models import QuizAttempt, StudentAnswer
+from app.attempts.models import AttemptQuestion, QuizAttempt, StudentAnswer
 from app.common.audit import record_audit
 from app.common.authz import visible_questions_clause
 from app.common.pagination import paginate, search_filter
@@ -60,10 +60,14 @@ def answer_count(question_id: str) -> int:
 
 
 def in_attempted_quiz(question_id: str) -> bool:
-    # A locking read: it sees a first attempt committed after this transaction's snapshot.
-    return db.session.scalar(
+    """In a quiz someone attempted, or drawn by an attempt. A locking read: it sees a first
+    attempt committed after this transaction's snapshot."""
+    fixed = db.session.scalar(
         select(QuizAttempt.id).join(QuizQuestion, QuizAttempt.quiz_id == QuizQuestion.quiz_id)
-        .where(QuizQuestion.question_id == question_id).limit(1).with_for_update(read=True)) is not None
+        .where(QuizQuestion.question_id == question_id).limit(1).with_for_update(read=True))
+    return fixed is not None or db.session.scalar(
+        select(AttemptQuestion.attempt_id).where(AttemptQuestion.question_id == question_id).limit(1)
+        .with_for_update(read=True)) is not None
 
 
 def ensure_unanswered(question: Question, action: str) -> None:

@@ -8,12 +8,23 @@ through starting an attempt.
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, require_non_blank
+from app.questions.models import DIFFICULTIES, QUESTION_TYPES
 from app.questions.schemas import AcceptedValueSchema, BlankSchema, PairSchema
 from app.quizzes.models import OVERRIDABLE, QUIZ_STATUSES, VIOLATION_ACTIONS
 
 MAX_QUESTIONS = 500
 MAX_CLASSES = 100
 ACCESS_CODE = validate.Regexp(r"^[A-Za-z0-9]{4,20}$", error="4 to 20 letters and digits.")
+
+
+class PoolSchema(BaseSchema):
+    """A random draw per attempt (app.quizzes.pools): `count` questions fitting every filter given."""
+
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUESTIONS))
+    topic = fields.String(allow_none=True, validate=validate.Length(max=100))
+    difficulty = fields.String(allow_none=True, validate=validate.OneOf(DIFFICULTIES))
+    type = fields.String(allow_none=True, validate=validate.OneOf(QUESTION_TYPES))
+    question_ids = fields.List(UUIDString(), allow_none=True, validate=validate.Length(max=MAX_QUESTIONS))
 
 
 class QuizClassRefSchema(BaseSchema):
@@ -41,8 +52,9 @@ class QuizCommonSchema(BaseSchema):
     max_violations = fields.Integer()
     show_answers_after_submission = fields.Boolean()
     allow_review = fields.Boolean()
-    question_count = fields.Integer()
-    total_marks = fields.Integer()
+    question_count = fields.Integer(metadata={"description": "Questions per attempt, draws included"})
+    total_marks = fields.Integer(metadata={"description": "Every attempt's total, draws included"})
+    question_pools = fields.List(fields.Nested(PoolSchema), allow_none=True)
 
 
 class QuizSchema(QuizCommonSchema):
@@ -160,6 +172,8 @@ class QuizWriteSchema(BaseSchema):
     class_ids = fields.List(UUIDString(), validate=validate.Length(max=MAX_CLASSES))
     question_ids = fields.List(UUIDString(), validate=validate.Length(max=MAX_QUESTIONS))
     questions = fields.List(fields.Nested(QuizQuestionInputSchema), validate=validate.Length(max=MAX_QUESTIONS))
+    question_pools = fields.List(fields.Nested(PoolSchema), allow_none=True, validate=validate.Length(max=20),
+                                 metadata={"description": "Questions drawn per attempt, besides the fixed ones"})
 
     @validates_schema
     def cross_field_rules(self, data, **kwargs):

@@ -48,7 +48,7 @@ def test_the_cache_holds_no_answer_key_field(app, school):
     quiz = quiz_for(school, questions=[school.q.mcq, school.q.short, school.q.essay])
     rows = shown.shown_questions(db.session.get(Quiz, quiz.id))
     assert {field for question, _marks in rows for field in question._fields} == {"id", "type", "text", "options",
-                                                                                  "marks", "extra"}
+                                                                                  "marks", "extra", "pool"}
 
 
 def test_the_cache_holds_the_later_types_as_shown_and_never_their_key(app, school):
