@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Enum,
     ForeignKey,
@@ -17,12 +18,15 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.clock import utcnow
 from app.common.db import JSONType, UTCDateTime, new_id
 from app.extensions import db
 
+# None is SQL NULL here (not JSON null), so "no response" is `IS NULL` in queries.
+NULLABLE_JSON = JSON(none_as_null=True).with_variant(mysql.JSON(none_as_null=True), "mysql", "mariadb")
 ATTEMPT_STATUSES = ("in_progress", "submitted", "graded", "auto_submitted")
 # "teacher": closed by the quiz's teacher or an admin (force-submit).
 AUTO_SUBMIT_REASONS = ("time_expired", "violations", "teacher")
@@ -138,8 +142,8 @@ class StudentAnswer(db.Model):
     answer_option: Mapped[int | None] = mapped_column(Integer)
     # The later types' answers, shaped per type (app.attempts.answers), and the per-part
     # verdict of their marking (which choices, pairs, items or gaps were right).
-    response: Mapped[dict | list | float | None] = mapped_column(JSONType)
-    result: Mapped[dict | None] = mapped_column(JSONType)
+    response: Mapped[dict | list | float | None] = mapped_column(NULLABLE_JSON)
+    result: Mapped[dict | None] = mapped_column(NULLABLE_JSON)
 
     is_correct: Mapped[bool | None] = mapped_column(Boolean)
     marks_awarded: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
