@@ -96,7 +96,8 @@ def _init_extensions(app: Flask) -> None:
     app.config["API_SPEC_OPTIONS"] = {**app.config["API_SPEC_OPTIONS"], "security": [{"bearerAuth": []}]}
     from app.common.schemas import ErrorSchema, MultipartFormPlugin, numeric_bounds
     api.ERROR_SCHEMA = ErrorSchema  # the documented error body is the contract's envelope
-    api.init_app(app, spec_kwargs={"extra_plugins": [MultipartFormPlugin()]})
+    from app.questions.openapi import QuestionTypesPlugin
+    api.init_app(app, spec_kwargs={"extra_plugins": [MultipartFormPlugin(), QuestionTypesPlugin()]})
     api.ma_plugin.converter.add_attribute_function(numeric_bounds)
 
 

@@ -216,3 +216,63 @@ class ImportResultSchema(BaseSchema):
     failed = fields.Integer()
     created_ids = fields.List(fields.String())
     errors = fields.List(fields.Nested(ItemErrorSchema))
+
+
+# --- the OpenAPI description of a question body: one schema per type (`oneOf`) ----------
+# Requests are checked by QuestionCreateSchema and app.questions.rules; these schemas
+# only describe, per type, the fields that type takes (app.questions.openapi).
+
+def _doc_fields() -> dict:
+    option_list = fields.List(fields.Raw(metadata={"oneOf": [
+        {"type": "string"}, {"$ref": "#/components/schemas/Option"}]}), metadata={
+        "description": "Texts, or `[{index, text}]`"})
+    return {
+        "options": option_list,
+        "correct_answer": fields.Raw(metadata={"oneOf": [{"type": "integer", "minimum": 0}, {"type": "boolean"}]}),
+        "accepted_answers": fields.List(fields.Raw(metadata={"oneOf": [
+            {"type": "string"}, {"$ref": "#/components/schemas/AcceptedText"}]})),
+        "sample_answer": fields.String(allow_none=True),
+        "marking_rubric": fields.String(allow_none=True),
+        "correct_options": fields.List(fields.Integer(validate=validate.Range(min=0)), validate=validate.Length(min=1)),
+        "scoring": fields.String(),
+        "correct_value": fields.Float(),
+        "tolerance": fields.Float(validate=validate.Range(min=0)),
+        "tolerance_type": fields.String(validate=validate.OneOf(("absolute", "relative"))),
+        "accepted_values": fields.List(fields.Nested(AcceptedValueSchema)),
+        "pairs": fields.List(fields.Nested(PairSchema), validate=validate.Length(min=2, max=20)),
+        "distractors": fields.List(fields.String()),
+        "items": fields.List(fields.String(), validate=validate.Length(min=2, max=20)),
+        "blanks": fields.List(fields.Nested(BlankSchema)),
+    }
+
+
+DOC_REQUIRED = {"mcq": {"options", "correct_answer"}, "true_false": {"correct_answer"},
+                "multiple_select": {"options", "correct_options"}, "numeric": {"correct_value"},
+                "matching": {"pairs"}, "ordering": {"items"}, "fill_in_blanks": {"blanks"}}
+SCORING_CHOICES = {"multiple_select": ("all_or_nothing", "partial", "right_minus_wrong"),
+                   "ordering": ("all_or_nothing", "partial")}
+
+
+def question_body_schemas() -> dict[str, type[Schema]]:
+    """type → a schema naming exactly that type's fields, for the OpenAPI document."""
+    from app.questions.rules import TYPE_FIELDS
+
+    made = {}
+    for question_type in QUESTION_TYPES:
+        docs = _doc_fields()
+        typed = {}
+        for name in sorted(TYPE_FIELDS[question_type]):
+            field = docs[name]
+            field.required = name in DOC_REQUIRED.get(question_type, ())
+            if name == "scoring":
+                field.validators = [validate.OneOf(SCORING_CHOICES[question_type])]
+            typed[name] = field
+        made[question_type] = Schema.from_dict({
+            "text": fields.String(required=True, validate=validate.Length(min=1, max=10000)),
+            "type": fields.String(required=True, validate=validate.OneOf([question_type])),
+            "marks": fields.Integer(required=True, validate=validate.Range(min=1, max=1000)),
+            "topic": fields.String(allow_none=True, validate=validate.Length(max=100)),
+            "difficulty": fields.String(allow_none=True, validate=validate.OneOf(DIFFICULTIES)),
+            **typed,
+        }, name=f"{''.join(part.title() for part in question_type.split('_'))}QuestionSchema")
+    return made

@@ -112,3 +112,21 @@ def test_duplicate_copies_the_later_types_keys(client):
     question = make_question(teacher, type="matching")
     copy = client.post(f"/api/questions/{question.id}/duplicate", headers=auth(teacher)).get_json()
     assert copy["pairs"] == question.pairs and copy["distractors"] == ["Lyon"]
+
+
+def test_the_openapi_document_describes_each_type_and_each_response_shape(client):
+    spec = client.get("/api/openapi.json").get_json()
+    body = spec["paths"]["/api/questions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    mapping = body["discriminator"]["mapping"]
+    assert body["discriminator"]["propertyName"] == "type" and len(body["oneOf"]) == len(mapping) == 9
+    schemas = spec["components"]["schemas"]
+    multiple = schemas[mapping["multiple_select"].rsplit("/", 1)[-1]]
+    assert {"options", "correct_options"} <= set(multiple["required"])
+    assert multiple["properties"]["type"]["enum"] == ["multiple_select"]
+    assert "pairs" not in multiple["properties"] and multiple["additionalProperties"] is False
+    assert multiple["properties"]["options"]["items"]["oneOf"][0] == {"type": "string"}
+    numeric = schemas[mapping["numeric"].rsplit("/", 1)[-1]]
+    assert numeric["required"] == ["correct_value", "marks", "text", "type"]
+    response = schemas["AnswerIn"]["properties"]["response"]["oneOf"]
+    assert [shape["title"] for shape in response] == [
+        "multiple_select", "numeric", "matching", "ordering", "fill_in_blanks"]
