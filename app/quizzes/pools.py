@@ -11,6 +11,7 @@ attempt's total marks are then the same (fixed marks + count × the pool's marks
 from sqlalchemy import delete, func, select
 
 from app.common.authz import visible_questions_clause
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.questions.models import Question
 from app.quizzes import shown
@@ -21,6 +22,7 @@ FILTERS = ("topic", "difficulty", "type")
 
 def replace_pools(quiz: Quiz, pools: list[dict] | None, *, actor) -> None:
     """Store the pools and resolve their candidates (the caller checked for attempts)."""
+    _check_named_questions(pools or [], actor)
     shown.bump_versions([quiz.id])
     quiz.question_pools = [{k: v for k, v in pool.items() if v is not None} for pool in pools or []] or None
     db.session.execute(delete(QuizPoolQuestion).where(QuizPoolQuestion.quiz_id == quiz.id))
@@ -31,6 +33,20 @@ def replace_pools(quiz: Quiz, pools: list[dict] | None, *, actor) -> None:
                 taken.add(question_id)
                 db.session.add(QuizPoolQuestion(quiz_id=quiz.id, question_id=question_id, pool_index=index))
     db.session.flush()
+
+
+def _check_named_questions(pools: list[dict], actor) -> None:
+    """A pool's `question_ids` name live questions the author may use, as a quiz's questions
+    must; one they may not see is refused like one that does not exist."""
+    named = list(dict.fromkeys(qid for pool in pools for qid in pool.get("question_ids") or []))
+    if not named:
+        return
+    usable = set(db.session.scalars(select(Question.id).where(
+        Question.id.in_(named), visible_questions_clause(actor), Question.is_archived.is_(False))))
+    missing = [qid for qid in named if qid not in usable]
+    if missing:
+        raise ValidationFailed("Some referenced items do not exist or are not yours",
+                               details={"question_pools": [f"Not found: {', '.join(missing)}."]})
 
 
 def _fitting(pool: dict, actor) -> list[str]:
