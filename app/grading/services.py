@@ -79,8 +79,9 @@ def _answer_totals(attempt_ids: list[str]) -> dict:
             func.max(StudentAnswer.graded_at).label("last_graded_at"),
         )
         .join(QuizAttempt, QuizAttempt.id == StudentAnswer.attempt_id)
-        .join(QuizQuestion, and_(QuizQuestion.quiz_id == QuizAttempt.quiz_id,
-                                 QuizQuestion.question_id == StudentAnswer.question_id))
+        # Outer: a question drawn from a pool has no link, and counts at its own marks.
+        .outerjoin(QuizQuestion, and_(QuizQuestion.quiz_id == QuizAttempt.quiz_id,
+                                      QuizQuestion.question_id == StudentAnswer.question_id))
         .join(Question, Question.id == StudentAnswer.question_id)
         .where(StudentAnswer.attempt_id.in_(attempt_ids))
         .group_by(StudentAnswer.attempt_id)

@@ -52,11 +52,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("attempt_questions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_attempt_questions_question_id"))
+    # Their indexes go with them (MariaDB refuses to drop one a foreign key needs first).
     op.drop_table("attempt_questions")
-    with op.batch_alter_table("quiz_pool_questions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_quiz_pool_questions_question_id"))
     op.drop_table("quiz_pool_questions")
     with op.batch_alter_table("quizzes", schema=None) as batch_op:
         batch_op.drop_column("question_pools")
