@@ -1,3 +1,4 @@
+import csv
 import io
 
 from openpyxl import Workbook
@@ -100,3 +101,21 @@ def test_xlsx_import(client):
 def test_import_refuses_other_file_types_and_students(client):
     assert_error(upload(client, make_teacher(), b"%PDF-1.4", name="q.pdf", mimetype="application/pdf"), 415)
     assert_error(upload(client, make_student(make_class()), HEADER.encode()), 403)
+
+
+def test_csv_import_reads_the_later_types_from_a_data_column(client):
+    rows = [
+        ["text", "type", "marks", "options", "data"],
+        ["Primes?", "multiple select", "2", "2|3|4", '{"correct_options": [0, 1], "scoring": "partial"}'],
+        ["g?", "numeric", "1", "", '{"correct_value": 9.81, "tolerance": 0.01}'],
+        ["Match", "matching", "2", "", '{"pairs": [{"prompt": "a", "match": "1"}, {"prompt": "b", "match": "2"}]}'],
+        ["Order", "ordering", "2", "", '{"items": ["x"]}'],
+        ["{{1}} gap", "fill_in_blanks", "1", "", "not json"],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    body = upload(client, make_teacher(), buffer.getvalue().encode()).get_json()
+    assert (body["imported"], body["failed"]) == (3, 2)
+    assert {(e["row"], e["field"]) for e in body["errors"]} == {(5, "items"), (6, "data")}
+    stored = {q.type: q for q in db.session.query(Question)}
+    assert stored["multiple_select"].correct_options == [0, 1] and stored["numeric"].correct_value == 9.81
