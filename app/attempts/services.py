@@ -1,6 +1,5 @@
 """Taking a quiz: start, autosave, violations and submit."""
 import hmac
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, insert, select
@@ -18,16 +17,16 @@ from app.attempts.lifecycle import (
     state_details,
 )
 from app.attempts.models import AttemptQuestion, QuizAttempt, Violation
+from app.attempts.ordering import decide_order, draw_questions
 from app.common import events
 from app.common.authz import get_own_attempt, get_visible_quiz
 from app.common.db import commit, rollback
 from app.errors import Conflict, Forbidden, InvalidState
 from app.extensions import db
-from app.quizzes import display, shown
+from app.quizzes import shown
 from app.quizzes.effective import EffectiveSettings, effective_settings
 
 START_TRIES = 5
-_random = secrets.SystemRandom()
 
 
 @dataclass
@@ -156,43 +155,6 @@ def _with_effective(attempt: QuizAttempt, settings: EffectiveSettings, allowance
     attempt.effective = settings
     attempt.attempts_remaining = allowance.remaining
     return attempt
-
-
-def draw_questions(quiz) -> list:
-    """This attempt's own questions from each pool (app.quizzes.pools): (question, marks) pairs.
-    Pools never share a candidate, so nothing is drawn twice."""
-    if not quiz.question_pools:
-        return []
-    candidates = shown.pool_candidates(quiz)
-    drawn = []
-    for index, pool in enumerate(quiz.question_pools):
-        available = candidates.get(index, [])
-        drawn += [(question, question.marks) for question in
-                  _random.sample(available, min(pool["count"], len(available)))]
-    return drawn
-
-
-def decide_order(quiz, questions: list) -> tuple[list, dict, dict]:
-    """Question ids in display order, each question's original choice indexes in display
-    order, and the response shape of each question answered with `response`.
-
-    Matching and ordering are always shuffled: their stored order is their key
-    (app.quizzes.display)."""
-    question_order = [question.id for question, _marks in questions]
-    if quiz.randomize_questions:
-        _random.shuffle(question_order)
-    option_order, answer_forms = {}, {}
-    for question, _marks in questions:
-        count = len(question.options or [])
-        if count:
-            indexes = list(range(count))
-            if quiz.randomize_options or question.type in display.POSITIONAL_TYPES:
-                _random.shuffle(indexes)
-            option_order[question.id] = indexes
-        form = display.answer_form(question.type, question.options or [], question.extra)
-        if form:
-            answer_forms[question.id] = form
-    return question_order, option_order, answer_forms
 
 
 def save_answers(attempt_id: str, items: list[dict], *, actor, now) -> tuple:

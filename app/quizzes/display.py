@@ -6,7 +6,7 @@
   drop-down or `{}` for a typed gap.
 Matching and ordering give their key away by their stored order, so an attempt always
 shows them shuffled and numbers them by position on the page (`POSITIONAL_TYPES`);
-the other types keep their original indexes (app.attempts.services.decide_order).
+the other types keep their original indexes (app.attempts.ordering.decide_order).
 """
 TRUE_FALSE_OPTIONS = ["True", "False"]
 CHOICE_TYPES = ("mcq", "true_false", "multiple_select")
