@@ -31,6 +31,7 @@ def quiz_summary(quiz) -> dict:
         "max_attempts": quiz.max_attempts, "max_violations": quiz.max_violations,
         "allow_review": quiz.allow_review, "show_answers_after_submission": quiz.show_answers_after_submission,
         "start_date": quiz.start_date, "end_date": quiz.end_date,
+        "negative_marking_percent": quiz.negative_marking_percent,
     }
 
 

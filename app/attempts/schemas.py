@@ -119,6 +119,8 @@ class QuizSummarySchema(Schema):
     end_date = DateTimeZ(allow_none=True)
     question_count = fields.Integer()
     total_marks = fields.Integer()
+    negative_marking_percent = fields.Integer(metadata={
+        "description": "The share of a question's marks a wrong answer costs (0: none)"})
 
 
 class SavedAnswerSchema(Schema):

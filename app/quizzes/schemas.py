@@ -54,7 +54,8 @@ class QuizCommonSchema(BaseSchema):
     allow_review = fields.Boolean()
     question_count = fields.Integer(metadata={"description": "Questions per attempt, draws included"})
     total_marks = fields.Integer(metadata={"description": "Every attempt's total, draws included"})
-    question_pools = fields.List(fields.Nested(PoolSchema), allow_none=True)
+    negative_marking_percent = fields.Integer(metadata={
+        "description": "The share of a question's marks a wrong objective answer costs (0: none)"})
 
 
 class QuizSchema(QuizCommonSchema):
@@ -66,8 +67,8 @@ class QuizSchema(QuizCommonSchema):
     updated_at = DateTimeZ()
     randomize_questions = fields.Boolean()
     randomize_options = fields.Boolean()
-    negative_marking_percent = fields.Integer(metadata={
-        "description": "The share of a question's marks a wrong objective answer costs (0: none)"})
+    question_pools = fields.List(fields.Nested(PoolSchema), allow_none=True, metadata={
+        "description": "Questions drawn for each attempt, besides the fixed ones"})
     violation_action = fields.String(validate=validate.OneOf(VIOLATION_ACTIONS), metadata={
         "description": "What reaching max_violations does: auto_submit closes the attempt, "
                        "flag_only flags it for review and the student carries on."})

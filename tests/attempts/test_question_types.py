@@ -187,3 +187,18 @@ def test_review_shows_results_and_the_key_only_when_the_quiz_allows(client, scho
         entry = view["answers"][0]
         assert "pairs" in entry["result"]
         assert ("answer_key" in entry) is show
+
+
+def test_negative_marking_applies_to_the_first_types_too_and_students_are_told(client, school):
+    quiz = make_quiz(school.teacher, questions=[school.q.mcq, school.q.tf], classes=[school.cls],
+                     negative_marking_percent=50)
+    body = start(client, quiz, school.student).get_json()
+    assert body["quiz"]["negative_marking_percent"] == 50
+    client.post(f"/api/attempts/{body['attempt_id']}/answer", headers=auth(school.student),
+                json={"question_id": school.q.mcq.id, "answer_option": 0})  # wrong: -1 of 2
+    client.post(f"/api/attempts/{body['attempt_id']}/answer", headers=auth(school.student),
+                json={"question_id": school.q.tf.id, "answer_option": 0})  # right: 1
+    result = client.post(f"/api/attempts/{body['attempt_id']}/submit", headers=auth(school.student), json={})
+    assert result.get_json()["score"] == 0
+    mcq = db.session.query(StudentAnswer).filter_by(question_id=school.q.mcq.id).one()
+    assert mcq.marks_awarded == Decimal("-1.00") and mcq.is_correct is False
