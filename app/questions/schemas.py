@@ -83,7 +83,9 @@ def _part(max_length: int):
     """A text, or an object holding one (`{index, text}`, `{text, credit}`), of bounded size."""
     def bounded(value):
         text = value.get("text") if isinstance(value, dict) else value
-        if isinstance(text, str) and len(text) > max_length:
+        if not isinstance(text, str):
+            raise ValidationError("Must be a text, or an object with a text.")
+        if len(text) > max_length:
             raise ValidationError(f"At most {max_length} characters.")
     return fields.Raw(validate=bounded)
 
@@ -222,15 +224,34 @@ class ImportResultSchema(BaseSchema):
 # Requests are checked by QuestionCreateSchema and app.questions.rules; these schemas
 # only describe, per type, the fields that type takes (app.questions.openapi).
 
+TEXT_OR_OBJECT = {"oneOf": [{"type": "string"}, {
+    "type": "object", "required": ["text"],
+    "properties": {"text": {"type": "string"}, "index": {"type": "integer", "minimum": 0},
+                   "credit": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}}}]}
+
+
+class AcceptedValueInSchema(Schema):
+    value = fields.Float(required=True)
+    tolerance = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    credit = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1, min_inclusive=False))
+
+
+class BlankInSchema(Schema):
+    """A typed gap (`accepted`, `case_sensitive`) or a drop-down (`options`, `correct_option`)."""
+
+    accepted = fields.List(fields.Raw(metadata=TEXT_OR_OBJECT), allow_none=True)
+    case_sensitive = fields.Boolean(allow_none=True)
+    options = fields.List(fields.Raw(metadata=TEXT_OR_OBJECT), allow_none=True)
+    correct_option = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+
+
 def _doc_fields() -> dict:
-    option_list = fields.List(fields.Raw(metadata={"oneOf": [
-        {"type": "string"}, {"$ref": "#/components/schemas/Option"}]}), metadata={
-        "description": "Texts, or `[{index, text}]`"})
+    texts = fields.List(fields.Raw(metadata=TEXT_OR_OBJECT), metadata={
+        "description": "Texts, or objects holding one (`[{index, text}]`, `{text, credit}`)"})
     return {
-        "options": option_list,
+        "options": texts,
         "correct_answer": fields.Raw(metadata={"oneOf": [{"type": "integer", "minimum": 0}, {"type": "boolean"}]}),
-        "accepted_answers": fields.List(fields.Raw(metadata={"oneOf": [
-            {"type": "string"}, {"$ref": "#/components/schemas/AcceptedText"}]})),
+        "accepted_answers": fields.List(fields.Raw(metadata=TEXT_OR_OBJECT)),
         "sample_answer": fields.String(allow_none=True),
         "marking_rubric": fields.String(allow_none=True),
         "correct_options": fields.List(fields.Integer(validate=validate.Range(min=0)), validate=validate.Length(min=1)),
@@ -238,11 +259,11 @@ def _doc_fields() -> dict:
         "correct_value": fields.Float(),
         "tolerance": fields.Float(validate=validate.Range(min=0)),
         "tolerance_type": fields.String(validate=validate.OneOf(("absolute", "relative"))),
-        "accepted_values": fields.List(fields.Nested(AcceptedValueSchema)),
+        "accepted_values": fields.List(fields.Nested(AcceptedValueInSchema)),
         "pairs": fields.List(fields.Nested(PairSchema), validate=validate.Length(min=2, max=20)),
-        "distractors": fields.List(fields.String()),
-        "items": fields.List(fields.String(), validate=validate.Length(min=2, max=20)),
-        "blanks": fields.List(fields.Nested(BlankSchema)),
+        "distractors": fields.List(fields.Raw(metadata=TEXT_OR_OBJECT)),
+        "items": fields.List(fields.Raw(metadata=TEXT_OR_OBJECT), validate=validate.Length(min=2, max=20)),
+        "blanks": fields.List(fields.Nested(BlankInSchema)),
     }
 
 
@@ -264,6 +285,7 @@ def question_body_schemas() -> dict[str, type[Schema]]:
         for name in sorted(TYPE_FIELDS[question_type]):
             field = docs[name]
             field.required = name in DOC_REQUIRED.get(question_type, ())
+            field.allow_none = not field.required  # null counts as not sent
             if name == "scoring":
                 field.validators = [validate.OneOf(SCORING_CHOICES[question_type])]
             typed[name] = field

@@ -16,8 +16,7 @@ GAP = re.compile(r"\{\{(\d+)\}\}")
 
 def text_list(values, field: str, errors: dict, *, minimum: int, maximum: int, distinct: bool = True):
     """Trimmed, non-blank texts (distinct, ignoring case); None and a reason when they are not."""
-    if not isinstance(values, list) or any(not isinstance(v, (str, int, float)) or isinstance(v, bool)
-                                           for v in values):
+    if not isinstance(values, list) or any(not isinstance(v, str) for v in values):
         errors[field] = ["Must be a list of texts."]
         return None
     texts = [str(v).strip() for v in values]
