@@ -227,7 +227,7 @@ class ImportResultSchema(BaseSchema):
 TEXT_OR_OBJECT = {"oneOf": [{"type": "string"}, {
     "type": "object", "required": ["text"],
     "properties": {"text": {"type": "string"}, "index": {"type": "integer", "minimum": 0},
-                   "credit": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}}}]}
+                   "credit": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1}}}]}
 
 
 class AcceptedValueInSchema(Schema):
