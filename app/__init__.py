@@ -99,7 +99,9 @@ def _init_extensions(app: Flask) -> None:
     from app.common.idempotency import IdempotencyHeaderPlugin
     from app.common.schemas import ErrorSchema, MultipartFormPlugin, numeric_bounds
     api.ERROR_SCHEMA = ErrorSchema  # the documented error body is the contract's envelope
-    api.init_app(app, spec_kwargs={"extra_plugins": [MultipartFormPlugin(), IdempotencyHeaderPlugin()]})
+    from app.questions.openapi import QuestionTypesPlugin
+    api.init_app(app, spec_kwargs={"extra_plugins": [MultipartFormPlugin(), IdempotencyHeaderPlugin(),
+                                                     QuestionTypesPlugin()]})
     api.ma_plugin.converter.add_attribute_function(numeric_bounds)
 
 

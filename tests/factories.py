@@ -94,8 +94,16 @@ def make_question(teacher: User, *, type="mcq", marks=2, **kw) -> Question:
         "true_false": {"options": ["True", "False"], "correct_answer": 0},
         "short_answer": {"accepted_answers": ["photosynthesis"]},
         "descriptive": {"sample_answer": "A model answer.", "marking_rubric": "Two points."},
+        "multiple_select": {"options": ["2", "3", "4", "5"], "correct_options": [1, 3], "scoring": "partial"},
+        "numeric": {"correct_value": 9.81, "tolerance": 0.05, "tolerance_type": "absolute"},
+        "matching": {"pairs": [{"prompt": "France", "match": "Paris"}, {"prompt": "Spain", "match": "Madrid"},
+                               {"prompt": "Italy", "match": "Rome"}], "distractors": ["Lyon"]},
+        "ordering": {"items": ["one", "two", "three", "four"], "scoring": "partial"},
+        "fill_in_blanks": {"text": "Water boils at {{1}} degrees and is made of {{2}}.",
+                           "blanks": [{"accepted": [{"text": "100", "credit": 1.0}], "case_sensitive": False},
+                                      {"options": ["H2O", "CO2"], "correct_option": 0}]},
     }[type]
-    question = Question(text=kw.pop("text", f"Question {seq()}?"), type=type, marks=marks,
+    question = Question(text=kw.pop("text", defaults.pop("text", f"Question {seq()}?")), type=type, marks=marks,
                         created_by=teacher.id, topic=kw.pop("topic", "General"),
                         difficulty=kw.pop("difficulty", "easy"), **{**defaults, **kw})
     db.session.add(question)

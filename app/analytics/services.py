@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, not_, or_, select
 from app.analytics import queries
 from app.analytics.counting import count_if, counted, num, only_if, rate
 from app.analytics.timing import time_usage
-from app.attempts.models import QuizAttempt, StudentAnswer
+from app.attempts.models import AttemptQuestion, QuizAttempt, StudentAnswer
 from app.extensions import db
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizQuestion
@@ -23,8 +23,9 @@ from app.quizzes.models import Quiz, QuizQuestion
 
 def quiz_analytics(quiz: Quiz, *, now) -> dict:
     scope = QuizAttempt.quiz_id == quiz.id
-    questions = quiz_questions(quiz.id)
-    statistics = question_statistics(quiz.id, questions)
+    drawn = bool(quiz.question_pools)  # pools cannot change once attempted
+    questions = quiz_questions(quiz.id, drawn=drawn)
+    statistics = question_statistics(quiz.id, questions, drawn=drawn)
     return {
         "quiz": {
             "id": quiz.id, "title": quiz.title, "subject": quiz.subject, "status": quiz.status,
@@ -45,29 +46,47 @@ def quiz_analytics(quiz: Quiz, *, now) -> dict:
     }
 
 
-def quiz_questions(quiz_id: str) -> list[tuple[Question, int]]:
-    """(question, marks in this quiz) in the quiz's order."""
+def quiz_questions(quiz_id: str, *, drawn: bool = False) -> list[tuple[Question, int]]:
+    """(question, marks in this quiz) in the quiz's order, then the questions its pools
+    drew for some attempt (app.quizzes.pools), at their own marks."""
     rows = db.session.execute(
         select(Question, func.coalesce(QuizQuestion.marks_override, Question.marks))
         .join(QuizQuestion, QuizQuestion.question_id == Question.id)
         .where(QuizQuestion.quiz_id == quiz_id).order_by(QuizQuestion.order_index)
     ).all()
-    return [(question, int(marks)) for question, marks in rows]
+    if not drawn:
+        return [(question, int(marks)) for question, marks in rows]
+    drawn = db.session.scalars(
+        select(Question).where(Question.id.in_(
+            select(AttemptQuestion.question_id).join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
+            .where(QuizAttempt.quiz_id == quiz_id))).order_by(Question.created_at, Question.id)).all()
+    return [(question, int(marks)) for question, marks in rows] + [(question, question.marks) for question in drawn]
 
 
-def _sums_by_question(quiz_id: str) -> dict:
+def _sums_by_question(quiz_id: str, drawn: bool) -> dict:
+    """Per question, over the counted attempts that showed it: fixed questions are shown
+    by every attempt of the quiz, drawn ones by the attempts that drew them."""
+    fixed = _sums(quiz_id, QuizQuestion.question_id, func.coalesce(QuizQuestion.marks_override, Question.marks),
+                  (QuizQuestion, QuizQuestion.quiz_id == QuizAttempt.quiz_id))
+    if not drawn:
+        return fixed
+    drawn = _sums(quiz_id, AttemptQuestion.question_id, Question.marks,
+                  (AttemptQuestion, AttemptQuestion.attempt_id == QuizAttempt.id))
+    return {**drawn, **fixed}
+
+
+def _sums(quiz_id: str, question_id, full_marks, link) -> dict:
     unmarked = and_(StudentAnswer.id.isnot(None), StudentAnswer.marks_awarded.is_(None))
     known = not_(unmarked)
     mark = func.coalesce(StudentAnswer.marks_awarded, 0)
     x = only_if(known, mark)
     rest = only_if(known, func.coalesce(QuizAttempt.score, 0) - mark)
-    full_marks = func.coalesce(QuizQuestion.marks_override, Question.marks)
     answered = and_(StudentAnswer.id.isnot(None), or_(
-        StudentAnswer.answer_option.isnot(None),
+        StudentAnswer.answer_option.isnot(None), StudentAnswer.response.isnot(None),
         func.length(func.trim(func.coalesce(StudentAnswer.answer_text, ""))) > 0))
     rows = db.session.execute(
         select(
-            QuizQuestion.question_id.label("question_id"),
+            question_id.label("question_id"),
             func.count(QuizAttempt.id).label("attempts"), count_if(answered).label("answered"),
             count_if(unmarked).label("pending"), func.count(x).label("k"),
             func.sum(x).label("sx"), func.sum(x * x).label("sxx"), func.sum(rest).label("sy"),
@@ -75,18 +94,18 @@ def _sums_by_question(quiz_id: str) -> dict:
             count_if(and_(known, mark >= full_marks)).label("full"),
             count_if(and_(known, mark <= 0)).label("zero"),
         )
-        .join(QuizQuestion, QuizQuestion.quiz_id == QuizAttempt.quiz_id)
-        .join(Question, Question.id == QuizQuestion.question_id)
+        .join(*link)
+        .join(Question, Question.id == question_id)
         .outerjoin(StudentAnswer, and_(StudentAnswer.attempt_id == QuizAttempt.id,
-                                       StudentAnswer.question_id == QuizQuestion.question_id))
+                                       StudentAnswer.question_id == question_id))
         .where(QuizAttempt.quiz_id == quiz_id, counted())
-        .group_by(QuizQuestion.question_id)
+        .group_by(question_id)
     ).all()
     return {row.question_id: row._asdict() for row in rows}
 
 
-def question_statistics(quiz_id: str, questions: list[tuple[Question, int]]) -> list[dict]:
-    sums = _sums_by_question(quiz_id)
+def question_statistics(quiz_id: str, questions: list[tuple[Question, int]], *, drawn: bool = False) -> list[dict]:
+    sums = _sums_by_question(quiz_id, drawn)
     return [_question_row(index, question, marks, sums.get(question.id, {}))
             for index, (question, marks) in enumerate(questions, start=1)]
 

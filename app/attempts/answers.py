@@ -10,21 +10,22 @@ from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects import mysql, sqlite
 
 from app.attempts.models import QuizAttempt, StudentAnswer
+from app.attempts.responses import check_response
 from app.auth.holder import TokenHolder
 from app.auth.tokens import token_still_good
 from app.common.db import new_id
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.questions.models import Question
+from app.quizzes import display
 from app.users.models import User
-
-TRUE_FALSE_OPTIONS = ["True", "False"]
 
 
 def options_of(question_type: str, options: list | None) -> list:
+    """The choice texts of an mcq or true/false question, answered with answer_option."""
     if question_type not in ("mcq", "true_false"):
         return []
-    return list(options or (TRUE_FALSE_OPTIONS if question_type == "true_false" else []))
+    return display.shown_options(question_type, options=options)
 
 
 def lock_for_save(attempt_id: str, question_ids: list[str], actor: TokenHolder):
@@ -57,7 +58,7 @@ def lock_for_save(attempt_id: str, question_ids: list[str], actor: TokenHolder):
 
 _SAVE_COLUMNS = (
     QuizAttempt.quiz_id, QuizAttempt.status, QuizAttempt.deadline_at, QuizAttempt.question_order,
-    QuizAttempt.option_order,
+    QuizAttempt.option_order, QuizAttempt.answer_forms,
 )
 
 
@@ -86,6 +87,13 @@ def checked_row(attempt, item: dict) -> dict:
     if question_id not in attempt.question_order:
         raise ValidationFailed("This question is not part of the attempt",
                                details={"question_id": ["Not a question of this attempt."]})
+    form = _form(attempt, question_id)
+    if form is not None:
+        return {"question_id": question_id, "answer_option": None, "answer_text": None,
+                "response": check_response(form, item)}
+    if item.get("response") is not None:
+        raise ValidationFailed("Answer this question with answer_option or answer_text", details={
+            "response": ["Not used by this question; send answer_option or answer_text."]})
     choices = _choices(attempt, question_id)
     option, text = item.get("answer_option"), item.get("answer_text")
     if choices:
@@ -102,7 +110,16 @@ def checked_row(attempt, item: dict) -> dict:
         if len(text) > limit:
             raise ValidationFailed("The answer is too long",
                                    details={"answer_text": [f"At most {limit} characters."]})
-    return {"question_id": question_id, "answer_option": option, "answer_text": text}
+    return {"question_id": question_id, "answer_option": option, "answer_text": text, "response": None}
+
+
+def _form(attempt, question_id: str) -> dict | None:
+    if attempt.answer_forms is not None or attempt.option_order is not None:
+        return (attempt.answer_forms or {}).get(question_id)
+    # Attempts created without stored shapes: ask the question itself.
+    question = db.session.get(Question, question_id)
+    options, extra = display.question_display(question)
+    return display.answer_form(question.type, options, extra)
 
 
 def _choices(attempt, question_id: str) -> list[int]:
@@ -119,12 +136,13 @@ def _build_upsert(dialect: str):
         stmt = mysql.insert(table)
         new = stmt.inserted
         return stmt.on_duplicate_key_update(answer_option=new.answer_option, answer_text=new.answer_text,
-                                            updated_at=new.updated_at)
+                                            response=new.response, updated_at=new.updated_at)
     stmt = sqlite.insert(table)
     new = stmt.excluded
     return stmt.on_conflict_do_update(
         index_elements=["attempt_id", "question_id"],
-        set_={"answer_option": new.answer_option, "answer_text": new.answer_text, "updated_at": new.updated_at},
+        set_={"answer_option": new.answer_option, "answer_text": new.answer_text, "response": new.response,
+              "updated_at": new.updated_at},
     )
 
 
@@ -146,7 +164,7 @@ def upsert(attempt_id: str, rows: list[dict], now) -> None:
     latest = {row["question_id"]: row for row in rows}  # a batch naming a question twice: last wins
     values = [{"id": new_id(), "attempt_id": attempt_id, "answered_at": now, "updated_at": now,
                "is_final": False, "answer_option": row["answer_option"], "answer_text": row["answer_text"],
-               "question_id": question_id} for question_id, row in latest.items()]
+               "response": row.get("response"), "question_id": question_id} for question_id, row in latest.items()]
     connection = db.session.connection()
     dialect = connection.dialect.name
     if dialect not in _UPSERTS:

@@ -24,7 +24,7 @@ from app.common.clock import isoformat
 from app.common.db import keep_changes_if_refused
 from app.errors import InvalidState
 from app.extensions import db
-from app.grading.scoring import auto_grade, quiz_marks, recompute_totals
+from app.grading.scoring import attempt_marks, auto_grade, recompute_totals
 
 
 def grace() -> timedelta:
@@ -155,12 +155,13 @@ def close_attempt(attempt: QuizAttempt, *, now: datetime, reason: str | None = N
     if not _claim(attempt, now, reason, violations):
         return None
     quiz = attempt.quiz
-    marks = quiz_marks(quiz.id)
+    marks = attempt_marks(attempt)
     answers = _locked_answers(attempt)
     for question_id, answer in answers.items():
         if question_id in marks:
             question, question_marks = marks[question_id]
-            auto_grade(answer, question, question_marks)
+            auto_grade(answer, question, question_marks, order=(attempt.option_order or {}).get(question_id),
+                       negative_percent=quiz.negative_marking_percent)
         answer.is_final = True
     pending = recompute_totals(attempt, quiz.passing_percentage, marks, answers)
     attempt.status = "submitted" if pending else "graded"

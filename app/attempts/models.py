@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Enum,
     ForeignKey,
@@ -17,12 +18,15 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.clock import utcnow
 from app.common.db import JSONType, UTCDateTime, new_id
 from app.extensions import db
 
+# None is SQL NULL here (not JSON null), so "no response" is `IS NULL` in queries.
+NULLABLE_JSON = JSON(none_as_null=True).with_variant(mysql.JSON(none_as_null=True), "mysql", "mariadb")
 ATTEMPT_STATUSES = ("in_progress", "submitted", "graded", "auto_submitted")
 # "teacher": closed by the quiz's teacher or an admin (force-submit).
 AUTO_SUBMIT_REASONS = ("time_expired", "violations", "teacher")
@@ -64,6 +68,9 @@ class QuizAttempt(db.Model):
     total_marks: Mapped[int | None] = mapped_column(Integer)
     percentage: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    # Set by a regrade that changed this attempt's score: the score it had before, and when.
+    score_before_regrade: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    regraded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     total_violations: Mapped[int] = mapped_column(Integer, default=0)
     auto_submitted_due_to_violations: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -86,6 +93,8 @@ class QuizAttempt(db.Model):
     # option indexes in display order. Decided once at start.
     question_order: Mapped[list] = mapped_column(JSONType)
     option_order: Mapped[dict | None] = mapped_column(JSONType)
+    # Per question answered with `response`: the shape it must have (app.quizzes.display).
+    answer_forms: Mapped[dict | None] = mapped_column(JSONType)
     # Live-monitoring progress, updated by each save.
     current_question_index: Mapped[int | None] = mapped_column(Integer)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -131,6 +140,10 @@ class StudentAnswer(db.Model):
     question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
     answer_text: Mapped[str | None] = mapped_column(Text)
     answer_option: Mapped[int | None] = mapped_column(Integer)
+    # The later types' answers, shaped per type (app.attempts.answers), and the per-part
+    # verdict of their marking (which choices, pairs, items or gaps were right).
+    response: Mapped[dict | list | float | None] = mapped_column(NULLABLE_JSON)
+    result: Mapped[dict | None] = mapped_column(NULLABLE_JSON)
 
     is_correct: Mapped[bool | None] = mapped_column(Boolean)
     marks_awarded: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
@@ -144,6 +157,16 @@ class StudentAnswer(db.Model):
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
     question: Mapped["Question"] = relationship()  # noqa: F821
+
+
+class AttemptQuestion(db.Model):
+    """A question an attempt drew from one of its quiz's pools, at its place in the attempt."""
+
+    __tablename__ = "attempt_questions"
+
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("quiz_attempts.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
 
 
 class Violation(db.Model):

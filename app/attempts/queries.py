@@ -8,7 +8,6 @@ exactly the keys the reader may see.
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, load_only
 
-from app.attempts.answers import options_of
 from app.attempts.lifecycle import time_fields
 from app.attempts.models import QuizAttempt, StudentAnswer, Violation
 from app.attempts.progress import position_from_answers
@@ -17,6 +16,7 @@ from app.common.pagination import paginate, search_filter, within_window
 from app.extensions import db
 from app.questions.media_urls import references_media, rewrite_media_references, urls_by_question
 from app.questions.models import Question
+from app.quizzes import display
 from app.quizzes.models import Quiz, QuizQuestion
 from app.users.models import User
 
@@ -32,41 +32,64 @@ def quiz_summary(quiz) -> dict:
         "max_attempts": quiz.max_attempts, "max_violations": quiz.max_violations,
         "allow_review": quiz.allow_review, "show_answers_after_submission": quiz.show_answers_after_submission,
         "start_date": quiz.start_date, "end_date": quiz.end_date,
+        "negative_marking_percent": quiz.negative_marking_percent,
     }
 
 
-def quiz_questions(quiz_id: str) -> list[tuple[Question, int]]:
-    """(question, marks in this quiz) in the quiz's order, in one query.
+def quiz_questions(quiz_id: str, question_ids: list | None = None) -> list[tuple[Question, int]]:
+    """(question, marks in this quiz) in the quiz's order, then the questions of
+    `question_ids` the quiz does not hold (an attempt's draws, at their own marks).
 
     Only the columns a question is shown with are read (start and resume are hot
     paths); the answer-key columns load on access, should anything touch them.
     """
+    shown_only = load_only(Question.id, Question.text, Question.type, Question.options, Question.marks,
+                           Question.pairs, Question.distractors, Question.items, Question.blanks)
     rows = db.session.execute(
         select(Question, QuizQuestion.marks_override).join(QuizQuestion, QuizQuestion.question_id == Question.id)
-        .where(QuizQuestion.quiz_id == quiz_id).order_by(QuizQuestion.order_index)
-        .options(load_only(Question.id, Question.text, Question.type, Question.options, Question.marks))
+        .where(QuizQuestion.quiz_id == quiz_id).order_by(QuizQuestion.order_index).options(shown_only)
     ).all()
-    return [(q, override if override is not None else q.marks) for q, override in rows]
+    pairs = [(q, override if override is not None else q.marks) for q, override in rows]
+    fixed = {q.id for q, _marks in pairs}
+    drawn = [qid for qid in question_ids or [] if qid not in fixed]
+    if drawn:
+        pairs += [(q, q.marks) for q in db.session.scalars(select(Question).where(Question.id.in_(drawn))
+                                                            .options(shown_only))]
+    return pairs
 
 
 def _attempt_questions(attempt: QuizAttempt, questions: list | None = None) -> list[tuple[int, Question, int]]:
     """(index, question, marks) in the attempt's stored order."""
-    by_id = {q.id: (q, marks) for q, marks in (questions if questions is not None else quiz_questions(attempt.quiz_id))}
+    if questions is None:
+        questions = quiz_questions(attempt.quiz_id, attempt.question_order)
+    by_id = {q.id: (q, marks) for q, marks in questions}
     return [(i, *by_id[qid]) for i, qid in enumerate(attempt.question_order) if qid in by_id]
 
 
-def student_question(attempt: QuizAttempt, index: int, question: Question, marks: int,
+def student_question(attempt: QuizAttempt, index: int, question, marks: int,
                      media_urls: dict | None = None) -> dict:
-    """A question as shown while taking the quiz: never an answer field. `media_urls`
+    """A question as shown while taking the quiz: never an answer field.
+
+    `question` is a cached row (app.quizzes.shown) or a Question. `media_urls`
     ({question id: {filename: URL}}, from `shown_media_urls`) fill in its images."""
+    texts, extra = (question.options or [], question.extra) if hasattr(question, "extra") \
+        else display.question_display(question)
     urls = (media_urls or {}).get(question.id, {})
-    texts = [rewrite_media_references(text, urls) for text in options_of(question.type, question.options)]
+    texts = [rewrite_media_references(text, urls) for text in texts]
     order = (attempt.option_order or {}).get(question.id) or list(range(len(texts)))
-    return {
+    positional = question.type in display.POSITIONAL_TYPES
+    shown = {
         "id": question.id, "question_index": index, "text": rewrite_media_references(question.text, urls),
         "type": question.type, "marks": marks,
-        "options": [{"index": i, "text": texts[i]} for i in order if i < len(texts)] if texts else None,
+        "options": [{"index": k if positional else i, "text": texts[i]} for k, i in enumerate(order)
+                    if i < len(texts)] if texts else None,
     }
+    if extra and "prompts" in extra:
+        shown["prompts"] = extra["prompts"]
+    if extra and "gaps" in extra:
+        shown["gaps"] = [{"index": n, **({"options": [{"index": i, "text": t} for i, t in enumerate(gap["options"])]}
+                                        if "options" in gap else {})} for n, gap in enumerate(extra["gaps"], start=1)]
+    return shown
 
 
 def shown_media_urls(attempt: QuizAttempt, viewer_id: str, questions, now) -> dict:
@@ -83,7 +106,7 @@ def _answers_by_question(attempt: QuizAttempt) -> dict:
 
 def saved_answer(answer: StudentAnswer) -> dict:
     return {"question_id": answer.question_id, "answer_option": answer.answer_option,
-            "answer_text": answer.answer_text, "updated_at": answer.updated_at}
+            "answer_text": answer.answer_text, "response": answer.response, "updated_at": answer.updated_at}
 
 
 def taking_view(attempt: QuizAttempt, now, questions: list | None = None) -> dict:
@@ -123,18 +146,26 @@ def answer_entry(attempt, index, question, marks, answer, *, review: bool, key: 
         "question": student_question(attempt, index, question, marks, media_urls),
         "answer_option": answer.answer_option if answer else None,
         "answer_text": answer.answer_text if answer else None,
+        "response": answer.response if answer else None,
         "answered_at": answer.answered_at if answer else None,
     }
     if review:
         entry.update(marks_awarded=answer.marks_awarded if answer else None,
                      is_correct=answer.is_correct if answer else None,
+                     result=answer.result if answer else None,
                      feedback=answer.feedback if answer else None)
     if key:
         entry.update(correct_answer=question.correct_answer, accepted_answers=question.accepted_answers,
-                     sample_answer=question.sample_answer)
+                     sample_answer=question.sample_answer, answer_key=answer_key(question))
     if teacher:
         entry["marking_rubric"] = question.marking_rubric
     return entry
+
+
+def answer_key(question: Question) -> dict | None:
+    """The later types' key fields, for readers allowed the key."""
+    fields = display.KEY_FIELDS.get(question.type)
+    return {field: getattr(question, field) for field in fields} if fields else None
 
 
 def detail_view(attempt_id: str, *, actor, now) -> dict:

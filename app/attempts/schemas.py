@@ -6,7 +6,22 @@ from app.attempts.models import ATTEMPT_STATUSES, SEVERITIES, VIOLATION_TYPES
 from app.common.pagination import PageQuerySchema, time_window_schema
 from app.common.predumped import PreDumpedList
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, deprecated
+from app.questions.schemas import OptionSchema
 from app.quizzes.schemas import EffectiveValuesSchema
+
+# The `response` of each type (app.attempts.responses), for the OpenAPI document.
+RESPONSE_SHAPES = [
+    {"title": "multiple_select", "type": "array", "items": {"type": "integer", "minimum": 0},
+     "description": "The chosen option indexes"},
+    {"title": "numeric", "type": "number"},
+    {"title": "matching", "type": "array", "items": {"type": "integer", "minimum": 0, "nullable": True},
+     "description": "Per prompt in order, the index of its match on the page"},
+    {"title": "ordering", "type": "array", "items": {"type": "integer", "minimum": 0},
+     "description": "The items' indexes on the page, in the student's order"},
+    {"title": "fill_in_blanks", "type": "array",
+     "items": {"oneOf": [{"type": "string"}, {"type": "integer", "minimum": 0}], "nullable": True},
+     "description": "Per gap, a text or a drop-down option index"},
+]
 
 
 class ClockSchema(Schema):
@@ -26,6 +41,9 @@ class AnswerInSchema(BaseSchema):
     question_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
     answer_option = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1000))
     answer_text = fields.String(allow_none=True)
+    response = fields.Raw(allow_none=True, metadata={"description": (
+        "The answer of a multiple_select, numeric, matching, ordering or fill_in_blanks question; "
+        "its shape follows the type (docs/api/question-types.md)"), "oneOf": RESPONSE_SHAPES})
     question_index = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100_000))
 
 
@@ -72,9 +90,9 @@ class AvailableQuerySchema(BaseSchema):
 
 # --- outputs ----------------------------------------------------------------------
 
-class OptionSchema(Schema):
-    index = fields.Integer(required=True)
-    text = fields.String(required=True)
+class GapSchema(Schema):
+    index = fields.Integer(required=True, metadata={"description": "The gap's number in the text, from 1"})
+    options = fields.List(fields.Nested(OptionSchema), metadata={"description": "A drop-down gap's choices"})
 
 
 class StudentQuestionSchema(Schema):
@@ -83,7 +101,10 @@ class StudentQuestionSchema(Schema):
     text = fields.String(required=True)
     type = fields.String(required=True)
     marks = fields.Integer(required=True)
-    options = fields.List(fields.Nested(OptionSchema), allow_none=True)
+    options = fields.List(fields.Nested(OptionSchema), allow_none=True, metadata={
+        "description": "Choices; for matching the matches, for ordering the items, numbered by position"})
+    prompts = fields.List(fields.String(), metadata={"description": "matching: the prompts, in order"})
+    gaps = fields.List(fields.Nested(GapSchema), metadata={"description": "fill_in_blanks: one per gap"})
 
 
 class QuizSummarySchema(Schema):
@@ -101,12 +122,15 @@ class QuizSummarySchema(Schema):
     end_date = DateTimeZ(allow_none=True)
     question_count = fields.Integer()
     total_marks = fields.Integer()
+    negative_marking_percent = fields.Integer(metadata={
+        "description": "The share of a question's marks a wrong answer costs (0: none)"})
 
 
 class SavedAnswerSchema(Schema):
     question_id = fields.String(required=True)
     answer_option = fields.Integer(allow_none=True)
     answer_text = fields.String(allow_none=True)
+    response = fields.Raw(allow_none=True, metadata={"oneOf": RESPONSE_SHAPES})
     updated_at = DateTimeZ()
 
 
@@ -208,12 +232,17 @@ class AnswerEntrySchema(Schema):
     question = fields.Nested(StudentQuestionSchema)
     answer_option = fields.Integer(allow_none=True)
     answer_text = fields.String(allow_none=True)
+    response = fields.Raw(allow_none=True, metadata={"oneOf": RESPONSE_SHAPES})
     answered_at = DateTimeZ(allow_none=True)
     marks_awarded = Decimal2(allow_none=True)
     is_correct = fields.Boolean(allow_none=True)
+    result = fields.Dict(allow_none=True, metadata={
+        "description": "Per part: which choices, pairs, items or gaps were right (docs/api/question-types.md)"})
     feedback = fields.String(allow_none=True)
     correct_answer = fields.Integer(allow_none=True)
-    accepted_answers = fields.List(fields.String(), allow_none=True)
+    accepted_answers = fields.List(fields.Raw(), allow_none=True)
+    answer_key = fields.Dict(allow_none=True, metadata={
+        "description": "The later types' key fields (correct_options, correct_value, pairs, items, blanks…)"})
     sample_answer = fields.String(allow_none=True)
     marking_rubric = fields.String(allow_none=True)
 

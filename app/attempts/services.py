@@ -1,9 +1,8 @@
 """Taking a quiz: start, autosave, violations and submit."""
 import hmac
-import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -17,7 +16,8 @@ from app.attempts.lifecycle import (
     refuse_closed,
     state_details,
 )
-from app.attempts.models import QuizAttempt, Violation
+from app.attempts.models import AttemptQuestion, QuizAttempt, Violation
+from app.attempts.ordering import decide_order, draw_questions
 from app.common import events
 from app.common.authz import get_own_attempt, get_visible_quiz
 from app.common.db import commit, rollback
@@ -34,9 +34,9 @@ START_QUIZ_COLUMNS = (
     Quiz.id, Quiz.title, Quiz.subject, Quiz.description, Quiz.status, Quiz.start_date, Quiz.end_date,
     Quiz.time_limit_minutes, Quiz.passing_percentage, Quiz.max_attempts, Quiz.max_violations,
     Quiz.allow_review, Quiz.show_answers_after_submission, Quiz.access_code, Quiz.access_code_required,
-    Quiz.randomize_questions, Quiz.randomize_options, Quiz.questions_version,
+    Quiz.randomize_questions, Quiz.randomize_options, Quiz.questions_version, Quiz.question_pools,
+    Quiz.negative_marking_percent,
 )
-_random = secrets.SystemRandom()
 
 
 @dataclass
@@ -132,18 +132,23 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent, access_code) -> tup
             return _with_effective(current, settings, allowance), None
         expire_attempt(current, now)
     _check_may_start(quiz, settings, allowance, now, access_code)
-    questions = shown.shown_questions(quiz)
-    question_order, option_order = decide_order(quiz, questions)
+    drawn = draw_questions(quiz)
+    questions = shown.shown_questions(quiz) + drawn
+    question_order, option_order, answer_forms = decide_order(quiz, questions)
     shown.confirm_version(quiz)
     attempt = QuizAttempt(
         quiz_id=quiz.id, student_id=actor.id, attempt_number=allowance.last_number + 1,
         in_progress_key=QuizAttempt.in_progress_key_for(quiz.id, actor.id), started_at=now,
         deadline_at=settings.deadline_for(now), status="in_progress", question_order=question_order,
-        option_order=option_order, last_activity_at=now, current_question_index=0,
+        option_order=option_order, answer_forms=answer_forms or None, last_activity_at=now, current_question_index=0,
         ip_address=ip_address, user_agent=(user_agent or "")[:1000] or None,
     )
     db.session.add(attempt)
     db.session.flush()
+    if drawn:
+        db.session.execute(insert(AttemptQuestion), [
+            {"attempt_id": attempt.id, "question_id": q.id, "position": question_order.index(q.id)}
+            for q, _marks in drawn])
     allowance.used += 1
     _with_effective(attempt, settings, allowance)
     set_committed_value(attempt, "quiz", quiz)  # the quiz in hand: no query to load it again
@@ -176,22 +181,6 @@ def _with_effective(attempt: QuizAttempt, settings: EffectiveSettings, allowance
     attempt.effective = settings
     attempt.attempts_remaining = allowance.remaining
     return attempt
-
-
-def decide_order(quiz, questions: list) -> tuple[list, dict]:
-    """Question ids in display order, and each choice question's original option indexes."""
-    question_order = [question.id for question, _marks in questions]
-    if quiz.randomize_questions:
-        _random.shuffle(question_order)
-    option_order = {}
-    for question, _marks in questions:
-        count = len(answer_store.options_of(question.type, question.options))
-        if count:
-            indexes = list(range(count))
-            if quiz.randomize_options:
-                _random.shuffle(indexes)
-            option_order[question.id] = indexes
-    return question_order, option_order
 
 
 def save_answers(attempt_id: str, items: list[dict], *, actor, now) -> tuple:

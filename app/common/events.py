@@ -38,6 +38,9 @@ attempt_updated = signals.signal("attempt-updated")
 # attempt_graded:          attempt_id, quiz_id, student_id, grader_id, score, total_marks,
 #                          percentage, fully_graded
 attempt_graded = signals.signal("attempt-graded")
+# attempt_regraded:        attempt_id, quiz_id, student_id, score_before, score_after, total_marks,
+#                          percentage, actor_id — a fixed answer key changed the attempt's score
+attempt_regraded = signals.signal("attempt-regraded")
 # attempt_reset:           quiz_id, student_id, actor_id, additional_attempts, reason
 attempt_reset = signals.signal("attempt-reset")
 # student_added_to_class:  student_ids (list), class_id, actor_id — one event per class and

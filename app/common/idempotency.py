@@ -186,9 +186,9 @@ def _fingerprint() -> str:
     and files (the boundary a client picks differs on every send)."""
     digest = hashlib.sha256(f"{request.method} {request.path}?{request.query_string.decode()}\n".encode())
     if request.mimetype == "multipart/form-data":
-        for name, value in sorted(request.form.items(multi=True)):
+        for name, value in sorted(request.form.items(multi=True), key=lambda item: (str(item[0]), str(item[1]))):
             digest.update(f"form {name}={value}\n".encode())
-        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: str(item[0])):
             digest.update(f"file {name} {upload.filename}\n".encode())
             digest.update(hashlib.sha256(upload.stream.read()).digest())
             upload.stream.seek(0)

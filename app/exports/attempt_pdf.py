@@ -12,8 +12,9 @@ from app.attempts.models import QuizAttempt
 from app.common.html import html_to_text
 from app.exports import pdf
 from app.exports.results import slug
-from app.grading.scoring import answers_of, pending_questions, quiz_marks
+from app.grading.scoring import answers_of, attempt_marks, pending_questions
 from app.grading.services import ensure_gradable
+from app.quizzes import display
 from app.users.models import User
 
 WIDTH = pdf.CONTENT_WIDTH
@@ -30,7 +31,7 @@ def review_policy(attempt: QuizAttempt, actor: User) -> tuple[bool, bool]:
 def attempt_pdf(attempt: QuizAttempt, *, actor: User, now) -> tuple[bytes, str]:
     ensure_gradable(attempt)
     show_answers, show_key = review_policy(attempt, actor)
-    marks, answers = quiz_marks(attempt.quiz_id), answers_of(attempt)
+    marks, answers = attempt_marks(attempt), answers_of(attempt)
     pending = pending_questions(marks, answers)
     st = pdf.styles()
     student, quiz = attempt.student, attempt.quiz
@@ -121,6 +122,40 @@ def _question_block(number, question, max_marks, answer, show_key: bool, st) -> 
     return [KeepTogether([heading, *body[:2]]), *body[2:], Spacer(1, 4 * mm)]
 
 
+def _response_text(question, answer) -> str:
+    """A later type's response in words (matching and ordering are numbered by page place)."""
+    response, texts = answer.response, display.question_display(question)[0]
+    order = (answer.attempt.option_order or {}).get(question.id) or list(range(len(texts)))
+    def on_page(k):
+        return texts[order[k]] if k is not None and 0 <= k < len(order) else "—"
+    if question.type == "multiple_select":
+        return ", ".join(texts[i] for i in response if i < len(texts))
+    if question.type == "matching":
+        return "; ".join(f"{pair['prompt']} → {on_page(k)}" for pair, k in zip(question.pairs, response, strict=False))
+    if question.type == "ordering":
+        return " → ".join(on_page(k) for k in response)
+    if question.type == "fill_in_blanks":
+        return "; ".join(f"({n}) " + ("—" if value is None else blank["options"][value] if "options" in blank
+                                     else str(value)) for n, (value, blank) in enumerate(
+                                         zip(response, question.blanks, strict=False), start=1))
+    return str(response)
+
+
+def _key_text(question) -> str:
+    if question.type == "multiple_select":
+        return ", ".join(question.options[i] for i in question.correct_options)
+    if question.type == "numeric":
+        unit = " (relative)" if question.tolerance_type == "relative" else ""
+        return f"{question.correct_value:g} ± {question.tolerance or 0:g}{unit}"
+    if question.type == "matching":
+        return "; ".join(f"{pair['prompt']} → {pair['match']}" for pair in question.pairs)
+    if question.type == "ordering":
+        return " → ".join(question.items)
+    return "; ".join(f"({n}) " + (blank["options"][blank["correct_option"]] if "options" in blank
+                                  else " / ".join(a["text"] for a in blank["accepted"]))
+                     for n, blank in enumerate(question.blanks, start=1))
+
+
 def _answer_lines(question, answer, show_key: bool, st) -> list:
     if question.type in ("mcq", "true_false"):
         chosen = answer.answer_option if answer is not None else None
@@ -138,10 +173,16 @@ def _answer_lines(question, answer, show_key: bool, st) -> list:
         if chosen is None:
             lines.append(pdf.para("No option chosen.", st["indented_muted"]))
         return lines
-    text = (answer.answer_text or "").strip() if answer is not None else ""
+    if question.type in display.RESPONSE_TYPES:
+        text = _response_text(question, answer) if answer is not None and answer.response is not None else ""
+    else:
+        text = (answer.answer_text or "").strip() if answer is not None else ""
     lines = [pdf.para("Answer:", st["indented_muted"]), pdf.para(text or "No answer given.", st["indented"])]
     if show_key and question.type == "short_answer" and question.accepted_answers:
-        lines.append(pdf.para("Accepted answers: " + ", ".join(question.accepted_answers), st["indented_muted"]))
+        accepted = [a if isinstance(a, str) else f"{a['text']} ({a['credit']:.0%})" for a in question.accepted_answers]
+        lines.append(pdf.para("Accepted answers: " + ", ".join(accepted), st["indented_muted"]))
+    if show_key and question.type in display.RESPONSE_TYPES:
+        lines.append(pdf.para(f"Correct answer: {_key_text(question)}", st["indented_muted"]))
     if show_key and question.sample_answer:
         lines.append(pdf.para(f"Model answer: {question.sample_answer}", st["indented_muted"]))
     return lines

@@ -1,8 +1,10 @@
 """Grading queues, the grading view of one attempt, and the teacher's marks."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from app.attempts.schemas import RESPONSE_SHAPES
 from app.common.pagination import PageQuerySchema, page_schema
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, deprecated
+from app.questions.schemas import AcceptedValueSchema, BlankSchema, PairSchema
 
 
 class GradingQuerySchema(PageQuerySchema):
@@ -58,13 +60,30 @@ class GradingQuestionSchema(BaseSchema):
     id = fields.String(required=True)
     text = fields.String()
     type = fields.String()
-    options = fields.List(fields.String(), allow_none=True)
+    options = fields.Method("indexed_options", allow_none=True, metadata={
+        "type": "array", "items": {"$ref": "#/components/schemas/Option"}})
     marks = fields.Integer(metadata={"description": "Marks of the question in this quiz"})
     correct_answer = fields.Integer(allow_none=True)
-    accepted_answers = fields.List(fields.String(), allow_none=True)
+    accepted_answers = fields.List(fields.Raw(), allow_none=True)
     sample_answer = fields.String(allow_none=True)
     marking_rubric = fields.String(allow_none=True)
     is_auto_gradable = fields.Boolean()
+    correct_options = fields.List(fields.Integer(), allow_none=True)
+    scoring = fields.String(allow_none=True)
+    correct_value = fields.Float(allow_none=True)
+    tolerance = fields.Float(allow_none=True)
+    tolerance_type = fields.String(allow_none=True)
+    accepted_values = fields.List(fields.Nested(AcceptedValueSchema), allow_none=True)
+    pairs = fields.List(fields.Nested(PairSchema), allow_none=True)
+    distractors = fields.List(fields.String(), allow_none=True)
+    # A dict's `items` is its method: read the key.
+    items = fields.Function(lambda question: question.get("items"), allow_none=True,
+                            metadata={"type": "array", "items": {"type": "string"}})
+    blanks = fields.List(fields.Nested(BlankSchema), allow_none=True)
+
+    def indexed_options(self, question):
+        options = question.get("options")
+        return None if options is None else [{"index": i, "text": t} for i, t in enumerate(options)]
 
 
 class GradingAnswerSchema(BaseSchema):
@@ -72,6 +91,8 @@ class GradingAnswerSchema(BaseSchema):
     question = fields.Nested(GradingQuestionSchema)
     answer_text = fields.String(attribute="student_answer", allow_none=True, dump_only=True)
     answer_option = fields.Integer(allow_none=True)
+    response = fields.Raw(allow_none=True, metadata={"oneOf": RESPONSE_SHAPES})
+    result = fields.Dict(allow_none=True, metadata={"description": "Per part: which choices, pairs, items or gaps"})
     is_correct = fields.Boolean(allow_none=True)
     marks_awarded = Decimal2(attribute="current_marks", allow_none=True, dump_only=True)
     feedback = fields.String(attribute="current_feedback", allow_none=True, dump_only=True)

@@ -15,8 +15,9 @@ from app.common.authz import visible_attempts_clause
 from app.common.pagination import equal_filters, paginate, search_filter
 from app.errors import InvalidState, ValidationFailed
 from app.extensions import db
-from app.grading.scoring import TWO_PLACES, answers_of, quiz_marks, recompute_totals
+from app.grading.scoring import TWO_PLACES, answers_of, attempt_marks, recompute_totals
 from app.questions.models import Question
+from app.quizzes import display
 from app.quizzes.models import QuizQuestion
 from app.students.models import Student
 from app.users.models import User
@@ -75,8 +76,9 @@ def _answer_totals(attempt_ids: list[str]) -> dict:
             func.max(StudentAnswer.graded_at).label("last_graded_at"),
         )
         .join(QuizAttempt, QuizAttempt.id == StudentAnswer.attempt_id)
-        .join(QuizQuestion, and_(QuizQuestion.quiz_id == QuizAttempt.quiz_id,
-                                 QuizQuestion.question_id == StudentAnswer.question_id))
+        # Outer: a question drawn from a pool has no link, and counts at its own marks.
+        .outerjoin(QuizQuestion, and_(QuizQuestion.quiz_id == QuizAttempt.quiz_id,
+                                      QuizQuestion.question_id == StudentAnswer.question_id))
         .join(Question, Question.id == StudentAnswer.question_id)
         .where(StudentAnswer.attempt_id.in_(attempt_ids))
         .group_by(StudentAnswer.attempt_id)
@@ -105,7 +107,7 @@ def ensure_gradable(attempt: QuizAttempt) -> None:
 def grading_view(attempt: QuizAttempt) -> dict:
     """Every question of the attempt with its answer key and the current marks."""
     ensure_gradable(attempt)
-    marks, answers = quiz_marks(attempt.quiz_id), answers_of(attempt)
+    marks, answers = attempt_marks(attempt), answers_of(attempt)
     order = [qid for qid in (attempt.question_order or []) if qid in marks]
     order += [qid for qid in marks if qid not in order]
     items = [_answer_item(marks[qid][0], marks[qid][1], answers.get(qid)) for qid in order]
@@ -120,9 +122,12 @@ def _answer_item(question: Question, marks: int, answer: StudentAnswer | None) -
         "answer_id": answer.id if answer else None,
         "question": {**{f: getattr(question, f) for f in (
             "id", "text", "type", "options", "correct_answer", "accepted_answers",
-            "sample_answer", "marking_rubric", "is_auto_gradable")}, "marks": marks},
+            "sample_answer", "marking_rubric", "is_auto_gradable")}, "marks": marks,
+            **{f: getattr(question, f) for f in display.KEY_FIELDS.get(question.type, ())}},
         "student_answer": answer.answer_text if answer else None,
         "answer_option": answer.answer_option if answer else None,
+        "response": answer.response if answer else None,
+        "result": answer.result if answer else None,
         "is_correct": answer.is_correct if answer else None,
         "current_marks": answer.marks_awarded if answer else None,
         "current_feedback": answer.feedback if answer else None,
@@ -135,7 +140,7 @@ def _answer_item(question: Question, marks: int, answer: StudentAnswer | None) -
 def grade_attempt(attempt: QuizAttempt, grades: list[dict], *, actor: User, now) -> dict:
     """Record the teacher's marks; the attempt is `graded` once nothing is left."""
     ensure_gradable(attempt)
-    marks, answers = quiz_marks(attempt.quiz_id), answers_of(attempt)
+    marks, answers = attempt_marks(attempt), answers_of(attempt)
     targets = _resolve_targets(grades, marks, answers)
     before = _totals(attempt)
     old, new = {}, {}

@@ -76,6 +76,18 @@ def on_attempt_graded(*, attempt_id, quiz_id, student_id, score, total_marks, pe
 
 
 @own_unit_of_work
+def on_attempt_regraded(*, attempt_id, quiz_id, student_id, score_before, score_after, total_marks, percentage,
+                        actor_id=None, **_):
+    quiz = db.session.get(Quiz, quiz_id)
+    context = {"quiz_id": quiz_id, "attempt_id": attempt_id, "quiz_title": quiz.title,
+               "score_before": _score(score_before or 0), "score": _score(score_after), "total_marks": total_marks,
+               "percentage": f"{float(percentage or 0):.1f}"}
+    return [services.notify("attempt_regraded", [student_id], context, entity_type="attempt", entity_id=attempt_id,
+                            actor_id=actor_id, link="/student/results",
+                            action_url=f"/student/attempts/{attempt_id}")]
+
+
+@own_unit_of_work
 def on_attempt_reset(*, quiz_id, student_id, actor_id=None, additional_attempts=1, reason=None, **_):
     quiz = db.session.get(Quiz, quiz_id)
     context = {"quiz_id": quiz_id, "quiz_title": quiz.title, "additional_attempts": additional_attempts,
@@ -150,6 +162,7 @@ def on_student_added(*, student_ids, class_id, actor_id=None, **_):
 def connect() -> None:
     events.quiz_published.connect(on_quiz_published, weak=False)
     events.attempt_graded.connect(on_attempt_graded, weak=False)
+    events.attempt_regraded.connect(on_attempt_regraded, weak=False)
     events.attempt_reset.connect(on_attempt_reset, weak=False)
     events.attempt_submitted.connect(on_attempt_submitted, weak=False)
     events.violation_recorded.connect(on_violation, weak=False)

@@ -25,6 +25,12 @@ TEMPLATES = {
         "message": "Your submission for '{quiz_title}' has been graded. "
                    "Score: {score}/{total_marks} ({percentage}%)",
     },
+    "attempt_regraded": {
+        "type": "attempt_regraded", "priority": "medium", "category": "grade",
+        "title": "Quiz Regraded: {quiz_title}",
+        "message": "A question of '{quiz_title}' was regraded. "
+                   "Your score is now {score}/{total_marks} ({percentage}%), was {score_before}.",
+    },
     "attempt_reset": {
         "type": "attempt_reset", "priority": "high", "category": "attempt_reset",
         "title": "Quiz Attempt Reset",

@@ -4,7 +4,10 @@ Both are partial (seed 004's bulk shape: created and failed counts, per-item err
 every valid item is created, every invalid one is reported as {index|row, field,
 error}. `dry_run` checks everything and writes nothing. A file holds at most
 `QUESTION_IMPORT_MAX_ROWS` rows (2,000 by default), measured before it is parsed.
+A file's `data` column holds, as a JSON object, the fields of the types whose keys do not
+fit a cell (multiple_select, numeric, matching, ordering, fill_in_blanks, and credits).
 """
+import json
 import re
 
 from flask import current_app
@@ -26,9 +29,12 @@ IMPORT_COLUMNS = {
     "acceptedanswers": "accepted_answers",
     "sampleanswer": "sample_answer",
     "markingrubric": "marking_rubric", "rubric": "marking_rubric",
+    "data": "data",
 }
+DATA_ERROR = "_data_error"
 TYPE_ALIASES = {"multiple_choice": "mcq", "truefalse": "true_false", "true_or_false": "true_false",
-                "short": "short_answer", "essay": "descriptive"}
+                "short": "short_answer", "essay": "descriptive", "multiple_answer": "multiple_select",
+                "fill_in_the_blanks": "fill_in_blanks", "numerical": "numeric"}
 TRUE_WORDS, FALSE_WORDS = {"true", "t", "yes"}, {"false", "f", "no"}
 
 
@@ -48,6 +54,8 @@ def _flatten(messages, prefix: str = "") -> list[tuple[str, str]]:
 def check_item(raw) -> tuple[dict | None, list[tuple[str, str]]]:
     if not isinstance(raw, dict):
         return None, [("_schema", "Each item must be an object.")]
+    if DATA_ERROR in raw:
+        return None, [("data", raw[DATA_ERROR])]
     try:
         return QuestionCreateSchema().load(raw), []
     except ValidationError as exc:
@@ -128,7 +136,20 @@ def row_to_item(row: dict) -> dict:
             item[field] = _split(item[field])
     if "correct_answer" in item:
         item["correct_answer"] = _answer(item.get("type"), item["correct_answer"], item.get("options") or [])
+    if "data" in item:
+        item.update(_data(item.pop("data")))
     return item
+
+
+def _data(value: str) -> dict:
+    """The `data` cell: a JSON object of type fields, or the reason it is not one."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return {DATA_ERROR: "Not valid JSON."}
+    if not isinstance(data, dict):
+        return {DATA_ERROR: "Must be a JSON object of question fields."}
+    return data
 
 
 def _answer(question_type: str | None, value: str, options: list[str]):

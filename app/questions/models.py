@@ -1,17 +1,26 @@
 """The question bank."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Double, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.clock import utcnow
 from app.common.db import JSONType, UTCDateTime, login_key_type, new_id
 from app.extensions import db
 
-QUESTION_TYPES = ("mcq", "descriptive", "true_false", "short_answer")
+QUESTION_TYPES = ("mcq", "descriptive", "true_false", "short_answer",
+                  "multiple_select", "numeric", "matching", "ordering", "fill_in_blanks")
+# Types marked by the machine whatever their fields (short_answer needs accepted answers).
+OBJECTIVE_TYPES = ("mcq", "true_false", "multiple_select", "numeric", "matching", "ordering", "fill_in_blanks")
 DIFFICULTIES = ("easy", "medium", "hard")
 # Fields a student must never receive before review is allowed.
-ANSWER_KEY_FIELDS = ("correct_answer", "accepted_answers", "sample_answer", "marking_rubric")
+# `pairs` and `blanks` hold keys by their order or content: a student sees them only
+# reshaped (app.quizzes.display). Ordering's `items` are such a key too but not named
+# here, since "items" is also every list page's envelope: students see them only
+# shuffled, as `options` (tests/attempts/test_question_types.py pins it).
+ANSWER_KEY_FIELDS = ("correct_answer", "accepted_answers", "sample_answer", "marking_rubric",
+                     "correct_options", "correct_value", "tolerance", "tolerance_type", "accepted_values",
+                     "pairs", "blanks")
 
 
 class Question(db.Model):
@@ -34,12 +43,26 @@ class Question(db.Model):
     accepted_answers: Mapped[list | None] = mapped_column(JSONType)
     sample_answer: Mapped[str | None] = mapped_column(Text)
     marking_rubric: Mapped[str | None] = mapped_column(Text)
+    # multiple_select: indexes of the right options; multiple_select and ordering: how to score.
+    correct_options: Mapped[list | None] = mapped_column(JSONType)
+    scoring: Mapped[str | None] = mapped_column(String(20))
+    # numeric: the value, how far from it still counts, and other values with their credit.
+    correct_value: Mapped[float | None] = mapped_column(Double)
+    tolerance: Mapped[float | None] = mapped_column(Double)
+    tolerance_type: Mapped[str | None] = mapped_column(String(10))
+    accepted_values: Mapped[list | None] = mapped_column(JSONType)
+    # matching: [{prompt, match}] and extra matches; ordering: items in the right order;
+    # fill_in_blanks: one entry per {{n}} gap of the text.
+    pairs: Mapped[list | None] = mapped_column(JSONType)
+    distractors: Mapped[list | None] = mapped_column(JSONType)
+    items: Mapped[list | None] = mapped_column(JSONType)
+    blanks: Mapped[list | None] = mapped_column(JSONType)
     # Questions with answers are never edited or deleted; they are archived.
     is_archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
     @property
     def is_auto_gradable(self) -> bool:
-        if self.type in ("mcq", "true_false"):
+        if self.type in OBJECTIVE_TYPES:
             return True
         return self.type == "short_answer" and bool(self.accepted_answers)
 

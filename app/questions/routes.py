@@ -20,10 +20,10 @@ from app.questions.schemas import (
     QuestionFileImportResultSchema,
     QuestionListQuerySchema,
     QuestionSchema,
-    QuestionUpdateSchema,
 )
 
 blp = Blueprint("questions", __name__, url_prefix="/api/questions", description="Question bank")
+# `PUT /api/questions/{id}` is served by app.grading.routes: with "regrade" it marks answers again.
 # `<uuid:…>` keeps `/bulk-create` and `/bulk-import` from also matching the item routes
 # (which would answer GET there with 404 instead of 405 and list the wrong methods in Allow).
 AUTHORS = ("admin", "teacher")
@@ -69,12 +69,6 @@ class QuestionItem(MethodView):
     @role_required(*AUTHORS)
     def get(self, question_id):
         return get_visible_question(str(question_id), current_actor())
-
-    @blp.arguments(QuestionUpdateSchema)
-    @blp.response(200, QuestionSchema)
-    @role_required(*AUTHORS)
-    def put(self, body, question_id):
-        return _act_on_visible_question(services.update_question, question_id, body)
 
     @blp.response(200, MessageSchema)
     @role_required(*AUTHORS)

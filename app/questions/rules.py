@@ -9,17 +9,30 @@ Per type, the answer-key fields it takes:
   case-insensitive, when given), optional `sample_answer` and `marking_rubric` for the
   teacher who grades it by hand when there are none;
 - descriptive: optional `sample_answer` and `marking_rubric`.
-A field that a type does not use is refused (422) when sent with a value; `null`
+The later types (multiple_select, numeric, matching, ordering, fill_in_blanks) are
+checked in app.questions.type_rules. A field that a type does not use is refused (422) when sent with a value; `null`
 counts as not sent.
 """
 
-TYPED_FIELDS = ("options", "correct_answer", "accepted_answers", "sample_answer", "marking_rubric")
+from app.questions import type_rules
+
+TYPED_FIELDS = ("options", "correct_answer", "accepted_answers", "sample_answer", "marking_rubric",
+                "correct_options", "scoring", "correct_value", "tolerance", "tolerance_type", "accepted_values",
+                "pairs", "distractors", "items", "blanks")
 TYPE_FIELDS = {
+    "multiple_select": {"options", "correct_options", "scoring"},
+    "numeric": {"correct_value", "tolerance", "tolerance_type", "accepted_values"},
+    "matching": {"pairs", "distractors"},
+    "ordering": {"items", "scoring"},
+    "fill_in_blanks": {"blanks"},
     "mcq": {"options", "correct_answer"},
     "true_false": {"options", "correct_answer"},
     "short_answer": {"accepted_answers", "sample_answer", "marking_rubric"},
     "descriptive": {"sample_answer", "marking_rubric"},
 }
+# What a regrade may change: the fields that decide marks, never what students saw.
+REGRADABLE_FIELDS = ("correct_answer", "accepted_answers", "sample_answer", "marking_rubric", "correct_options",
+                     "scoring", "correct_value", "tolerance", "tolerance_type", "accepted_values", "blanks")
 TRUE_FALSE_OPTIONS = ["True", "False"]
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 MAX_ACCEPTED_ANSWERS = 50
@@ -44,7 +57,7 @@ def _mcq(data: dict, clean: dict, errors: dict) -> None:
     if options is None:
         errors["options"] = ["Required for mcq questions."]
     else:
-        options = [str(option).strip() for option in options]
+        options = [str(option).strip() for option in type_rules.option_texts(options)]
         problem = _options_problem(options)
         if problem:
             errors["options"] = [problem]
@@ -73,6 +86,7 @@ def _options_problem(options: list[str]) -> str | None:
 
 def _true_false(data: dict, clean: dict, errors: dict) -> None:
     options = data.get("options")
+    options = type_rules.option_texts(options)
     if options is not None and [str(o).strip().casefold() for o in options] != ["true", "false"]:
         errors["options"] = ['True/false questions always have the options ["True", "False"].']
     clean["options"] = list(TRUE_FALSE_OPTIONS)
@@ -86,17 +100,11 @@ def _true_false(data: dict, clean: dict, errors: dict) -> None:
 
 
 def _short_answer(data: dict, clean: dict, errors: dict) -> None:
-    accepted = data.get("accepted_answers")
-    if accepted is not None:
-        unique: dict[str, str] = {}
-        for answer in (str(a).strip() for a in accepted):
-            unique.setdefault(answer.casefold(), answer)
-        if "" in unique:
-            errors["accepted_answers"] = ["Accepted answers must not be blank."]
-        elif len(unique) > MAX_ACCEPTED_ANSWERS:
-            errors["accepted_answers"] = [f"At most {MAX_ACCEPTED_ANSWERS} accepted answers."]
-        else:
-            clean["accepted_answers"] = list(unique.values()) or None
+    if data.get("accepted_answers") is not None:
+        accepted = type_rules.accepted_answers(data["accepted_answers"], "accepted_answers", errors)
+        if accepted is not None:
+            # Full credit stays a plain string, the shape these answers always had.
+            clean["accepted_answers"] = [a["text"] if a["credit"] == 1 else a for a in accepted] or None
     _free_text(data, clean)
 
 
@@ -106,4 +114,7 @@ def _free_text(data: dict, clean: dict, errors: dict | None = None) -> None:
         clean[field] = value.strip() or None if isinstance(value, str) else None
 
 
-CHECKS = {"mcq": _mcq, "true_false": _true_false, "short_answer": _short_answer, "descriptive": _free_text}
+CHECKS = {"mcq": _mcq, "true_false": _true_false, "short_answer": _short_answer, "descriptive": _free_text,
+          "multiple_select": type_rules.multiple_select, "numeric": type_rules.numeric,
+          "matching": type_rules.matching, "ordering": type_rules.ordering,
+          "fill_in_blanks": type_rules.fill_in_blanks}

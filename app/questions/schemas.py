@@ -1,7 +1,8 @@
 """Question representations (teachers and admins only) and the question-bank inputs."""
-from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 from webargs.fields import DelimitedList
 
+from app.common.html import sanitize_html
 from app.common.schemas import BaseSchema, DateTimeZ, SafeHTML, UUIDString, deprecated, require_non_blank
 from app.questions.formats import EXPORT_FORMATS, FORMATS
 from app.questions.models import DIFFICULTIES, MEDIA_TYPES, QUESTION_TYPES
@@ -10,6 +11,36 @@ from app.questions.rules import check_typed_fields
 MAX_BULK_ITEMS = 500
 MAX_EXPORT_IDS = 1000
 IMPORT_STATUSES = ("created", "valid", "error", "unsupported")
+
+
+class OptionSchema(Schema):
+    index = fields.Integer(required=True)
+    text = fields.String(required=True)
+
+
+class AcceptedValueSchema(Schema):
+    value = fields.Float(required=True)
+    tolerance = fields.Float(required=True)
+    credit = fields.Float(required=True)
+
+
+class PairSchema(Schema):
+    prompt = fields.String(required=True)
+    match = fields.String(required=True)
+
+
+class AcceptedTextSchema(Schema):
+    text = fields.String(required=True)
+    credit = fields.Float(required=True)
+
+
+class BlankSchema(Schema):
+    """A typed gap (`accepted`, `case_sensitive`) or a drop-down (`options`, `correct_option`)."""
+
+    accepted = fields.List(fields.Nested(AcceptedTextSchema))
+    case_sensitive = fields.Boolean()
+    options = fields.List(fields.String())
+    correct_option = fields.Integer()
 
 
 class QuestionSchema(BaseSchema):
@@ -21,20 +52,60 @@ class QuestionSchema(BaseSchema):
     topic = fields.String(allow_none=True)
     difficulty = fields.String(allow_none=True)
     marks = fields.Integer(required=True)
-    options = fields.List(fields.String(), allow_none=True)
+    options = fields.Method("indexed_options", allow_none=True, metadata={
+        "type": "array", "items": {"$ref": "#/components/schemas/Option"},
+        "description": "`[{index, text}]`, the shape students see"})
     correct_answer = fields.Integer(allow_none=True)
-    accepted_answers = fields.List(fields.String(), allow_none=True)
+    accepted_answers = fields.List(fields.Raw(), allow_none=True, metadata={
+        "description": "short_answer: texts (full credit) or `{text, credit}` objects"})
     sample_answer = fields.String(allow_none=True)
     marking_rubric = fields.String(allow_none=True)
+    correct_options = fields.List(fields.Integer(), allow_none=True)
+    scoring = fields.String(allow_none=True)
+    correct_value = fields.Float(allow_none=True)
+    tolerance = fields.Float(allow_none=True)
+    tolerance_type = fields.String(allow_none=True)
+    accepted_values = fields.List(fields.Nested(AcceptedValueSchema), allow_none=True)
+    pairs = fields.List(fields.Nested(PairSchema), allow_none=True)
+    distractors = fields.List(fields.String(), allow_none=True)
+    items = fields.List(fields.String(), allow_none=True)
+    blanks = fields.List(fields.Nested(BlankSchema), allow_none=True)
     is_auto_gradable = fields.Boolean()
     is_archived = fields.Boolean()
     created_by = fields.String()
     created_at = DateTimeZ()
     updated_at = DateTimeZ()
 
+    def indexed_options(self, question):
+        return None if question.options is None else [{"index": i, "text": t} for i, t in enumerate(question.options)]
+
 
 def _text(max_length: int, **kw):
     return fields.String(allow_none=True, validate=validate.Length(max=max_length), **kw)
+
+
+class _ShownPart(fields.Raw):
+    """A part students see as HTML (an option, an item): its text reduced to the safe
+    subset as it is read (app.common.html), like SafeHTML, whether sent plainly or as
+    `{index, text}`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            return sanitize_html(value)
+        if isinstance(value, dict) and isinstance(value.get("text"), str):
+            return {**value, "text": sanitize_html(value["text"])}
+        return value
+
+
+def _part(max_length: int, *, shown_as_html: bool = False):
+    """A text, or an object holding one (`{index, text}`, `{text, credit}`), of bounded size."""
+    def bounded(value):
+        text = value.get("text") if isinstance(value, dict) else value
+        if not isinstance(text, str):
+            raise ValidationError("Must be a text, or an object with a text.")
+        if len(text) > max_length:
+            raise ValidationError(f"At most {max_length} characters.")
+    return (_ShownPart if shown_as_html else fields.Raw)(validate=bounded)
 
 
 class QuestionFieldsSchema(BaseSchema):
@@ -46,12 +117,24 @@ class QuestionFieldsSchema(BaseSchema):
     topic = _text(100)
     difficulty = fields.String(allow_none=True, validate=validate.OneOf(DIFFICULTIES))
     marks = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000))
-    options = fields.List(SafeHTML(validate=validate.Length(max=1000)), allow_none=True)
+    # Texts, or `[{index, text}]` as every view shows them. rules.py decides the shape.
+    options = fields.List(_part(1000, shown_as_html=True), allow_none=True)
     # mcq: an index; true_false: a boolean or 0/1. rules.py decides.
     correct_answer = fields.Raw(allow_none=True)
-    accepted_answers = fields.List(fields.String(validate=validate.Length(max=500)), allow_none=True)
+    accepted_answers = fields.List(_part(500), allow_none=True)
     sample_answer = _text(20000)
     marking_rubric = _text(20000)
+    # The later types' fields: shapes and cross-field rules in app.questions.type_rules.
+    correct_options = fields.List(fields.Raw(), allow_none=True)
+    scoring = fields.String(allow_none=True)
+    correct_value = fields.Raw(allow_none=True)
+    tolerance = fields.Raw(allow_none=True)
+    tolerance_type = fields.String(allow_none=True)
+    accepted_values = fields.List(fields.Raw(), allow_none=True)
+    pairs = fields.List(fields.Raw(), allow_none=True)
+    distractors = fields.List(_part(1000, shown_as_html=True), allow_none=True)
+    items = fields.List(_part(1000, shown_as_html=True), allow_none=True)
+    blanks = fields.List(fields.Raw(), allow_none=True)
 
     @post_load
     def tidy(self, data, **kwargs):
@@ -63,6 +146,10 @@ class QuestionFieldsSchema(BaseSchema):
 
 
 class QuestionUpdateSchema(QuestionFieldsSchema):
+    regrade = fields.Boolean(metadata={"description": (
+        "Change the answer key of a question students answered and regrade their closed attempts "
+        "(without it such a change is 409)")})
+
     @validates_schema
     def not_empty(self, data, **kwargs):
         if not data:
@@ -84,6 +171,27 @@ class QuestionCreateSchema(QuestionFieldsSchema):
     def normalise(self, data, **kwargs):
         clean, _errors = check_typed_fields(data["type"], data)
         return {**data, **clean}
+
+
+class RegradeQuerySchema(BaseSchema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "Report the regrade, change nothing"})
+
+
+class RegradeChangeSchema(Schema):
+    attempt_id = fields.String(required=True)
+    student_id = fields.String(required=True)
+    score_before = fields.Float(required=True, allow_none=True)
+    score_after = fields.Float(required=True)
+
+
+class RegradeReportSchema(Schema):
+    dry_run = fields.Boolean(required=True)
+    attempts_affected = fields.Integer(required=True)
+    changes = fields.List(fields.Nested(RegradeChangeSchema), required=True)
+
+
+class QuestionRegradeResultSchema(QuestionSchema):
+    regrade = fields.Nested(RegradeReportSchema, metadata={"description": "Only when the request asked to regrade"})
 
 
 class QuestionListQuerySchema(BaseSchema):
@@ -199,3 +307,83 @@ class QuestionExportQuerySchema(QuestionListQuerySchema):
     def one_selection(self, data, **kwargs):
         if data.get("ids") and data.get("quiz_id"):
             raise ValidationError("Send ids or quiz_id, not both.", "ids")
+
+
+# --- the OpenAPI description of a question body: one schema per type (`oneOf`) ----------
+# Requests are checked by QuestionCreateSchema and app.questions.rules; these schemas
+# only describe, per type, the fields that type takes (app.questions.openapi).
+
+TEXT_OR_OBJECT = {"oneOf": [{"type": "string"}, {
+    "type": "object", "required": ["text"],
+    "properties": {"text": {"type": "string"}, "index": {"type": "integer", "minimum": 0},
+                   "credit": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1}}}]}
+
+
+class AcceptedValueInSchema(Schema):
+    value = fields.Float(required=True)
+    tolerance = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    credit = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1, min_inclusive=False))
+
+
+class BlankInSchema(Schema):
+    """A typed gap (`accepted`, `case_sensitive`) or a drop-down (`options`, `correct_option`)."""
+
+    accepted = fields.List(fields.Raw(metadata=TEXT_OR_OBJECT), allow_none=True)
+    case_sensitive = fields.Boolean(allow_none=True)
+    options = fields.List(fields.Raw(metadata=TEXT_OR_OBJECT), allow_none=True)
+    correct_option = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+
+
+def _doc_fields() -> dict:
+    texts = fields.List(fields.Raw(metadata=TEXT_OR_OBJECT), metadata={
+        "description": "Texts, or objects holding one (`[{index, text}]`, `{text, credit}`)"})
+    return {
+        "options": texts,
+        "correct_answer": fields.Raw(metadata={"oneOf": [{"type": "integer", "minimum": 0}, {"type": "boolean"}]}),
+        "accepted_answers": fields.List(fields.Raw(metadata=TEXT_OR_OBJECT)),
+        "sample_answer": fields.String(allow_none=True),
+        "marking_rubric": fields.String(allow_none=True),
+        "correct_options": fields.List(fields.Integer(validate=validate.Range(min=0)), validate=validate.Length(min=1)),
+        "scoring": fields.String(),
+        "correct_value": fields.Float(),
+        "tolerance": fields.Float(validate=validate.Range(min=0)),
+        "tolerance_type": fields.String(validate=validate.OneOf(("absolute", "relative"))),
+        "accepted_values": fields.List(fields.Nested(AcceptedValueInSchema)),
+        "pairs": fields.List(fields.Nested(PairSchema), validate=validate.Length(min=2, max=20)),
+        "distractors": fields.List(fields.Raw(metadata=TEXT_OR_OBJECT)),
+        "items": fields.List(fields.Raw(metadata=TEXT_OR_OBJECT), validate=validate.Length(min=2, max=20)),
+        "blanks": fields.List(fields.Nested(BlankInSchema)),
+    }
+
+
+DOC_REQUIRED = {"mcq": {"options", "correct_answer"}, "true_false": {"correct_answer"},
+                "multiple_select": {"options", "correct_options"}, "numeric": {"correct_value"},
+                "matching": {"pairs"}, "ordering": {"items"}, "fill_in_blanks": {"blanks"}}
+SCORING_CHOICES = {"multiple_select": ("all_or_nothing", "partial", "right_minus_wrong"),
+                   "ordering": ("all_or_nothing", "partial")}
+
+
+def question_body_schemas() -> dict[str, type[Schema]]:
+    """type → a schema naming exactly that type's fields, for the OpenAPI document."""
+    from app.questions.rules import TYPE_FIELDS
+
+    made = {}
+    for question_type in QUESTION_TYPES:
+        docs = _doc_fields()
+        typed = {}
+        for name in sorted(TYPE_FIELDS[question_type]):
+            field = docs[name]
+            field.required = name in DOC_REQUIRED.get(question_type, ())
+            field.allow_none = not field.required  # null counts as not sent
+            if name == "scoring":
+                field.validators = [validate.OneOf(SCORING_CHOICES[question_type])]
+            typed[name] = field
+        made[question_type] = Schema.from_dict({
+            "text": fields.String(required=True, validate=validate.Length(min=1, max=10000)),
+            "type": fields.String(required=True, validate=validate.OneOf([question_type])),
+            "marks": fields.Integer(required=True, validate=validate.Range(min=1, max=1000)),
+            "topic": fields.String(allow_none=True, validate=validate.Length(max=100)),
+            "difficulty": fields.String(allow_none=True, validate=validate.OneOf(DIFFICULTIES)),
+            **typed,
+        }, name=f"{''.join(part.title() for part in question_type.split('_'))}QuestionSchema")
+    return made

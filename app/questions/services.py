@@ -1,7 +1,7 @@
 """The question bank: authoring, protection of questions students answered, copies."""
 from sqlalchemy import func, select
 
-from app.attempts.models import QuizAttempt, StudentAnswer
+from app.attempts.models import AttemptQuestion, QuizAttempt, StudentAnswer
 from app.common import events
 from app.common.audit import record_audit
 from app.common.authz import visible_questions_clause
@@ -16,7 +16,7 @@ from app.questions.media import (
     remove_question_media,
 )
 from app.questions.models import Question
-from app.questions.rules import TYPED_FIELDS, check_typed_fields
+from app.questions.rules import REGRADABLE_FIELDS, TYPED_FIELDS, check_typed_fields
 from app.quizzes.models import QuizQuestion
 
 ORDERINGS = {
@@ -72,10 +72,14 @@ def answer_count(question_id: str) -> int:
 
 
 def in_attempted_quiz(question_id: str) -> bool:
-    # A locking read: it sees a first attempt committed after this transaction's snapshot.
-    return db.session.scalar(
+    """In a quiz someone attempted, or drawn by an attempt. A locking read: it sees a first
+    attempt committed after this transaction's snapshot."""
+    fixed = db.session.scalar(
         select(QuizAttempt.id).join(QuizQuestion, QuizAttempt.quiz_id == QuizQuestion.quiz_id)
-        .where(QuizQuestion.question_id == question_id).limit(1).with_for_update(read=True)) is not None
+        .where(QuizQuestion.question_id == question_id).limit(1).with_for_update(read=True))
+    return fixed is not None or db.session.scalar(
+        select(AttemptQuestion.attempt_id).where(AttemptQuestion.question_id == question_id).limit(1)
+        .with_for_update(read=True)) is not None
 
 
 def ensure_unanswered(question: Question, action: str) -> None:
@@ -93,13 +97,40 @@ def ensure_unanswered(question: Question, action: str) -> None:
 def update_question(question: Question, data: dict, *, actor) -> Question:
     events.send_in_transaction(events.question_changing, question_id=question.id)  # before the check
     ensure_unanswered(question, "changed")
+    return _apply_changes(question, data, actor=actor, action="question_updated")
+
+
+def change_answer_key(question: Question, data: dict, *, actor) -> Question:
+    """A key change on a question students answered, for a regrade (app.grading.regrade):
+    only the fields that decide marks, never what students were shown."""
+    events.send_in_transaction(events.question_changing, question_id=question.id)
+    refused = {field: ["Cannot change on a question students answered, even with regrade."]
+               for field in data if field not in REGRADABLE_FIELDS}
+    refused.update(_shown_blank_changes(question, data))
+    if refused:
+        raise ValidationFailed("Only the answer key can change with a regrade", details=refused)
+    return _apply_changes(question, data, actor=actor, action="question_key_changed")
+
+
+def _shown_blank_changes(question: Question, data: dict) -> dict:
+    """Blanks may change their accepted answers, never which gaps are drop-downs nor their options."""
+    if "blanks" not in data or not isinstance(data["blanks"], list):
+        return {}
+    shown_before = [blank.get("options") for blank in question.blanks or []]
+    shown_after = [blank.get("options") if isinstance(blank, dict) else None for blank in data["blanks"]]
+    if shown_before != shown_after:
+        return {"blanks": ["Keep every gap's kind and drop-down options; change only what is accepted."]}
+    return {}
+
+
+def _apply_changes(question: Question, data: dict, *, actor, action: str) -> Question:
     old = snapshot(question)
     question_type = data.get("type", question.type)
     # Sent fields win; stored answer-key fields carry over only if the type still uses them.
     merged = {field: getattr(question, field) for field in TYPED_FIELDS}
     if question_type != question.type:
         merged = {}
-    clean, errors = check_typed_fields(question_type, {**merged, **data})
+    clean, errors = check_typed_fields(question_type, {**merged, "text": question.text, **data})
     if errors:
         raise ValidationFailed("One or more fields are invalid", details=errors)
     for field in COMMON_FIELDS:
@@ -108,7 +139,7 @@ def update_question(question: Question, data: dict, *, actor) -> Question:
     for field, value in clean.items():
         setattr(question, field, value)
     db.session.flush()
-    record_audit(actor, "question_updated", "question", question.id, old=old, new=snapshot(question))
+    record_audit(actor, action, "question", question.id, old=old, new=snapshot(question))
     return question
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.clock import utcnow
-from app.common.db import UTCDateTime, new_id
+from app.common.db import JSONType, UTCDateTime, new_id
 from app.errors import InvalidState
 from app.extensions import db
 
@@ -33,6 +33,8 @@ class Quiz(db.Model):
         CheckConstraint("passing_percentage >= 0 AND passing_percentage <= 100", name="passing_range"),
         CheckConstraint("max_attempts > 0", name="max_attempts_positive"),
         CheckConstraint("max_violations > 0", name="max_violations_positive"),
+        CheckConstraint("negative_marking_percent >= 0 AND negative_marking_percent <= 100",
+                        name="negative_marking_range"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -58,8 +60,13 @@ class Quiz(db.Model):
     randomize_questions: Mapped[bool] = mapped_column(Boolean, default=False)
     randomize_options: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_review: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The share of a question's marks a wrong objective answer costs (app.grading.scoring).
+    negative_marking_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # When set, starting needs the quiz's access code as well as a place in an assigned class.
     access_code_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Random draws per attempt: [{count, topic, difficulty, type, question_ids}], each pool's
+    # candidates kept in quiz_pool_questions (app.quizzes.pools).
+    question_pools: Mapped[list | None] = mapped_column(JSONType)
     # Moves with every change to what the quiz shows; keys app.quizzes.shown's cache.
     questions_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
@@ -77,13 +84,15 @@ class Quiz(db.Model):
     def classes(self) -> list:
         return [link.school_class for link in self.class_links]
 
-    def publish(self, now: datetime) -> None:
+    def publish(self, now: datetime, pool_problems: list[str] = ()) -> None:
         """Draft or archived → published; refuses a quiz students could not take."""
         if self.status == "published":
             raise InvalidState("The quiz is already published", error_code="ALREADY_PUBLISHED")
         problems = {}
-        if not self.question_links:
+        if not self.question_links and not self.question_pools:
             problems["questions"] = ["Add at least one question."]
+        if pool_problems:
+            problems["question_pools"] = list(pool_problems)
         if not self.class_links:
             problems["class_ids"] = ["Assign at least one class."]
         if self.end_date and self.end_date <= now:
@@ -132,6 +141,19 @@ class QuizQuestion(db.Model):
     @property
     def marks(self) -> int:
         return self.marks_override if self.marks_override is not None else self.question.marks
+
+
+class QuizPoolQuestion(db.Model):
+    """A candidate of one of the quiz's pools; a question belongs to the first pool it fits."""
+
+    __tablename__ = "quiz_pool_questions"
+    __table_args__ = (UniqueConstraint("quiz_id", "question_id", name="uq_quiz_pool_questions_quiz_question"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    # No index of its own on quiz_id: the unique key leads with it.
+    quiz_id: Mapped[str] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"), index=True)
+    pool_index: Mapped[int] = mapped_column(Integer)
 
 
 class QuizOverride(db.Model):

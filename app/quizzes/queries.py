@@ -17,6 +17,7 @@ from app.common.authz import visible_quizzes_clause
 from app.common.pagination import equal_filters, paginate, search_filter
 from app.extensions import db
 from app.questions.models import Question
+from app.quizzes import pools
 from app.quizzes.effective import effective_settings_for_quizzes, student_fields
 from app.quizzes.models import Quiz, QuizClass, QuizQuestion
 
@@ -64,6 +65,9 @@ def attach_stats(quizzes: list[Quiz]) -> None:
     stats = {quiz_id: (count, int(total or 0)) for quiz_id, count, total in rows}
     for quiz in quizzes:
         quiz.question_count, quiz.total_marks = stats.get(quiz.id, (0, 0))
+        if quiz.question_pools:  # rare: one more query for such a quiz
+            quiz.question_count += sum(pool["count"] for pool in quiz.question_pools)
+            quiz.total_marks += pools.pool_marks(quiz)
 
 
 def attach_attempt_counts(quizzes: list[Quiz]) -> None:
@@ -90,8 +94,8 @@ def _count_where(condition):
 def load_detail(quiz: Quiz) -> Quiz:
     """A teacher's detail: questions with answers, classes, totals."""
     links = quiz.question_links
-    quiz.question_count = len(links)
-    quiz.total_marks = sum(link.marks for link in links)
+    quiz.question_count = len(links) + sum(pool["count"] for pool in quiz.question_pools or [])
+    quiz.total_marks = sum(link.marks for link in links) + (pools.pool_marks(quiz) if quiz.question_pools else 0)
     quiz.has_attempts = has_attempts(quiz)
     return quiz
 

@@ -10,11 +10,23 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 from app.attempts.models import ATTEMPT_STATUSES
 from app.classes.schemas import ClassRefSchema
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, deprecated, require_non_blank
+from app.questions.models import DIFFICULTIES, QUESTION_TYPES
+from app.questions.schemas import AcceptedValueSchema, BlankSchema, PairSchema
 from app.quizzes.models import OVERRIDABLE, QUIZ_STATUSES, VIOLATION_ACTIONS
 
 MAX_QUESTIONS = 500
 MAX_CLASSES = 100
 ACCESS_CODE = validate.Regexp(r"^[A-Za-z0-9]{4,20}$", error="4 to 20 letters and digits.")
+
+
+class PoolSchema(BaseSchema):
+    """A random draw per attempt (app.quizzes.pools): `count` questions fitting every filter given."""
+
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUESTIONS))
+    topic = fields.String(allow_none=True, validate=validate.Length(max=100))
+    difficulty = fields.String(allow_none=True, validate=validate.OneOf(DIFFICULTIES))
+    type = fields.String(allow_none=True, validate=validate.OneOf(QUESTION_TYPES))
+    question_ids = fields.List(UUIDString(), allow_none=True, validate=validate.Length(max=MAX_QUESTIONS))
 
 
 class QuizCommonSchema(BaseSchema):
@@ -35,8 +47,10 @@ class QuizCommonSchema(BaseSchema):
     max_violations = fields.Integer()
     show_answers_after_submission = fields.Boolean()
     allow_review = fields.Boolean()
-    question_count = fields.Integer()
-    total_marks = fields.Integer()
+    question_count = fields.Integer(metadata={"description": "Questions per attempt, draws included"})
+    total_marks = fields.Integer(metadata={"description": "Every attempt's total, draws included"})
+    negative_marking_percent = fields.Integer(metadata={
+        "description": "The share of a question's marks a wrong objective answer costs (0: none)"})
 
 
 class QuizSchema(QuizCommonSchema):
@@ -48,6 +62,8 @@ class QuizSchema(QuizCommonSchema):
     updated_at = DateTimeZ()
     randomize_questions = fields.Boolean()
     randomize_options = fields.Boolean()
+    question_pools = fields.List(fields.Nested(PoolSchema), allow_none=True, metadata={
+        "description": "Questions drawn for each attempt, besides the fixed ones"})
     violation_action = fields.String(validate=validate.OneOf(VIOLATION_ACTIONS), metadata={
         "description": "What reaching max_violations does: auto_submit closes the attempt, "
                        "flag_only flags it for review and the student carries on."})
@@ -71,12 +87,28 @@ class QuizQuestionSchema(BaseSchema):
     type = fields.String(attribute="question.type")
     topic = fields.String(attribute="question.topic", allow_none=True)
     difficulty = fields.String(attribute="question.difficulty", allow_none=True)
-    options = fields.List(fields.String(), attribute="question.options", allow_none=True)
+    options = fields.Function(lambda link: _indexed(link.question.options), allow_none=True, metadata={
+        "type": "array", "items": {"$ref": "#/components/schemas/Option"}})
     correct_answer = fields.Integer(attribute="question.correct_answer", allow_none=True)
-    accepted_answers = fields.List(fields.String(), attribute="question.accepted_answers", allow_none=True)
+    accepted_answers = fields.List(fields.Raw(), attribute="question.accepted_answers", allow_none=True)
     sample_answer = fields.String(attribute="question.sample_answer", allow_none=True)
     marking_rubric = fields.String(attribute="question.marking_rubric", allow_none=True)
+    correct_options = fields.List(fields.Integer(), attribute="question.correct_options", allow_none=True)
+    scoring = fields.String(attribute="question.scoring", allow_none=True)
+    correct_value = fields.Float(attribute="question.correct_value", allow_none=True)
+    tolerance = fields.Float(attribute="question.tolerance", allow_none=True)
+    tolerance_type = fields.String(attribute="question.tolerance_type", allow_none=True)
+    accepted_values = fields.List(fields.Nested(AcceptedValueSchema), attribute="question.accepted_values",
+                                  allow_none=True)
+    pairs = fields.List(fields.Nested(PairSchema), attribute="question.pairs", allow_none=True)
+    distractors = fields.List(fields.String(), attribute="question.distractors", allow_none=True)
+    items = fields.List(fields.String(), attribute="question.items", allow_none=True)
+    blanks = fields.List(fields.Nested(BlankSchema), attribute="question.blanks", allow_none=True)
     is_archived = fields.Boolean(attribute="question.is_archived")
+
+
+def _indexed(options):
+    return None if options is None else [{"index": i, "text": t} for i, t in enumerate(options)]
 
 
 class QuizDetailSchema(QuizSchema):
@@ -141,6 +173,7 @@ class QuizWriteSchema(BaseSchema):
     start_date = DateTimeZ(allow_none=True)
     end_date = DateTimeZ(allow_none=True)
     passing_percentage = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
+    negative_marking_percent = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
     max_attempts = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
     max_violations = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
     violation_action = fields.String(validate=validate.OneOf(VIOLATION_ACTIONS), metadata={
@@ -154,6 +187,8 @@ class QuizWriteSchema(BaseSchema):
     class_ids = fields.List(UUIDString(), validate=validate.Length(max=MAX_CLASSES))
     question_ids = fields.List(UUIDString(), validate=validate.Length(max=MAX_QUESTIONS))
     questions = fields.List(fields.Nested(QuizQuestionInputSchema), validate=validate.Length(max=MAX_QUESTIONS))
+    question_pools = fields.List(fields.Nested(PoolSchema), allow_none=True, validate=validate.Length(max=20),
+                                 metadata={"description": "Questions drawn per attempt, besides the fixed ones"})
 
     @validates_schema
     def cross_field_rules(self, data, **kwargs):

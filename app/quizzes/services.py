@@ -16,7 +16,7 @@ from app.common.authz import visible_classes_clause, visible_questions_clause
 from app.errors import Conflict, InvalidState, ValidationFailed
 from app.extensions import db
 from app.questions.models import Question
-from app.quizzes import shown
+from app.quizzes import pools, shown
 from app.quizzes.models import Quiz, QuizClass, QuizQuestion
 from app.quizzes.queries import has_attempts, load_detail
 
@@ -27,6 +27,7 @@ SETTINGS = (
     "title", "subject", "description", "time_limit_minutes", "start_date", "end_date",
     "passing_percentage", "max_attempts", "max_violations", "show_answers_after_submission",
     "randomize_questions", "randomize_options", "allow_review", "access_code_required",
+    "negative_marking_percent",
     "violation_action",
 )
 
@@ -97,6 +98,8 @@ def create_quiz(data: dict, *, actor) -> Quiz:
     quiz.question_links = _question_links(data.get("questions", []), actor)
     db.session.add(quiz)
     _flush_claiming_code()
+    if data.get("question_pools"):
+        pools.replace_pools(quiz, data["question_pools"], actor=actor)
     record_audit(actor, "quiz_created", "quiz", quiz.id, new={"title": quiz.title, "access_code": quiz.access_code})
     return load_detail(quiz)
 
@@ -117,6 +120,14 @@ def _replace_questions(quiz: Quiz, items: list[dict], actor) -> None:
     quiz.question_links.clear()
     db.session.flush()  # the old rows go before the new ones reuse their order_index
     quiz.question_links.extend(links)
+
+
+def _replace_pools(quiz: Quiz, wanted: list[dict] | None, actor) -> None:
+    shown.bump_versions([quiz.id])  # first, as for the questions
+    if has_attempts(quiz, locking=True):
+        raise InvalidState("Students have attempted this quiz; its questions and marks can no longer change",
+                           error_code="QUIZ_HAS_ATTEMPTS")
+    pools.replace_pools(quiz, wanted, actor=actor)
 
 
 def _replace_classes(quiz: Quiz, class_ids: list[str], actor) -> None:
@@ -150,6 +161,8 @@ def update_quiz(quiz: Quiz, data: dict, *, actor, now) -> Quiz:
         quiz.access_code = claim_access_code(data["access_code"], except_id=quiz.id)
     if "questions" in data:
         _replace_questions(quiz, data["questions"], actor)
+    if "question_pools" in data:
+        _replace_pools(quiz, data["question_pools"], actor)
     if "class_ids" in data:
         _replace_classes(quiz, data["class_ids"], actor)
     _flush_claiming_code()
@@ -181,7 +194,7 @@ def publish_quiz(quiz: Quiz, *, actor, now) -> Quiz:
     # A locking re-read: of two simultaneous publishes one waits and then sees "published",
     # so students are told once.
     db.session.refresh(quiz, with_for_update=True)
-    quiz.publish(now)
+    quiz.publish(now, pools.pool_problems(quiz) if quiz.question_pools else [])
     record_audit(actor, "quiz_published", "quiz", quiz.id, new={"access_code": quiz.access_code})
     events.publish(events.quiz_published, quiz_id=quiz.id, actor_id=actor.id)
     return quiz
@@ -213,5 +226,7 @@ def duplicate_quiz(quiz: Quiz, *, actor) -> Quiz:
                                         marks_override=link.marks_override) for link in quiz.question_links]
     db.session.add(copy)
     _flush_claiming_code()
+    if quiz.question_pools:
+        pools.replace_pools(copy, quiz.question_pools, actor=actor)
     record_audit(actor, "quiz_duplicated", "quiz", copy.id, old={"source_id": quiz.id})
     return load_detail(copy)

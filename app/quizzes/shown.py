@@ -1,7 +1,8 @@
 """A quiz's questions as every start shows them, cached across requests and processes.
 
 What may be cached: per quiz, its questions in the quiz's order with only their shown
-fields (id, type, text, options, marks in this quiz). Never an answer-key field, never
+fields (id, type, text, choice texts, marks in this quiz, and the type's other shown
+parts: app.quizzes.display). Never an answer-key field, never
 anything per attempt (a draw, a shuffle, an answer): those are decided from these rows
 by the caller, on every start.
 
@@ -31,7 +32,8 @@ from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.questions.models import Question
-from app.quizzes.models import Quiz, QuizQuestion
+from app.quizzes import display
+from app.quizzes.models import Quiz, QuizPoolQuestion, QuizQuestion
 
 LOCAL_ENTRIES = 512
 REDIS_TTL_SECONDS = 24 * 3600
@@ -43,8 +45,10 @@ class ShownQuestion(NamedTuple):
     id: str
     type: str
     text: str
-    options: list | None
+    options: list | None  # the choice texts an answer's indexes refer to (app.quizzes.display)
     marks: int
+    extra: dict | None = None
+    pool: int | None = None  # a pool's candidate (app.quizzes.pools), or None for a fixed question
 
 
 class VersionMoved(Exception):
@@ -53,13 +57,25 @@ class VersionMoved(Exception):
 
 def shown_questions(quiz: Quiz) -> list[tuple[ShownQuestion, int]]:
     """(question, marks in this quiz) in the quiz's order, from the cache when it can."""
-    key = f"quiz-shown:{quiz.id}:{quiz.questions_version}"
+    return [(question, question.marks) for question in _entry(quiz) if question.pool is None]
+
+
+def pool_candidates(quiz: Quiz) -> dict[int, list[ShownQuestion]]:
+    """Each pool's candidates, shown fields only, from the same cache entry."""
+    pools: dict[int, list[ShownQuestion]] = {}
+    for question in _entry(quiz):
+        if question.pool is not None:
+            pools.setdefault(question.pool, []).append(question)
+    return pools
+
+
+def _entry(quiz: Quiz) -> list[ShownQuestion]:
+    key = f"quiz-shown:3:{quiz.id}:{quiz.questions_version}"
     rows = _get(key)
     if rows is None:
-        rows = _read_rows(quiz.id)
+        rows = _read_rows(quiz.id) + (_read_pool_rows(quiz.id) if quiz.question_pools else [])
         _put(key, rows)
-    questions = [ShownQuestion(*row) for row in rows]
-    return [(question, question.marks) for question in questions]
+    return [ShownQuestion(*row) for row in rows]
 
 
 def confirm_version(quiz: Quiz) -> None:
@@ -81,17 +97,37 @@ def bump_versions(quiz_ids) -> None:
 
 
 def quiz_ids_showing(question_id: str):
-    return select(QuizQuestion.quiz_id).where(QuizQuestion.question_id == question_id).scalar_subquery()
+    """The quizzes holding the question, fixed or as a pool's candidate."""
+    return select(QuizQuestion.quiz_id).where(QuizQuestion.question_id == question_id).union(
+        select(QuizPoolQuestion.quiz_id).where(QuizPoolQuestion.question_id == question_id))
 
 
 def _read_rows(quiz_id: str) -> list[list]:
     result = db.session.execute(
-        select(Question.id, Question.type, Question.text, Question.options, Question.marks,
-               QuizQuestion.marks_override)
+        select(*SHOWN_COLUMNS, QuizQuestion.marks_override)
         .join(QuizQuestion, QuizQuestion.question_id == Question.id)
         .where(QuizQuestion.quiz_id == quiz_id).order_by(QuizQuestion.order_index))
-    return [[qid, qtype, text, options, override if override is not None else marks]
-            for qid, qtype, text, options, marks, override in result]
+    return [shown_row(row, row.marks_override) for row in result]
+
+
+def _read_pool_rows(quiz_id: str) -> list[list]:
+    result = db.session.execute(
+        select(*SHOWN_COLUMNS, QuizPoolQuestion.pool_index)
+        .join(QuizPoolQuestion, QuizPoolQuestion.question_id == Question.id)
+        .where(QuizPoolQuestion.quiz_id == quiz_id, Question.is_archived.is_(False))
+        .order_by(QuizPoolQuestion.pool_index, Question.id))
+    return [[*shown_row(row), row.pool_index] for row in result]
+
+
+SHOWN_COLUMNS = (Question.id, Question.type, Question.text, Question.options, Question.marks, Question.pairs,
+                 Question.distractors, Question.items, Question.blanks)
+
+
+def shown_row(row, marks_override=None) -> list:
+    """A cache row from the SHOWN_COLUMNS of a question: what students see of it, no key."""
+    options, extra = display.question_display(row)
+    marks = marks_override if marks_override is not None else row.marks
+    return [row.id, row.type, row.text, options if options else None, marks, extra]
 
 
 def _get(key: str) -> list | None:

@@ -1,4 +1,5 @@
 """The cache of a quiz's shown questions: what start reads, and what moves its version."""
+import json
 import os
 import threading
 
@@ -7,10 +8,12 @@ from sqlalchemy import select
 
 from app.attempts.models import QuizAttempt
 from app.extensions import db
+from app.questions.models import ANSWER_KEY_FIELDS
 from app.quizzes import shown
 from app.quizzes.models import Quiz
 from tests.attempts.conftest import quiz_for, start
-from tests.factories import auth
+from tests.factories import auth, make_question
+from tests.helpers import walk_keys
 
 mysql_only = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
                                 reason="two real connections racing need MariaDB/MySQL (set TEST_DATABASE_URL)")
@@ -45,7 +48,17 @@ def test_the_cache_holds_no_answer_key_field(app, school):
     quiz = quiz_for(school, questions=[school.q.mcq, school.q.short, school.q.essay])
     rows = shown.shown_questions(db.session.get(Quiz, quiz.id))
     assert {field for question, _marks in rows for field in question._fields} == {"id", "type", "text", "options",
-                                                                                  "marks"}
+                                                                                  "marks", "extra", "pool"}
+
+
+def test_the_cache_holds_the_later_types_as_shown_and_never_their_key(app, school):
+    later = [make_question(school.teacher_a, type=t) for t in ("matching", "fill_in_blanks", "numeric")]
+    quiz = quiz_for(school, questions=later)
+    rows = shown.shown_questions(db.session.get(Quiz, quiz.id))
+    cached = json.dumps([question._asdict() for question, _marks in rows])
+    assert not set(walk_keys(json.loads(cached))) & set(ANSWER_KEY_FIELDS)
+    assert "9.81" not in cached and '"100"' not in cached and "correct_option" not in cached
+    assert rows[0][0].extra == {"prompts": ["France", "Spain", "Italy"]}
 
 
 def test_editing_the_question_list_before_any_attempt_shows_the_new_list(client, school):

@@ -1,3 +1,4 @@
+import csv
 import io
 
 from openpyxl import Workbook
@@ -62,7 +63,7 @@ def test_csv_import_reads_every_type_and_reports_bad_rows(client):
            + "Plants make food by?,short answer,Biology,medium,2,,,photosynthesis|Photosynthesis ,,\n"
            + "Explain tides,descriptive,Science,hard,5,,,,The moon pulls.,2 marks each\n"
            + "Broken,mcq,Maths,easy,two,A|B,7,,,\n"
-           + ",matching,,,1,,,,,\n").encode()
+           + ",hotspot,,,1,,,,,\n").encode()
     response = upload(client, teacher, csv)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
@@ -109,3 +110,21 @@ def test_bulk_create_answers_in_the_shared_bulk_shape(client):
     assert (body["created"], body["failed"]) == (1, 1)
     (error,) = body["errors"]
     assert error["index"] == 1 and error["field"] == "options" and error["message"] == error["error"]
+
+
+def test_csv_import_reads_the_later_types_from_a_data_column(client):
+    rows = [
+        ["text", "type", "marks", "options", "data"],
+        ["Primes?", "multiple select", "2", "2|3|4", '{"correct_options": [0, 1], "scoring": "partial"}'],
+        ["g?", "numeric", "1", "", '{"correct_value": 9.81, "tolerance": 0.01}'],
+        ["Match", "matching", "2", "", '{"pairs": [{"prompt": "a", "match": "1"}, {"prompt": "b", "match": "2"}]}'],
+        ["Order", "ordering", "2", "", '{"items": ["x"]}'],
+        ["{{1}} gap", "fill_in_blanks", "1", "", "not json"],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    body = upload(client, make_teacher(), buffer.getvalue().encode()).get_json()
+    assert (body["imported"], body["failed"]) == (3, 2)
+    assert {(e["row"], e["field"]) for e in body["errors"]} == {(5, "items"), (6, "data")}
+    stored = {q.type: q for q in db.session.query(Question)}
+    assert stored["multiple_select"].correct_options == [0, 1] and stored["numeric"].correct_value == 9.81

@@ -261,9 +261,25 @@ def test_back_to_draft_is_refused_once_attempted(client, school):
 
 
 def test_a_window_without_a_zone_is_refused_and_an_offset_is_converted(client, school):
-    _class, teacher, _questions = school
+    teacher = school.teacher_a
     body = assert_error(create(client, teacher, new_quiz(start_date="2030-01-10T10:00:00")), 422)
     assert list(body["details"]) == ["start_date"]
     created = create(client, teacher, new_quiz(start_date="2030-01-10T10:00:00.250+02:00"))
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["start_date"] == "2030-01-10T08:00:00.250Z"
+
+
+def test_negative_marking_is_a_setting_between_0_and_100(client, school):
+    teacher = school.teacher_a
+    assert create(client, teacher, new_quiz()).get_json()["negative_marking_percent"] == 0
+    assert create(client, teacher, new_quiz(negative_marking_percent=25)).get_json()["negative_marking_percent"] == 25
+    refused = create(client, teacher, new_quiz(negative_marking_percent=101))
+    assert "negative_marking_percent" in assert_error(refused, 422)["details"]
+
+
+def test_staff_see_quiz_questions_with_indexed_options_and_the_later_types_keys(client, school):
+    teacher, q1 = school.teacher_a, school.q.mcq
+    ordering = make_question(teacher, type="ordering")
+    body = create(client, teacher, new_quiz(question_ids=[q1.id, ordering.id])).get_json()
+    assert body["questions"][0]["options"][0] == {"index": 0, "text": q1.options[0]}
+    assert body["questions"][1]["items"] == ["one", "two", "three", "four"]

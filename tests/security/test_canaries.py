@@ -1,7 +1,9 @@
 """Answer-key canaries: nothing a student can reach before review carries the answer key.
 
-The fixture world plants unique strings in accepted answers, sample answers and
-rubrics; `correct_answer` is an option index, so it is caught by its key. Every GET
+The fixture world plants unique strings in accepted answers (with or without a credit),
+fill-in-the-blanks gaps, sample answers and rubrics; the keys that are indexes, numbers or
+orders (`correct_answer`, `correct_options`, `correct_value`, `pairs`, `blanks`…) are
+caught by their field names. Every GET
 route is crawled as both students with every combination of world objects for its
 parameters, then every write route of the matrix is called as both students, and the
 Socket.IO events a student receives meanwhile are collected too.

@@ -86,17 +86,44 @@ def _questions(world: World, teacher: User, side: str) -> list[Question]:
                  sample_answer=canary(f"short-sample-{side}")),
         Question(text=f"Side {side}: explain", type="descriptive", marks=5,
                  sample_answer=canary(f"desc-sample-{side}"), marking_rubric=canary(f"desc-rubric-{side}")),
+        *_later_types(side),
     ]
     for question in made:
         question.created_by, question.topic, question.difficulty = teacher.id, "General", "easy"
         db.session.add(question)
-        for value in (question.sample_answer, question.marking_rubric, *(question.accepted_answers or [])):
+        accepted = [a["text"] if isinstance(a, dict) else a for a in question.accepted_answers or []]
+        accepted += [a["text"] for blank in question.blanks or [] for a in blank.get("accepted", [])]
+        for value in (question.sample_answer, question.marking_rubric, *accepted):
             if value:
                 world.canaries.add(value)
     world.put("question", side, made[0])
     world.put("question_short", side, made[2])
     world.put("question_descriptive", side, made[3])
     return made
+
+
+def _later_types(side: str) -> list[Question]:
+    """One question of each later type; the keys that are texts are canaries, the others
+    (indexes, numbers, orders) are caught by their field names."""
+    return [
+        Question(text=f"Side {side}: pick all", type="multiple_select", marks=2, options=["p", "q", "r"],
+                 correct_options=[0, 2], scoring="partial"),
+        Question(text=f"Side {side}: how much", type="numeric", marks=2, correct_value=42.5, tolerance=0.5,
+                 tolerance_type="absolute", accepted_values=[{"value": 40.0, "tolerance": 0.0, "credit": 0.5}]),
+        Question(text=f"Side {side}: match", type="matching", marks=2,
+                 pairs=[{"prompt": "one", "match": "uno"}, {"prompt": "two", "match": "dos"}], distractors=["tres"]),
+        Question(text=f"Side {side}: order", type="ordering", marks=2, items=["first", "second", "third"],
+                 scoring="partial"),
+        Question(text=f"Side {side}: {{{{1}}}} and {{{{2}}}}", type="fill_in_blanks", marks=2, blanks=[
+            {"accepted": [{"text": canary(f"gap-{side}"), "credit": 1.0}], "case_sensitive": False},
+            {"options": ["m", "n"], "correct_option": 1}]),
+        Question(text=f"Side {side}: name it partly", type="short_answer", marks=2,
+                 accepted_answers=[{"text": canary(f"credit-answer-{side}"), "credit": 0.5}]),
+    ]
+
+
+RESPONSES = {"multiple_select": [0], "numeric": 41.0, "matching": [1, 0], "ordering": [2, 1, 0],
+             "fill_in_blanks": ["a guess", 0]}
 
 
 def _quiz(teacher, school_class, questions, *, title, status="published", **kw) -> Quiz:
@@ -156,11 +183,13 @@ def _side(world: World, side: str, admin: User) -> None:
     draft = _quiz(teacher, school_class, questions[:2], title=f"Draft quiz {side}", status="draft")
     submitted = _attempt(quiz, student, questions, status="submitted")
     for question in questions:
-        answer = StudentAnswer(attempt_id=submitted.id, question_id=question.id,
-                               answer_option=0 if question.options else None,
-                               answer_text=None if question.options else "An answer")
+        response = RESPONSES.get(question.type)
+        answer = StudentAnswer(attempt_id=submitted.id, question_id=question.id, response=response,
+                               answer_option=0 if question.options and response is None else None,
+                               answer_text=None if question.options or response is not None else "An answer")
         db.session.add(answer)
-    world.put("answer", side, answer)  # the submitted attempt's descriptive answer
+        if question.type == "descriptive":
+            world.put("answer", side, answer)  # the submitted attempt's descriptive answer
     in_progress = _attempt(open_quiz, student, questions, status="in_progress")
     db.session.add(StudentAnswer(attempt_id=in_progress.id, question_id=questions[0].id, answer_option=1))
     db.session.add(Violation(attempt_id=in_progress.id, violation_type="tab_switch", client_event_id="v1"))

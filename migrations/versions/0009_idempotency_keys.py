@@ -3,15 +3,15 @@
 One row per user and key, kept 24 hours (app.common.idempotency); the response is
 stored encrypted. Rows are deleted by `flask purge-idempotency-keys`.
 
-Revision ID: 0010
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
-revision = "0010"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

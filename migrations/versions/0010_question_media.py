@@ -4,15 +4,15 @@ One row per image a question's HTML refers to as `@@PLUGINFILE@@/<filename>`; th
 bytes live in the media store (local directory or S3), not in the database. No
 student work is held here.
 
-Revision ID: 0011
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
-revision = "0011"
-down_revision = "0010"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
