@@ -44,7 +44,9 @@ def test_moodle_true_false_with_an_embedded_image(moodle):
     assert (question["type"], question["correct_answer"], question["marks"]) == ("true_false", True, 1)
     assert question["text"].startswith(
         '<p>The Rhine flows into the North Sea.</p><p><img src="@@PLUGINFILE@@/rhine.png"')
-    assert moodle["Rhine"].notes == ["embedded files (images) are not kept"]
+    assert moodle["Rhine"].notes == []
+    assert list(moodle["Rhine"].files) == ["rhine.png"]
+    assert moodle["Rhine"].files["rhine.png"].startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_moodle_short_answer_credits_feedback_and_catch_all(moodle):
