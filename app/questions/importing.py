@@ -136,7 +136,7 @@ def _create(valid: list[dict], *, actor, fmt: str, now) -> None:
     db.session.flush()
     for entry, question in zip(valid, questions, strict=True):
         entry["status"], entry["question_id"] = "created", question.id
-        for name, data in entry.pop("files").items():
+        for name, data in entry["files"].items():
             store_question_media(question, filename=name, data=data, actor=actor, now=now)
     if questions:
         record_audit(actor, "questions_imported", "question", None,
