@@ -112,21 +112,24 @@ def _checked(index: int, item: Parsed, topic: str | None) -> dict:
     where = f"line {item.line}: " if item.line else (f"{item.name}: " if item.name else "")
     if data is None:
         return {**entry, "status": "error", "message": where + "; ".join(f"{f}: {e}" for f, e in problems)}
-    refused = _refused_file(item.files)
+    files, refused = _checked_files(item.files)
     if refused:
         return {**entry, "status": "error", "message": where + refused}
-    return {**entry, "status": "valid", "message": "; ".join(item.notes) or None, "data": data,
-            "files": item.files}
+    return {**entry, "status": "valid", "message": "; ".join(item.notes) or None, "data": data, "files": files}
 
 
-def _refused_file(files: dict[str, bytes]) -> str | None:
-    """Why one of a question's files cannot be stored, naming it; None when all can."""
+def _checked_files(files: dict[str, bytes]) -> tuple[dict[str, bytes], str | None]:
+    """The question's files under the names they will be kept by, or why one of them
+    cannot be stored, naming it (so that storing them later cannot fail)."""
+    kept: dict[str, bytes] = {}
     for name, data in files.items():
         try:
-            check_media(name, data)
+            clean, _content_type = check_media(name, data)
         except DomainError as exc:
-            return f"the file {name!r} is refused: {exc.message}"
-    return None
+            return {}, f"the file {name!r} is refused: {exc.message}"
+        if kept.setdefault(clean, data) != data:
+            return {}, f"two different files are both kept as {clean!r}"
+    return kept, None
 
 
 def _create(valid: list[dict], *, actor, fmt: str, now) -> None:

@@ -95,6 +95,14 @@ def test_an_unusable_file_makes_its_question_an_error_and_nothing_is_stored(clie
     assert stored_files(app) == []
 
 
+def test_two_files_kept_under_one_name_are_an_error_before_anything_is_stored(client, app):
+    second = f'<file name="old\\a.png" path="/" encoding="base64">{base64.b64encode(GIF).decode()}</file>'
+    content = one_question_file("a.png", png()).replace(b"</questiontext>", second.encode() + b"</questiontext>")
+    [item] = import_file(client, make_teacher(), content).get_json()["items"]
+    assert (item["status"], item["message"]) == ("error", "Q: two different files are both kept as 'a.png'")
+    assert count(QuestionMedia) == 0 and stored_files(app) == []
+
+
 def test_an_image_over_the_media_cap_is_an_error_for_its_question(client, app, monkeypatch):
     monkeypatch.setitem(app.config, "MEDIA_MAX_MB", 1)
     [item] = import_file(client, make_teacher(), one_question_file("big.png", png() + b"\0" * 1024 * 1024)
