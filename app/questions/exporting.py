@@ -3,7 +3,9 @@
 What is exported is what the list shows for the same filters, or the questions named
 by `ids`, or one quiz's questions in the quiz's order. GIFT cannot hold every type:
 the questions it skips are listed at the top of the file and counted in the
-`X-Export-Skipped` header, never dropped silently.
+`X-Export-Skipped` header, never dropped silently. A question's images go into Moodle
+XML as base64 `<file>` elements; GIFT cannot carry files, so it skips (and lists)
+the questions that have any.
 """
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from app.common.spreadsheets import download
 from app.errors import NotFound
 from app.extensions import db
 from app.questions.formats import gift_writer, moodle_writer
+from app.questions.media import media_by_name, read_question_media
 from app.questions.models import Question
 from app.questions.services import filtered_questions
 from app.quizzes.models import QuizQuestion
@@ -29,7 +32,8 @@ EXTENSIONS = {"moodle_xml": "xml", "gift": "txt"}
 
 def export_questions(params: dict, *, actor):
     questions = _selected(params, actor)
-    payloads = [question_payload(q) for q in questions]
+    files = _files(questions, with_bytes=params["format"] == "moodle_xml")
+    payloads = [question_payload(q, files.get(q.id)) for q in questions]
     skipped = []
     if params["format"] == "gift":
         text, skipped = gift_writer.write(payloads)
@@ -42,9 +46,17 @@ def export_questions(params: dict, *, actor):
     return response
 
 
-def question_payload(question: Question) -> dict:
+def question_payload(question: Question, files: dict | None = None) -> dict:
+    """The question as the writers take it; `files` ({name: bytes}) are its images."""
     values = {field: getattr(question, field, None) for field in EXPORTED_FIELDS}
-    return {field: value for field, value in values.items() if value is not None}
+    return {field: value for field, value in values.items() if value is not None} | ({"files": files} if files else {})
+
+
+def _files(questions: list[Question], *, with_bytes: bool) -> dict[str, dict]:
+    """{question id: {filename: bytes}} in one query; the bytes are read only for a
+    format that carries them (GIFT needs only the names, to say what it skips)."""
+    return {qid: {name: read_question_media(media) if with_bytes else None for name, media in named.items()}
+            for qid, named in media_by_name([q.id for q in questions]).items()}
 
 
 def _selected(params: dict, actor) -> list[Question]:

@@ -70,10 +70,15 @@ def check_image(data: bytes) -> str:
     return content_type
 
 
+def check_media(filename: str, data: bytes) -> tuple[str, str]:
+    """(the name to keep, the content type) of an acceptable image file, or the refusal
+    an upload gets: the one check of uploads and of images imported with a question."""
+    return clean_filename(filename), check_image(data)
+
+
 def store_question_media(question, *, filename: str, data: bytes, actor, now) -> QuestionMedia:
     """Keep `data` as the image `filename` of `question`: 409 if the name holds other bytes."""
-    name = clean_filename(filename)
-    content_type = check_image(data)
+    name, content_type = check_media(filename, data)
     existing = media_by_name([question.id]).get(question.id, {}).get(name)
     if existing is not None:
         return _same_file_again(existing, data)

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 
 from app.common.authz import current_actor, get_visible_question, role_required
+from app.common.clock import utcnow
 from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, page_schema
 from app.common.schemas import BaseSchema, MessageSchema
@@ -131,7 +132,7 @@ def import_file(query, form, files):
     """Import a Moodle XML, GIFT, CSV/XLSX or JSON question file; options as form fields or query parameters."""
     return importing.import_question_file(
         files.get("file"), actor=current_actor(), fmt=form.get("format") or query.get("format"),
-        dry_run=query["dry_run"] or form["dry_run"], topic=form.get("topic") or query.get("topic"))
+        dry_run=query["dry_run"] or form["dry_run"], topic=form.get("topic") or query.get("topic"), now=utcnow())
 
 
 @blp.route("/export")

@@ -283,6 +283,8 @@ class QuestionFileImportItemSchema(BaseSchema):
     message = fields.String(required=True, allow_none=True)
     line = fields.Integer(allow_none=True, metadata={"description": "GIFT and CSV: the question's line or row."})
     question_id = fields.String(metadata={"description": "Present when created."})
+    files = fields.List(fields.String(), metadata={
+        "description": "The images kept with the question (Moodle XML `<file>` elements), by name."})
 
 
 class QuestionFileImportResultSchema(BaseSchema):

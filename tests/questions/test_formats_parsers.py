@@ -44,7 +44,9 @@ def test_moodle_true_false_with_an_embedded_image(moodle):
     assert (question["type"], question["correct_answer"], question["marks"]) == ("true_false", True, 1)
     assert question["text"].startswith(
         '<p>The Rhine flows into the North Sea.</p><p><img src="@@PLUGINFILE@@/rhine.png"')
-    assert moodle["Rhine"].notes == ["embedded files (images) are not kept"]
+    assert moodle["Rhine"].notes == []
+    assert list(moodle["Rhine"].files) == ["rhine.png"]
+    assert moodle["Rhine"].files["rhine.png"].startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_moodle_short_answer_credits_feedback_and_catch_all(moodle):
@@ -314,3 +316,20 @@ def test_gift_as_moodle_exports_it():
 def test_gift_line_numbers_skip_categories_and_comments():
     [item] = gift.parse("$CATEGORY: Maths\n// a comment\n// marks: 2\n::Q::Unclosed {=a\n")
     assert (item.line, item.message) == (4, "line 4: the answer block opened on line 4 is never closed with }")
+
+
+def _with_files(*files: tuple[str, str]) -> bytes:
+    elements = "".join(f'<file name="{name}" path="/" encoding="base64">{data}</file>' for name, data in files)
+    return (f'<quiz><question type="essay"><name><text>Q</text></name><questiontext format="html">'
+            f'<text>x</text>{elements}</questiontext><graderinfo format="html"><text>r</text>{elements}'
+            f'</graderinfo></question></quiz>').encode()
+
+
+def test_moodle_file_repeated_in_two_text_areas_is_one_file():
+    [item] = moodle_xml.parse(_with_files(("a.png", "iVBORw0KGgo=")))
+    assert item.status == "ok" and item.files == {"a.png": b"\x89PNG\r\n\x1a\n"}
+
+
+def test_moodle_two_different_files_under_one_name_are_an_error():
+    [item] = moodle_xml.parse(_with_files(("a.png", "iVBORw0KGgo="), ("a.png", "R0lGODlh")))
+    assert item.status == "error" and item.message == "Q: two different files are both named 'a.png'"

@@ -1,4 +1,6 @@
 """Written and read back, a question is the same question: every type, both formats."""
+from xml.etree import ElementTree
+
 import pytest
 
 from app.questions.formats import gift, gift_writer, moodle_writer, moodle_xml
@@ -76,3 +78,21 @@ def test_gift_lists_the_questions_it_cannot_hold():
 def test_moodle_relative_tolerance_is_written_absolute_for_moodle():
     xml = moodle_writer.write([EVERY_TYPE["numeric_relative"]]).decode()
     assert "<tolerance>0.1962" in xml and "tolerance_type:relative" in xml
+
+
+def test_moodle_xml_carries_images_beside_the_text_that_refers_to_them():
+    question = {**EVERY_TYPE["mcq"], "text": '<p>Where? <img src="@@PLUGINFILE@@/my%20map.png"></p>',
+                "options": ['<p><img src="@@PLUGINFILE@@/nile.png"></p>', "Amazon"]}
+    files = {"my map.png": b"\x89PNG\r\n\x1a\nmap", "nile.png": b"GIF89a-nile", "unused.gif": b"GIF89a"}
+    content = moodle_writer.write([{**question, "files": files}])
+    root = ElementTree.fromstring(content)
+    placed = {f.get("name"): parent.tag for parent in root.iter() for f in parent.findall("file")}
+    assert placed == {"my map.png": "questiontext", "nile.png": "answer", "unused.gif": "questiontext"}
+    [item] = moodle_xml.parse(content)
+    assert item.files == files and same(question, item.question)
+
+
+def test_gift_lists_a_question_with_images_as_skipped():
+    text, skipped = gift_writer.write([{**EVERY_TYPE["mcq"], "files": {"map.png": None}}])
+    [(_question, reason)] = skipped
+    assert "GIFT cannot carry files" in reason and "map.png" in reason and "::" not in text

@@ -14,7 +14,9 @@ EXPORT_FORMATS = ("moodle_xml", "gift")
 @dataclass
 class Parsed:
     """One question of a file: `question` is set when the file's question maps to a
-    bank type; otherwise `status` says why not ("error" or "unsupported")."""
+    bank type; otherwise `status` says why not ("error" or "unsupported"). `files` are
+    the images it embeds, by the name its HTML refers to (`@@PLUGINFILE@@/<name>`),
+    decoded but not yet checked (the importer types them as an upload is typed)."""
 
     name: str | None
     type: str | None
@@ -23,6 +25,7 @@ class Parsed:
     message: str | None = None
     line: int | None = None
     notes: list[str] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @classmethod
     def error(cls, name, type_, message, *, line=None):

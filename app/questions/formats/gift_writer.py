@@ -1,5 +1,6 @@
-"""The bank's questions as GIFT. GIFT has no ordering or multi-gap questions and no
-manually graded short answer; those are listed as skipped, in the file and to the caller."""
+"""The bank's questions as GIFT. GIFT has no ordering or multi-gap questions, no
+manually graded short answer and no files (images); those questions are listed as
+skipped, in the file and to the caller."""
 from app.questions.formats.common import (
     TAG,
     answer_parts,
@@ -35,6 +36,9 @@ def write(questions: list[dict]) -> tuple[str, list[tuple[dict, str]]]:
 
 
 def _not_expressible(question: dict) -> str | None:
+    if question.get("files"):
+        names = ", ".join(sorted(question["files"]))
+        return f"GIFT cannot carry files, so its images ({names}) would be lost; export it as Moodle XML"
     if question.get("type") == "short_answer" and not question.get("accepted_answers"):
         return "GIFT has no short answer without accepted answers (it would read back as an essay)"
     return NOT_IN_GIFT.get(question.get("type"))

@@ -1,4 +1,13 @@
-"""The bank's questions as Moodle XML, the way Moodle's own export lays them out."""
+"""The bank's questions as Moodle XML, the way Moodle's own export lays them out.
+
+A question's images (`files`, {name: bytes}) are written as Moodle does: a base64
+`<file name="…" path="/" encoding="base64">` beside each text that refers to it as
+`@@PLUGINFILE@@/<name>` (Moodle keeps files per text area), and beside the question
+text when no text refers to it.
+"""
+import base64
+import html
+from urllib.parse import quote
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from app.questions.formats.cloze import write_gaps
@@ -52,11 +61,26 @@ def _question(quiz, question: dict) -> None:
     SubElement(element, "penalty").text = "0"
     SubElement(element, "hidden").text = "0"
     BODIES[kind](element, question)
+    _files(element, question.get("files") or {})
     extras = extras_of(question, with_marks=False)
     if extras:
         tags = SubElement(element, "tags")
         for key, value in extras.items():
             SubElement(SubElement(tags, "tag"), "text").text = f"{key}:{value}"
+
+
+def _files(element, files: dict[str, bytes]) -> None:
+    areas = [node for node in element.iter() if node.tag != "name" and node.find("text") is not None]
+    for name, data in files.items():
+        written = [node for node in areas if _refers_to(node.findtext("text") or "", name)] or \
+            [element.find("questiontext")]
+        for node in written:
+            SubElement(node, "file", name=name, path="/", encoding="base64").text = \
+                base64.b64encode(data).decode("ascii")
+
+
+def _refers_to(text: str, name: str) -> bool:
+    return any(f"@@PLUGINFILE@@/{form}" in text for form in {name, quote(name), html.escape(name)})
 
 
 def _answer(element, text, credit: float, **extra):

@@ -3,8 +3,14 @@
 Parsed with defusedxml: a DTD, an entity declaration or an external reference refuses
 the whole file before anything is read. `<question type="category">` files the
 questions after it under a topic; each question is read on its own, so one that
-cannot be read is reported by its `<name>` and the others go on.
+cannot be read is reported by its `<name>` and the others go on. Images travel as
+base64 `<file name="…" path="/" encoding="base64">` elements beside the text that
+refers to them (question text, answers, feedback); they are decoded here and kept
+with the question as `Parsed.files`.
 """
+import base64
+import binascii
+
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
@@ -72,11 +78,36 @@ def _question(element, qtype: str, topic: str | None) -> Parsed:
                     "marks": whole_number(element.findtext("defaultgrade") or 1)}
         question.update(reader(element, question, notes))
         apply_extras(question, _tags(element))
-        if element.find(".//file") is not None:
-            notes.append("embedded files (images) are not kept")
-        return Parsed(name=name, type=question["type"], question=question, notes=notes)
+        return Parsed(name=name, type=question["type"], question=question, notes=notes, files=_files(element))
     except (QuestionError, ClozeError) as exc:
         return Parsed.error(name, qtype, f"{name or 'A question'}: {exc}")
+
+
+def _files(element) -> dict[str, bytes]:
+    """The question's embedded files by name, wherever in the question they sit.
+
+    Moodle keeps a file per text area, so one image may come twice under one name:
+    the same bytes are one file, other bytes under that name are an error.
+    """
+    files: dict[str, bytes] = {}
+    for node in element.iter("file"):
+        name = (node.get("name") or "").strip()
+        if (node.get("path") or "/").strip() != "/":
+            raise QuestionError(f"the file {name!r} sits in the folder {node.get('path')!r}; "
+                                "only files at / can be kept")
+        if (node.get("encoding") or "base64").strip().lower() != "base64":
+            raise QuestionError(f"the file {name!r} is not base64-encoded")
+        data = _decoded(name, node.text or "")
+        if files.setdefault(name, data) != data:
+            raise QuestionError(f"two different files are both named {name!r}")
+    return files
+
+
+def _decoded(name: str, text: str) -> bytes:
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise QuestionError(f"the file {name!r} is not valid base64") from None
 
 
 def _text(element, tag: str) -> str | None:
