@@ -114,7 +114,9 @@ def _flatten_webargs_messages(messages: dict) -> dict:
     for location, fields in (messages or {}).items():
         if isinstance(fields, dict):
             for field, errors in fields.items():
-                flat[field] = errors if isinstance(errors, (list, dict)) else [errors]
+                # A multipart part without a name arrives keyed None: JSON keys are text.
+                flat[str(field) if field is not None else "_unnamed"] = (
+                    errors if isinstance(errors, (list, dict)) else [errors])
         else:
             flat[location] = fields if isinstance(fields, list) else [fields]
     return flat

@@ -19,6 +19,7 @@ DIRECTION = {
     "analytics": {"quizzes"},
     "attempts": {"grading", "quizzes", "auth"},
     "quizzes": {"questions"},
+    "grading": {"quizzes", "questions"},
     "teachers": {"students", "classes"},
     "students": {"users", "classes", "auth"},
     "users": {"auth"},

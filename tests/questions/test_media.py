@@ -148,7 +148,7 @@ def test_question_html_is_sanitised_on_create(client, teacher):
     assert response.status_code == 201
     body = response.get_json()
     assert body["text"] == '<p>Name it <img src="@@PLUGINFILE@@/a.png"></p>'
-    assert body["options"] == ["<b>Nile</b>", '<a rel="noopener noreferrer">Amazon</a>']
+    assert [option["text"] for option in body["options"]] == ["<b>Nile</b>", '<a rel="noopener noreferrer">Amazon</a>']
 
 
 def test_question_html_is_sanitised_on_update(client, teacher, question):

@@ -86,8 +86,13 @@ def blueprint_of(app, key: str) -> str:
     return route_endpoints(app)[key].split(".")[0]
 
 
+# Blueprints whose every write takes a multipart upload, never a JSON body.
+UPLOAD_ONLY_BLUEPRINTS = {"media"}
+
+
 def blueprints_with_writes(app) -> set[str]:
-    return {blueprint_of(app, key) for key in app_routes(app) if key.split(" ")[0] in ("POST", "PUT", "PATCH")}
+    return {blueprint_of(app, key) for key in app_routes(app)
+            if key.split(" ")[0] in ("POST", "PUT", "PATCH")} - UPLOAD_ONLY_BLUEPRINTS
 
 
 def caller_for(key: str) -> str:
