@@ -33,13 +33,15 @@ class PageQuerySchema(BaseSchema):
 
 def ordering_field(keys) -> fields.String:
     """An `ordering` parameter limited to `keys` (each optionally `-`-prefixed, comma-separated),
-    documented as a pattern; override `PageQuerySchema.ordering` with it in a list's query schema."""
+    documented as an array of those keys (app.common.apidoc); override `PageQuerySchema.ordering`
+    with it in a list's query schema."""
     names = "|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True))
     allowed = ", ".join(sorted(keys))
     return fields.String(
         validate=[validate.Length(max=200),
                   validate.Regexp(rf"^-?({names})(,-?({names}))*$", error=f"Must be one of: {allowed}")],
-        metadata={"description": f"Comma-separated, `-` for descending. Fields: {allowed}."},
+        metadata={"description": f"Comma-separated, `-` for descending. Fields: {allowed}.",
+                  "x-ordering-keys": sorted(keys)},
     )
 
 

@@ -7,6 +7,7 @@ from flask import request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from app.common.clock import isoformat, to_naive_utc
+from app.errors import ERROR_CODES
 
 
 class BaseSchema(Schema):
@@ -52,11 +53,14 @@ class MessageSchema(Schema):
 class ErrorSchema(Schema):
     """The error envelope every error response carries (documented in the OpenAPI spec)."""
 
-    error = fields.String(required=True)
-    error_code = fields.String(required=True)
+    error = fields.String(required=True, metadata={"description": "A short human title of the status"})
+    error_code = fields.String(required=True, metadata={"enum": list(ERROR_CODES)})
     message = fields.String(required=True)
-    details = fields.Dict(required=True)
-    timestamp = fields.String(required=True)
+    details = fields.Dict(required=True, metadata={
+        "description": "On 422 `{field: [messages]}`; otherwise what the error is about, often empty"})
+    timestamp = fields.String(required=True, metadata={"format": "date-time"})
+    request_id = fields.String(required=True, metadata={
+        "description": "The response's `X-Request-ID`; quote it when reporting a problem."})
     error_id = fields.String(metadata={"description": "Only on 500; also in the server log."})
 
 
