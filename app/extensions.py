@@ -17,8 +17,8 @@ from jwt import ExpiredSignatureError
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 from webargs.core import missing
-from werkzeug.datastructures import MultiDict
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.datastructures import MultiDict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -2,9 +2,10 @@
 the dicts built in queries.py decide which of them a given reader does get."""
 from marshmallow import Schema, fields, validate
 
-from app.attempts.models import ATTEMPT_STATUSES, SEVERITIES, VIOLATION_TYPES
+from app.attempts.models import ATTEMPT_STATUSES, AUTO_SUBMIT_REASONS, SEVERITIES, VIOLATION_TYPES
 from app.common.pagination import PageQuerySchema
-from app.common.schemas import BaseSchema, DateTimeZ, Decimal2
+from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, Decimal2
+from app.questions.models import QUESTION_TYPES
 from app.quizzes.schemas import EffectiveValuesSchema
 
 
@@ -42,7 +43,8 @@ class ViolationInSchema(BaseSchema):
     severity = fields.String(allow_none=True, validate=validate.OneOf(SEVERITIES))
     question_index = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100_000))
     client_event_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
-    metadata = fields.Dict(allow_none=True)
+    metadata = fields.Dict(allow_none=True, metadata={
+        "description": "Anything the client wants kept with the report (a free-form JSON object).", **FREE_FORM})
 
 
 class AttemptListQuerySchema(PageQuerySchema):
@@ -78,7 +80,7 @@ class StudentQuestionSchema(Schema):
     id = fields.String(required=True)
     question_index = fields.Integer(required=True)
     text = fields.String(required=True)
-    type = fields.String(required=True)
+    type = fields.String(required=True, metadata={"enum": list(QUESTION_TYPES)})
     marks = fields.Integer(required=True)
     options = fields.List(fields.Nested(OptionSchema), allow_none=True)
 
@@ -110,7 +112,7 @@ class SavedAnswerSchema(Schema):
 class StartSchema(ClockSchema, EffectiveValuesSchema):
     attempt_id = fields.String(required=True)
     attempt_number = fields.Integer(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(ATTEMPT_STATUSES)})
     started_at = DateTimeZ(required=True)
     quiz = fields.Nested(QuizSummarySchema, required=True)
     questions = fields.List(fields.Nested(StudentQuestionSchema), required=True)
@@ -131,9 +133,10 @@ class SaveResultSchema(ClockSchema):
 class SubmitResultSchema(ClockSchema):
     message = fields.String(required=True)
     attempt_id = fields.String(required=True)
-    status = fields.String(required=True, metadata={"description": "graded, or pending while answers wait"})
-    attempt_status = fields.String(required=True)
-    auto_submit_reason = fields.String(allow_none=True)
+    status = fields.String(required=True, metadata={
+        "enum": ["graded", "pending"], "description": "graded, or pending while answers wait"})
+    attempt_status = fields.String(required=True, metadata={"enum": list(ATTEMPT_STATUSES)})
+    auto_submit_reason = fields.String(allow_none=True, metadata={"enum": list(AUTO_SUBMIT_REASONS)})
     score = Decimal2(allow_none=True)
     total_marks = fields.Integer(allow_none=True)
     percentage = Decimal2(allow_none=True)
@@ -151,7 +154,7 @@ class ViolationResultSchema(ClockSchema):
     remaining = fields.Integer(required=True)
     auto_submit = fields.Boolean(required=True)
     auto_submitted = fields.Boolean(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(ATTEMPT_STATUSES)})
 
 
 class RefSchema(Schema):
@@ -167,8 +170,8 @@ class AttemptItemSchema(ClockSchema):
     quiz = fields.Nested(RefSchema)
     student = fields.Nested(RefSchema)
     attempt_number = fields.Integer()
-    status = fields.String()
-    auto_submit_reason = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": list(ATTEMPT_STATUSES)})
+    auto_submit_reason = fields.String(allow_none=True, metadata={"enum": list(AUTO_SUBMIT_REASONS)})
     auto_submitted_due_to_violations = fields.Boolean()
     score = Decimal2(allow_none=True)
     total_marks = fields.Integer(allow_none=True)
@@ -182,9 +185,9 @@ class AttemptItemSchema(ClockSchema):
 
 class ViolationSchema(Schema):
     id = fields.String()
-    type = fields.Function(lambda v: v.violation_type)
-    violation_type = fields.String()
-    severity = fields.String(allow_none=True)
+    type = fields.Function(lambda v: v.violation_type, metadata={"type": "string", "enum": list(VIOLATION_TYPES)})
+    violation_type = fields.String(metadata={"enum": list(VIOLATION_TYPES)})
+    severity = fields.String(allow_none=True, metadata={"enum": list(SEVERITIES)})
     question_index = fields.Integer(allow_none=True)
     detected_at = DateTimeZ()
 
@@ -225,7 +228,7 @@ class HistoryItemSchema(Schema):
     id = fields.String()
     attempt_id = fields.String(allow_none=True)
     attempt_number = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"enum": list(ATTEMPT_STATUSES)})
     score = Decimal2(allow_none=True)
     total_marks = fields.Integer(allow_none=True)
     percentage = Decimal2(allow_none=True)

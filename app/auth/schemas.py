@@ -21,7 +21,7 @@ class LoginSchema(BaseSchema):
 class TokenPairSchema(BaseSchema):
     access_token = fields.String(required=True)
     refresh_token = fields.String(required=True)
-    token_type = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"enum": ["bearer"]})
     expires_in = fields.Integer(required=True)
 
 

@@ -27,8 +27,6 @@ import flask_swagger_ui
 from apispec import BasePlugin
 from flask import Blueprint, send_from_directory
 
-from app.errors import ERROR_CODES
-
 SWAGGER_UI_DIST = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 ASSETS_URL = "/api/docs/assets/"
 CSV = "text/csv"
@@ -172,3 +170,9 @@ class ContractPlugin(BasePlugin):
         ok.setdefault("headers", {})["Content-Disposition"] = {
             "description": "`attachment; filename=\"…\"`", "schema": {"type": "string"}}
 
+
+
+def component_name(schema: type) -> str:
+    """The name apispec's default resolver gives a schema class in `components/schemas`."""
+    name = schema.__name__
+    return name[: -len("Schema")] if name.endswith("Schema") and name != "Schema" else name

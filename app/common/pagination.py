@@ -45,9 +45,12 @@ def ordering_field(keys) -> fields.String:
     )
 
 
-def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
-    """A response schema for a page of `item_schema`, named for the OpenAPI document."""
+def page_schema(item_schema: type[Schema], name: str, *, view: str | None = None) -> type[Schema]:
+    """A response schema for a page of `item_schema`, named for the OpenAPI document; with
+    `view`, the page carries it too (a list whose items depend on the caller's role)."""
+    extra = {"view": fields.Constant(view, required=True, metadata={"type": "string", "enum": [view]})} if view else {}
     return type(name, (Schema,), {
+        **extra,
         "items": fields.List(fields.Nested(item_schema), required=True),
         "total": fields.Integer(required=True),
         "page": fields.Integer(required=True),

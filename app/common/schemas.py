@@ -9,6 +9,10 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from app.common.clock import isoformat, to_naive_utc
 from app.errors import ERROR_CODES
 
+# A JSON object whose keys are not fixed (`metadata`, `details`): declared on purpose,
+# so that the OpenAPI document says "any object" rather than leaving a schema empty.
+FREE_FORM = {"additionalProperties": True}
+
 
 class BaseSchema(Schema):
     class Meta:
@@ -56,7 +60,7 @@ class ErrorSchema(Schema):
     error = fields.String(required=True, metadata={"description": "A short human title of the status"})
     error_code = fields.String(required=True, metadata={"enum": list(ERROR_CODES)})
     message = fields.String(required=True)
-    details = fields.Dict(required=True, metadata={
+    details = fields.Dict(required=True, metadata={**FREE_FORM,
         "description": "On 422 `{field: [messages]}`; otherwise what the error is about, often empty"})
     timestamp = fields.String(required=True, metadata={"format": "date-time"})
     request_id = fields.String(required=True, metadata={

@@ -2,8 +2,10 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.common.apidoc import documents_errors
 from app.common.authz import current_actor, get_visible_attempt, role_required
 from app.common.clock import utcnow
+from app.common.pagination import ordering_field
 from app.grading import services
 from app.grading.schemas import (
     GradeRequestSchema,
@@ -16,9 +18,13 @@ from app.grading.schemas import (
 blp = Blueprint("grading", __name__, url_prefix="/api/grading", description="Manual grading")
 
 
+class GradingQuery(GradingQuerySchema):
+    ordering = ordering_field(services.ORDERINGS)
+
+
 @blp.route("/pending")
 class Pending(MethodView):
-    @blp.arguments(GradingQuerySchema, location="query")
+    @blp.arguments(GradingQuery, location="query")
     @blp.response(200, QueuePage)
     @role_required("admin", "teacher")
     def get(self, params):
@@ -28,7 +34,7 @@ class Pending(MethodView):
 
 @blp.route("/graded")
 class Graded(MethodView):
-    @blp.arguments(GradingQuerySchema, location="query")
+    @blp.arguments(GradingQuery, location="query")
     @blp.response(200, QueuePage)
     @role_required("admin", "teacher")
     def get(self, params):
@@ -49,6 +55,7 @@ class AttemptForGrading(MethodView):
 @blp.arguments(GradeRequestSchema)
 @blp.response(200, GradeResultSchema)
 @role_required("admin", "teacher")
+@documents_errors(409)
 def grade(body, attempt_id):
     """Marks and feedback for some or all answers; re-grading and overrides are audited."""
     attempt = get_visible_attempt(attempt_id, current_actor(), for_update=True)

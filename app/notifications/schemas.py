@@ -1,25 +1,26 @@
 """Notification representations and inputs (seed 000 §4.1, seed 003's broadcast)."""
 from marshmallow import Schema, fields, validate
 
-from app.common.schemas import BaseSchema, DateTimeZ, require_non_blank
+from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, require_non_blank
 from app.notifications.models import CATEGORIES, PRIORITIES
-from app.notifications.templates import BROADCAST_KINDS
+from app.notifications.templates import BROADCAST_KINDS, NOTIFICATION_TYPES
 
 
 class NotificationSchema(BaseSchema):
     id = fields.String(required=True)
-    type = fields.String(required=True)
+    type = fields.String(required=True, metadata={"enum": list(NOTIFICATION_TYPES)})
     title = fields.String(required=True)
     message = fields.String(required=True)
     link = fields.String(allow_none=True)
     action_url = fields.String(allow_none=True)
-    priority = fields.String()
-    category = fields.String()
+    priority = fields.String(metadata={"enum": list(PRIORITIES)})
+    category = fields.String(metadata={"enum": list(CATEGORIES)})
     is_read = fields.Boolean()
     read_at = DateTimeZ(allow_none=True)
     created_at = DateTimeZ()
     expires_at = DateTimeZ(allow_none=True)
-    metadata = fields.Dict(attribute="details", allow_none=True)
+    metadata = fields.Dict(attribute="details", allow_none=True, metadata={
+        "description": "What the notification is about (ids, names), by kind of notification.", **FREE_FORM})
 
 
 class NotificationListQuerySchema(BaseSchema):

@@ -3,8 +3,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 
+from app.common.apidoc import documents_errors
 from app.common.authz import current_actor, get_visible_question, role_required
-from app.common.pagination import PageQuerySchema, page_schema
+from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import BaseSchema, MessageSchema
 from app.questions import bulk, services
 from app.questions.schemas import (
@@ -25,7 +26,7 @@ AUTHORS = ("admin", "teacher")
 
 
 class QuestionListQuery(PageQuerySchema, QuestionListQuerySchema):
-    pass
+    ordering = ordering_field(services.ORDERINGS)
 
 
 class ImportFileSchema(BaseSchema):
@@ -41,12 +42,17 @@ class Questions(MethodView):
     @blp.response(200, QuestionPage)
     @role_required(*AUTHORS)
     def get(self, params):
+        """List questions.
+
+        Teachers see their own questions, admins all.
+        """
         return services.list_questions(current_actor(), params)
 
     @blp.arguments(QuestionCreateSchema)
     @blp.response(201, QuestionSchema)
     @role_required(*AUTHORS)
     def post(self, body):
+        """Create a question."""
         return services.create_question(body, actor=current_actor())
 
 
@@ -55,18 +61,26 @@ class QuestionItem(MethodView):
     @blp.response(200, QuestionSchema)
     @role_required(*AUTHORS)
     def get(self, question_id):
+        """Read one question, with its answer key."""
         return get_visible_question(str(question_id), current_actor())
 
     @blp.arguments(QuestionUpdateSchema)
     @blp.response(200, QuestionSchema)
     @role_required(*AUTHORS)
+    @documents_errors(409)
     def put(self, body, question_id):
+        """Update a question."""
         actor = current_actor()
         return services.update_question(get_visible_question(str(question_id), actor), body, actor=actor)
 
     @blp.response(200, MessageSchema)
     @role_required(*AUTHORS)
+    @documents_errors(409)
     def delete(self, question_id):
+        """Delete a question.
+
+        Refused with 409 when students have answered it; archive it instead.
+        """
         actor = current_actor()
         services.delete_question(get_visible_question(str(question_id), actor), actor=actor)
         return {"message": "Question deleted"}
@@ -76,6 +90,7 @@ class QuestionItem(MethodView):
 @blp.response(200, QuestionSchema)
 @role_required(*AUTHORS)
 def archive_question(question_id):
+    """Archive a question."""
     actor = current_actor()
     return services.archive_question(get_visible_question(str(question_id), actor), actor=actor)
 
@@ -84,6 +99,7 @@ def archive_question(question_id):
 @blp.response(200, QuestionSchema)
 @role_required(*AUTHORS)
 def restore_question(question_id):
+    """Restore an archived question."""
     actor = current_actor()
     return services.restore_question(get_visible_question(str(question_id), actor), actor=actor)
 
@@ -92,6 +108,7 @@ def restore_question(question_id):
 @blp.response(201, QuestionSchema)
 @role_required(*AUTHORS)
 def duplicate_question(question_id):
+    """Duplicate a question."""
     actor = current_actor()
     return services.duplicate_question(get_visible_question(str(question_id), actor), actor=actor)
 
@@ -101,6 +118,10 @@ def duplicate_question(question_id):
 @blp.response(200, BulkCreateResultSchema)
 @role_required(*AUTHORS)
 def bulk_create(body):
+    """Create several questions in one request.
+
+    Each item is validated on its own; the result lists what was created and why the others failed.
+    """
     return bulk.bulk_create(body, actor=current_actor())
 
 
@@ -111,5 +132,9 @@ def bulk_create(body):
 @blp.response(200, ImportResultSchema)
 @role_required(*AUTHORS)
 def bulk_import(query, form, files):
+    """Import questions from a CSV or XLSX file.
+
+    With `dry_run` nothing is stored and the report says what would be.
+    """
     dry_run = query["dry_run"] or form["dry_run"]
     return bulk.import_questions(files.get("file"), actor=current_actor(), dry_run=dry_run)

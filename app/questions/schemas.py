@@ -13,9 +13,9 @@ class QuestionSchema(BaseSchema):
 
     id = fields.String(required=True)
     text = fields.String(required=True)
-    type = fields.String(required=True)
+    type = fields.String(required=True, metadata={"enum": list(QUESTION_TYPES)})
     topic = fields.String(allow_none=True)
-    difficulty = fields.String(allow_none=True)
+    difficulty = fields.String(allow_none=True, metadata={"enum": list(DIFFICULTIES)})
     marks = fields.Integer(required=True)
     options = fields.List(fields.String(), allow_none=True)
     correct_answer = fields.Integer(allow_none=True)
@@ -43,7 +43,11 @@ class QuestionFieldsSchema(BaseSchema):
     marks = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000))
     options = fields.List(fields.String(validate=validate.Length(max=1000)), allow_none=True)
     # mcq: an index; true_false: a boolean or 0/1. rules.py decides.
-    correct_answer = fields.Raw(allow_none=True)
+    correct_answer = fields.Raw(allow_none=True, metadata={
+        "oneOf": [{"type": "integer", "minimum": 0, "description": "mcq: the 0-based index of the correct option; "
+                                                                  "true_false: 0 (True) or 1 (False)"},
+                  {"type": "boolean", "description": "true_false: the correct value"}],
+        "description": "By `type`: mcq an option index, true_false a boolean (or 0/1); null or absent otherwise."})
     accepted_answers = fields.List(fields.String(validate=validate.Length(max=500)), allow_none=True)
     sample_answer = _text(20000)
     marking_rubric = _text(20000)
@@ -91,7 +95,10 @@ class QuestionListQuerySchema(BaseSchema):
 
 class BulkCreateSchema(BaseSchema):
     # Items are checked one by one by the service, so one bad item does not sink the rest.
-    questions = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_BULK_ITEMS))
+    # Each item is checked on its own (rules.py), so one bad item fails alone: Raw here,
+    # documented as the single-question body.
+    questions = fields.List(fields.Raw(metadata={"allOf": [{"$ref": "#/components/schemas/QuestionCreate"}]}),
+                            required=True, validate=validate.Length(min=1, max=MAX_BULK_ITEMS))
     dry_run = fields.Boolean(load_default=False)
 
 

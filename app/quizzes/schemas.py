@@ -8,6 +8,7 @@ through starting an attempt.
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, require_non_blank
+from app.questions.models import DIFFICULTIES, QUESTION_TYPES
 from app.quizzes.models import OVERRIDABLE, QUIZ_STATUSES, VIOLATION_ACTIONS
 
 MAX_QUESTIONS = 500
@@ -22,6 +23,18 @@ class QuizClassRefSchema(BaseSchema):
     academic_year = fields.String(allow_none=True)
 
 
+STAFF_VIEW, STUDENT_VIEW = "staff", "student"
+
+
+def view_field(view: str) -> fields.Constant:
+    """`view`: which of a quiz's two representations a body is, so that a client (and the
+    OpenAPI discriminator) tells them apart without knowing the caller's role."""
+    return fields.Constant(view, required=True, metadata={
+        "type": "string", "enum": [view],
+        "description": "`staff` (teachers and admins: settings, classes and, in detail, answer keys) "
+                       "or `student` (the student's own view: effective settings and attempts)."})
+
+
 class QuizCommonSchema(BaseSchema):
     """What every role may read about a quiz."""
 
@@ -31,7 +44,7 @@ class QuizCommonSchema(BaseSchema):
     description = fields.String(allow_none=True)
     access_code = fields.String()
     time_limit_minutes = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"enum": list(QUIZ_STATUSES)})
     start_date = DateTimeZ(allow_none=True)
     end_date = DateTimeZ(allow_none=True)
     published_at = DateTimeZ(allow_none=True)
@@ -46,6 +59,8 @@ class QuizCommonSchema(BaseSchema):
 
 class QuizSchema(QuizCommonSchema):
     """A teacher's or admin's view of a quiz in a list."""
+
+    view = view_field(STAFF_VIEW)
 
     access_code_required = fields.Boolean()
     created_by = fields.String()
@@ -68,9 +83,9 @@ class QuizQuestionSchema(BaseSchema):
     marks_override = fields.Integer(allow_none=True)
     question_marks = fields.Integer(attribute="question.marks")
     text = fields.String(attribute="question.text")
-    type = fields.String(attribute="question.type")
+    type = fields.String(attribute="question.type", metadata={"enum": list(QUESTION_TYPES)})
     topic = fields.String(attribute="question.topic", allow_none=True)
-    difficulty = fields.String(attribute="question.difficulty", allow_none=True)
+    difficulty = fields.String(attribute="question.difficulty", allow_none=True, metadata={"enum": list(DIFFICULTIES)})
     options = fields.List(fields.String(), attribute="question.options", allow_none=True)
     correct_answer = fields.Integer(attribute="question.correct_answer", allow_none=True)
     accepted_answers = fields.List(fields.String(), attribute="question.accepted_answers", allow_none=True)
@@ -104,6 +119,7 @@ class StudentQuizSchema(QuizCommonSchema, EffectiveValuesSchema):
     the `effective_*` fields are what applies to this student, and `is_open` follows them.
     """
 
+    view = view_field(STUDENT_VIEW)
     is_open = fields.Boolean()
     attempts_used = fields.Integer()
     best_score = Decimal2(allow_none=True)
@@ -242,8 +258,10 @@ class OverrideSchema(BaseSchema):
     quiz_id = fields.String(required=True)
     student_id = fields.String(required=True, allow_none=True)
     class_id = fields.String(required=True, allow_none=True)
-    student_name = fields.Function(lambda o: o.student.user.name if o.student else None, allow_none=True)
-    class_name = fields.Function(lambda o: o.school_class.name if o.school_class else None, allow_none=True)
+    student_name = fields.Function(lambda o: o.student.user.name if o.student else None, allow_none=True,
+                                   metadata={"type": "string"})
+    class_name = fields.Function(lambda o: o.school_class.name if o.school_class else None, allow_none=True,
+                                 metadata={"type": "string"})
     start_date = DateTimeZ(required=True, allow_none=True)
     end_date = DateTimeZ(required=True, allow_none=True)
     time_limit_minutes = fields.Integer(required=True, allow_none=True)

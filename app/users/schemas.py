@@ -9,7 +9,7 @@ class UserSchema(BaseSchema):
     id = fields.String(required=True)
     email = fields.String(required=True)
     name = fields.String(required=True)
-    role = fields.String(required=True)
+    role = fields.String(required=True, metadata={"enum": list(ROLES)})
     is_active = fields.Boolean()
     is_email_verified = fields.Boolean()
     created_at = DateTimeZ()
