@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         module = _optional_module(f"app.{domain}.routes")
         if module is not None:
             api.register_blueprint(module.blp)
+    apidoc.complete_document(api.spec)
 
 
 def _optional_module(name: str):

@@ -2,20 +2,22 @@
 from marshmallow import Schema, fields
 
 from app.attempts.models import ATTEMPT_STATUSES
-from app.common.schemas import DateTimeZ, Decimal2
+from app.common.schemas import OPTIONAL, DateTimeZ, Decimal2
 from app.questions.models import DIFFICULTIES, QUESTION_TYPES
 from app.quizzes.models import QUIZ_STATUSES
 
 
 class AnalyticsRef(Schema):
+    """A quiz, student or teacher named in a report: `id` and the fields of its kind."""
+
     id = fields.String()
-    name = fields.String()
-    title = fields.String()
-    subject = fields.String()
-    status = fields.String(metadata={"enum": list(QUIZ_STATUSES)})
-    registration_number = fields.String()
-    class_name = fields.String(allow_none=True)
-    class_id = fields.String(allow_none=True)
+    name = fields.String(metadata=OPTIONAL)
+    title = fields.String(metadata=OPTIONAL)
+    subject = fields.String(metadata=OPTIONAL)
+    status = fields.String(metadata={"enum": list(QUIZ_STATUSES), **OPTIONAL})
+    registration_number = fields.String(metadata=OPTIONAL)
+    class_name = fields.String(allow_none=True, metadata=OPTIONAL)
+    class_id = fields.String(allow_none=True, metadata=OPTIONAL)
 
 
 class SummaryFields(Schema):

@@ -98,8 +98,8 @@ class QuizSummarySchema(Schema):
     show_answers_after_submission = fields.Boolean()
     start_date = DateTimeZ(allow_none=True)
     end_date = DateTimeZ(allow_none=True)
-    question_count = fields.Integer()
-    total_marks = fields.Integer()
+    question_count = fields.Integer(metadata={"optional": True})
+    total_marks = fields.Integer(metadata={"optional": True})
 
 
 class SavedAnswerSchema(Schema):
@@ -157,18 +157,22 @@ class ViolationResultSchema(ClockSchema):
     status = fields.String(required=True, metadata={"enum": list(ATTEMPT_STATUSES)})
 
 
-class RefSchema(Schema):
+class QuizRefSchema(Schema):
     id = fields.String(required=True)
     title = fields.String()
     subject = fields.String()
+
+
+class StudentRefSchema(Schema):
+    id = fields.String(required=True)
     name = fields.String()
     registration_number = fields.String()
 
 
 class AttemptItemSchema(ClockSchema):
     id = fields.String(required=True)
-    quiz = fields.Nested(RefSchema)
-    student = fields.Nested(RefSchema)
+    quiz = fields.Nested(QuizRefSchema)
+    student = fields.Nested(StudentRefSchema)
     attempt_number = fields.Integer()
     status = fields.String(metadata={"enum": list(ATTEMPT_STATUSES)})
     auto_submit_reason = fields.String(allow_none=True, metadata={"enum": list(AUTO_SUBMIT_REASONS)})
@@ -200,10 +204,12 @@ class AnswerEntrySchema(Schema):
     marks_awarded = Decimal2(allow_none=True)
     is_correct = fields.Boolean(allow_none=True)
     feedback = fields.String(allow_none=True)
-    correct_answer = fields.Integer(allow_none=True)
-    accepted_answers = fields.List(fields.String(), allow_none=True)
-    sample_answer = fields.String(allow_none=True)
-    marking_rubric = fields.String(allow_none=True)
+    # The answer key: only where the reader may see it (staff, or a student once the
+    # quiz's review settings allow).
+    correct_answer = fields.Integer(allow_none=True, metadata={"optional": True})
+    accepted_answers = fields.List(fields.String(), allow_none=True, metadata={"optional": True})
+    sample_answer = fields.String(allow_none=True, metadata={"optional": True})
+    marking_rubric = fields.String(allow_none=True, metadata={"optional": True})
 
 
 class AttemptDetailSchema(AttemptItemSchema):
@@ -213,7 +219,8 @@ class AttemptDetailSchema(AttemptItemSchema):
     last_activity_at = DateTimeZ(allow_none=True)
     answers = fields.List(fields.Nested(AnswerEntrySchema))
     violations = fields.List(fields.Nested(ViolationSchema))
-    questions = fields.List(fields.Nested(StudentQuestionSchema))
+    questions = fields.List(fields.Nested(StudentQuestionSchema), metadata={
+        "optional": True, "description": "The questions, in this attempt's order, while it is in progress."})
 
 
 class ResetResultSchema(Schema):

@@ -176,3 +176,86 @@ def component_name(schema: type) -> str:
     """The name apispec's default resolver gives a schema class in `components/schemas`."""
     name = schema.__name__
     return name[: -len("Schema")] if name.endswith("Schema") and name != "Schema" else name
+
+
+def complete_document(spec) -> None:
+    """The last pass, once every blueprint is registered: the shapes of response bodies.
+
+    - A schema met only in responses lists every field as `required` (marshmallow dumps
+      every declared field), except those declared `metadata={"optional": True}` (a key
+      left out of some bodies) and write-only ones.
+    - A nullable enum admits `null` among its values (OpenAPI 3.0 checks both).
+    - A nullable nested object is `allOf: [$ref]` + `nullable`, not apispec's
+      `anyOf: [{type: object}, $ref]`, which reads as "any object" to generators.
+    """
+    schemas = spec.components.schemas
+    classes = schema_classes(spec)
+    for name in responses_only(spec):
+        schema = schemas[name]
+        optional = optional_fields(classes.get(name))
+        required = [key for key, prop in schema.get("properties", {}).items()
+                    if key not in optional and not prop.get("writeOnly")]
+        if required:
+            schema["required"] = required
+    for schema in schemas.values():
+        for prop in schema.get("properties", {}).values():
+            tidy_property(prop)
+
+
+def tidy_property(prop: dict) -> None:
+    target = prop.get("items", prop) if prop.get("type") == "array" else prop
+    for node in {id(prop): prop, id(target): target}.values():
+        if node.get("nullable") and "enum" in node and None not in node["enum"]:
+            node["enum"] = [*node["enum"], None]
+    any_of = prop.get("anyOf") or []
+    refs = [member for member in any_of if "$ref" in member]
+    if len(any_of) == 2 and len(refs) == 1 and any(m.get("nullable") for m in any_of if "$ref" not in m):
+        del prop["anyOf"]
+        prop.update({"allOf": refs, "nullable": True})
+
+
+def schema_classes(spec) -> dict:
+    """Component name → the marshmallow class it was generated from."""
+    plugin = next(p for p in spec.plugins if hasattr(p, "converter") and p.converter is not None)
+    classes = {}
+    for key, name in plugin.converter.refs.items():
+        schema = key[0] if isinstance(key, tuple) else key
+        classes[name] = schema if isinstance(schema, type) else type(schema)
+    return classes
+
+
+def optional_fields(schema_class) -> set[str]:
+    if schema_class is None:
+        return set()
+    declared = schema_class._declared_fields
+    return {field.data_key or name for name, field in declared.items() if field.metadata.get("optional")}
+
+
+def responses_only(spec) -> set[str]:
+    """Components reachable from a 2xx response and from no request body or parameter."""
+    document = spec.to_dict()
+    components = document["components"]["schemas"]
+    in_requests, in_responses = set(), set()
+    for item in document["paths"].values():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            collect_refs([operation.get("requestBody"), operation.get("parameters")], components, in_requests)
+            ok = {code: r for code, r in operation.get("responses", {}).items() if code.startswith("2")}
+            collect_refs(ok, components, in_responses)
+    return in_responses - in_requests
+
+
+def collect_refs(node, components: dict, found: set) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in found:
+                found.add(name)
+                collect_refs(components.get(name), components, found)
+        for value in node.values():
+            collect_refs(value, components, found)
+    elif isinstance(node, list):
+        for value in node:
+            collect_refs(value, components, found)

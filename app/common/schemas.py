@@ -14,6 +14,11 @@ from app.errors import ERROR_CODES
 FREE_FORM = {"additionalProperties": True}
 
 
+# A response field left out of some bodies (by the reader's role, or the object's kind):
+# not listed as `required` in the OpenAPI document (app.common.apidoc.complete_document).
+OPTIONAL = {"optional": True}
+
+
 class BaseSchema(Schema):
     class Meta:
         unknown = RAISE

@@ -4,6 +4,9 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from app.common.schemas import BaseSchema, DateTimeZ, require_non_blank
 from app.users.models import ROLES
 
+TEACHERS_ONLY = {"optional": True, "description": "Teachers only."}
+STUDENTS_ONLY = {"optional": True, "description": "Students only."}
+
 
 class UserSchema(BaseSchema):
     id = fields.String(required=True)
@@ -17,14 +20,14 @@ class UserSchema(BaseSchema):
     last_login = DateTimeZ(allow_none=True)
     deleted_at = DateTimeZ(allow_none=True)
     # Teacher profile
-    subject = fields.String(attribute="teacher.subject", allow_none=True)
-    phone = fields.String(attribute="teacher.phone", allow_none=True)
-    department = fields.String(attribute="teacher.department", allow_none=True)
-    bio = fields.String(attribute="teacher.bio", allow_none=True)
+    subject = fields.String(attribute="teacher.subject", allow_none=True, metadata=TEACHERS_ONLY)
+    phone = fields.String(attribute="teacher.phone", allow_none=True, metadata=TEACHERS_ONLY)
+    department = fields.String(attribute="teacher.department", allow_none=True, metadata=TEACHERS_ONLY)
+    bio = fields.String(attribute="teacher.bio", allow_none=True, metadata=TEACHERS_ONLY)
     # Student profile
-    registration_number = fields.String(attribute="student.registration_number")
-    class_id = fields.String(attribute="student.class_id", allow_none=True)
-    is_account_claimed = fields.Boolean(attribute="student.is_account_claimed")
+    registration_number = fields.String(attribute="student.registration_number", metadata=STUDENTS_ONLY)
+    class_id = fields.String(attribute="student.class_id", allow_none=True, metadata=STUDENTS_ONLY)
+    is_account_claimed = fields.Boolean(attribute="student.is_account_claimed", metadata=STUDENTS_ONLY)
 
 
 class ClassRefSchema(BaseSchema):
@@ -35,8 +38,8 @@ class ClassRefSchema(BaseSchema):
 
 
 class MeSchema(UserSchema):
-    classes = fields.List(fields.Nested(ClassRefSchema))
-    school_class = fields.Nested(ClassRefSchema, data_key="class", allow_none=True)
+    classes = fields.List(fields.Nested(ClassRefSchema), metadata=TEACHERS_ONLY)
+    school_class = fields.Nested(ClassRefSchema, data_key="class", allow_none=True, metadata=STUDENTS_ONLY)
 
 
 class UserListQuerySchema(BaseSchema):
