@@ -59,7 +59,8 @@ class ForgotPasswordSchema(BaseSchema):
 
 class ForgotPasswordResponseSchema(BaseSchema):
     message = fields.String(required=True)
-    token = fields.String()
+    token = fields.String(metadata={
+        "optional": True, "description": "The reset code, echoed only in development and testing configuration."})
 
 
 class VerifyCodeSchema(BaseSchema):

@@ -1,7 +1,7 @@
 """Question representations (teachers and admins only) and the question-bank inputs."""
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from app.common.schemas import BaseSchema, DateTimeZ, UUIDString, require_non_blank
+from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, UUIDString, require_non_blank
 from app.questions.models import DIFFICULTIES, QUESTION_TYPES
 from app.questions.rules import check_typed_fields
 
@@ -93,18 +93,25 @@ class QuestionListQuerySchema(BaseSchema):
     teacher_id = UUIDString()
 
 
+BULK_ITEM = [
+    {"$ref": "#/components/schemas/QuestionCreate"},
+    {"type": "object", **FREE_FORM, "description": "Any other item is reported in the result's `errors`."},
+    {"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "array", "items": FREE_FORM},
+]
+
+
 class BulkCreateSchema(BaseSchema):
     # Items are checked one by one by the service, so one bad item does not sink the rest.
-    # Each item is checked on its own (rules.py), so one bad item fails alone: Raw here,
-    # documented as the single-question body.
-    questions = fields.List(fields.Raw(metadata={"allOf": [{"$ref": "#/components/schemas/QuestionCreate"}]}),
+    # Each item is checked on its own (bulk.check_item), so one bad item fails alone and
+    # is reported in `errors`, not refused with the request: any value but null is taken.
+    questions = fields.List(fields.Raw(metadata={"anyOf": BULK_ITEM}),
                             required=True, validate=validate.Length(min=1, max=MAX_BULK_ITEMS))
     dry_run = fields.Boolean(load_default=False)
 
 
 class ItemErrorSchema(BaseSchema):
-    index = fields.Integer()
-    row = fields.Integer()
+    index = fields.Integer(metadata={"optional": True, "description": "Bulk create: the item's 0-based index."})
+    row = fields.Integer(metadata={"optional": True, "description": "Import: the file's row number."})
     field = fields.String()
     error = fields.String()
 
