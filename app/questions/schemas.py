@@ -101,12 +101,13 @@ BULK_ITEM = [
 
 
 class BulkCreateSchema(BaseSchema):
-    # Items are checked one by one by the service, so one bad item does not sink the rest.
-    # Each item is checked on its own (bulk.check_item), so one bad item fails alone and
-    # is reported in `errors`, not refused with the request: any value but null is taken.
+    # Items are checked one by one by the service (bulk.check_item), so one bad item does
+    # not sink the rest: it is reported in `errors`. Any value but null is taken here.
     questions = fields.List(fields.Raw(metadata={"anyOf": BULK_ITEM}),
                             required=True, validate=validate.Length(min=1, max=MAX_BULK_ITEMS))
-    dry_run = fields.Boolean(load_default=False)
+    # A JSON body says true or false; 0, 1 or "yes" would be accepted by a plain Boolean,
+    # although the document (and a generated client) allows only booleans.
+    dry_run = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 
 class ItemErrorSchema(BaseSchema):
