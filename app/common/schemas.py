@@ -45,6 +45,16 @@ def utc_from_iso(text: str) -> datetime:
     return parsed
 
 
+class StrictBoolean(fields.Boolean):
+    """`true` or `false` only: a plain Boolean also takes 0, 1, "yes" and "on", which
+    the OpenAPI document (and a client generated from it) does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Decimal2(fields.Float):
     """Scores are DECIMAL in the database and plain numbers in JSON."""
 

@@ -1,7 +1,7 @@
 """Question representations (teachers and admins only) and the question-bank inputs."""
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, UUIDString, require_non_blank
+from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, StrictBoolean, UUIDString, require_non_blank
 from app.questions.models import DIFFICULTIES, QUESTION_TYPES
 from app.questions.rules import check_typed_fields
 
@@ -105,9 +105,7 @@ class BulkCreateSchema(BaseSchema):
     # not sink the rest: it is reported in `errors`. Any value but null is taken here.
     questions = fields.List(fields.Raw(metadata={"anyOf": BULK_ITEM}),
                             required=True, validate=validate.Length(min=1, max=MAX_BULK_ITEMS))
-    # A JSON body says true or false; 0, 1 or "yes" would be accepted by a plain Boolean,
-    # although the document (and a generated client) allows only booleans.
-    dry_run = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    dry_run = StrictBoolean(load_default=False)
 
 
 class ItemErrorSchema(BaseSchema):
