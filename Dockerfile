@@ -17,10 +17,11 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
-# Dependencies first, in their own layer: rebuilt only when requirements.txt changes.
-# Everything installs from wheels (PyMySQL is pure Python), so no compiler is needed.
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
+# Dependencies first, in their own layer: rebuilt only when the lock changes. The exact
+# locked versions, each file checked against its hash. Everything installs from wheels
+# (PyMySQL is pure Python), so no compiler is needed.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 
 RUN groupadd --system --gid 10001 quiz \
     && useradd --system --uid 10001 --gid quiz --home-dir /app --shell /usr/sbin/nologin quiz

@@ -5,20 +5,35 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
-.PHONY: setup run test test-mysql lint migrate seed docs docs-serve clean
+.PHONY: setup lock run test test-mysql lint migrate seed docs docs-serve clean
 
 setup: $(STAMP)
 
-# Rebuilt whenever a requirements file changes. mysqlclient (a C driver) is added
-# only where its headers exist; PyMySQL always serves otherwise.
-$(STAMP): requirements.txt requirements-dev.txt
+# Installs exactly the locked versions, each file checked against its hash
+# (requirements*.lock, generated from the requirements*.txt pins by `make lock`).
+# Rebuilt whenever a lock changes. mysqlclient (a C driver) is added only where its
+# headers exist; PyMySQL always serves otherwise.
+$(STAMP): requirements.lock requirements-dev.lock requirements-mysqlclient.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	if pkg-config --exists mysqlclient 2>/dev/null || pkg-config --exists libmariadb 2>/dev/null || command -v mysql_config >/dev/null 2>&1; then \
-		$(BIN)/pip install --quiet "mysqlclient==2.3.1" || echo "mysqlclient not installed; PyMySQL will be used"; \
+		$(BIN)/pip install --quiet --require-hashes -r requirements-mysqlclient.lock || echo "mysqlclient not installed; PyMySQL will be used"; \
 	fi
 	touch $(STAMP)
+
+# Regenerates the locks from the pins, for Python 3.11 on x86-64 Linux, with the hash of
+# every file PyPI holds for each version. Versions already locked stay where they are
+# unless a pin moves them; the docs lock is constrained by the dev lock so that both
+# install into one .venv. Commit the requirements*.txt change and the locks together.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11.7 \
+	--python-platform x86_64-unknown-linux-gnu --index-url https://pypi.org/simple \
+	--custom-compile-command "make lock"
+
+lock: setup
+	for name in requirements requirements-dev requirements-mysqlclient; do \
+		$(UV_COMPILE) $$name.txt -o $$name.lock || exit 1; \
+	done
+	$(UV_COMPILE) --constraint requirements-dev.lock requirements-docs.txt -o requirements-docs.lock
 
 run: setup
 	$(BIN)/flask db upgrade
@@ -45,8 +60,8 @@ seed: setup
 DOCS_STAMP := $(VENV)/.docs-installed
 SITE_DIR ?= site
 
-$(DOCS_STAMP): requirements-docs.txt | setup
-	$(BIN)/pip install --quiet -r requirements-docs.txt
+$(DOCS_STAMP): requirements-docs.lock | setup
+	$(BIN)/pip install --quiet --require-hashes -r requirements-docs.lock
 	touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)

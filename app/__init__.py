@@ -15,8 +15,9 @@ DOMAINS = (
     "grading", "analytics", "exports", "notifications", "realtime",
 )
 # Receivers run in the order they connect: the live monitors first, so a violation
-# reaches the teacher's screen before the notification about it is stored.
-LISTENING_ORDER = ("realtime", "notifications")
+# reaches the teacher's screen before the notification about it is stored. The quizzes
+# package listens only inside other domains' transactions (`question_changing`).
+LISTENING_ORDER = ("quizzes", "realtime", "notifications")
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -84,7 +85,8 @@ def _init_extensions(app: Flask) -> None:
     mail.init_app(app)
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
                   expose_headers=["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining",
-                                  "X-RateLimit-Reset", "Retry-After", "Content-Disposition"])
+                                  "X-RateLimit-Reset", "Retry-After", "Content-Disposition",
+                                  "Idempotent-Replayed"])
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
@@ -95,9 +97,11 @@ def _init_extensions(app: Flask) -> None:
     tokens.register_jwt_callbacks(jwt)
     app.config["API_SPEC_OPTIONS"] = {**app.config["API_SPEC_OPTIONS"], "security": [{"bearerAuth": []}]}
     from app.common.apidoc import ContractPlugin
+    from app.common.idempotency import IdempotencyHeaderPlugin
     from app.common.schemas import ErrorSchema, MultipartFormPlugin, numeric_bounds
     api.ERROR_SCHEMA = ErrorSchema  # the documented error body is the contract's envelope
-    api.init_app(app, spec_kwargs={"extra_plugins": [MultipartFormPlugin(), ContractPlugin(app)]})
+    api.init_app(app, spec_kwargs={"extra_plugins": [
+        MultipartFormPlugin(), IdempotencyHeaderPlugin(), ContractPlugin(app)]})
     api.ma_plugin.converter.add_attribute_function(numeric_bounds)
 
 
@@ -126,6 +130,7 @@ def _register_request_hooks(app: Flask) -> None:
     from app.auth.holder import settle_token_holder
     from app.common.authz import authorize_before_parsing
     from app.common.db import commit, commits_at_boundary, rollback
+    from app.common.idempotency import claim_idempotency_key, store_idempotent_response
     from app.common.logs import assign_request_id
     from app.errors import handle_unexpected, reject_method_on_static_path, reject_unsupported_media_type
 
@@ -133,12 +138,15 @@ def _register_request_hooks(app: Flask) -> None:
     app.before_request(reject_method_on_static_path)
     app.before_request(authorize_before_parsing)
     app.before_request(reject_unsupported_media_type)
+    app.before_request(claim_idempotency_key)
 
     @app.after_request
     def finish_unit_of_work(response):
         # The request boundary commits once; an error response rolls back, unless it
         # is a refusal that keeps its changes (app.common.db.keep_changes_if_refused).
         response = settle_token_holder(response)
+        if commits_at_boundary(response.status_code):
+            response = store_idempotent_response(response)
         if commits_at_boundary(response.status_code):
             try:
                 commit()

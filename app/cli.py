@@ -1,4 +1,4 @@
-"""Operator commands: `flask create-admin`, `flask seed-demo`."""
+"""Operator commands: `flask create-admin`, `flask seed-demo`, `flask purge-idempotency-keys`."""
 import click
 from flask import Flask
 from sqlalchemy import select
@@ -6,7 +6,9 @@ from sqlalchemy import select
 from app.auth.passwords import check_password_policy, hash_password
 from app.auth.services import find_user_by_email, set_password
 from app.common.audit import record_audit
+from app.common.clock import utcnow
 from app.common.db import commit
+from app.common.idempotency import purge_expired_keys
 from app.errors import DomainError
 from app.extensions import db
 from app.users.models import User
@@ -15,6 +17,7 @@ from app.users.models import User
 def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(purge_idempotency_keys)
 
 
 @click.command("create-admin")
@@ -57,3 +60,15 @@ def seed_demo(if_empty: bool) -> None:
     click.echo("Demo logins (e-mail or registration number / password):")
     for role, login, password in DEMO_LOGINS:
         click.echo(f"  {role:<10} {login:<28} {password}")
+
+
+@click.command("purge-idempotency-keys")
+@click.option("--batch-size", default=1000, show_default=True)
+def purge_idempotency_keys(batch_size: int) -> None:
+    """Delete the stored responses of Idempotency-Keys older than 24 hours."""
+    now, deleted = utcnow(), 0
+    while count := purge_expired_keys(now, limit=batch_size):
+        commit()
+        deleted += count
+    commit()
+    click.echo(f"Expired idempotency keys deleted: {deleted}")

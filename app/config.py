@@ -76,6 +76,8 @@ class Config:
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # The zone people read times in: PDFs and spreadsheets (the API speaks UTC).
+    SCHOOL_TIMEZONE = os.environ.get("SCHOOL_TIMEZONE") or "UTC"
     # The Redis pub/sub channel joining the Socket.IO servers of one deployment.
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
     # Seconds between two `quiz_status` pushes to a monitored quiz's room.
@@ -171,6 +173,13 @@ class Config:
             "connect_args": database_tls_args(uri, os.environ.get("DB_TLS", "off"), os.environ.get("DB_TLS_CA")),
         }
 
+    @classmethod
+    def validate(cls, config: dict) -> None:
+        """Refuse to start with settings that would fail later, on some request."""
+        from app.common.clock import zone_named
+
+        zone_named(config["SCHOOL_TIMEZONE"])
+
 
 class DevelopmentConfig(Config):
     APP_ENV = "development"
@@ -198,6 +207,7 @@ class ProductionConfig(Config):
     @classmethod
     def validate(cls, config: dict) -> None:
         """Refuse to start with the shipped development secrets."""
+        super().validate(config)
         if config["SECRET_KEY"] in (DEFAULT_SECRET, "") or len(config["SECRET_KEY"]) < 32:
             raise RuntimeError("SECRET_KEY must be set to at least 32 random characters in production")
         if config["JWT_SECRET_KEY"] in (DEFAULT_JWT_SECRET, "") or len(config["JWT_SECRET_KEY"]) < 32:

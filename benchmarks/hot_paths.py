@@ -12,7 +12,7 @@ Usage (from the repository root):
     .venv/bin/python -m benchmarks.hot_paths --profile save  # + the top functions by CPU
     .venv/bin/python -m benchmarks.hot_paths --profile start --saves 1000
 
-Options: --saves N, --starts N, --mysql URL (default root@127.0.0.1:3306, allowed to
+Options: --saves N, --starts N, --mixed-types, --mysql URL (default root@127.0.0.1:3306, allowed to
 create and drop a database), --profile save|start (cProfile on CPU time; its overhead
 inflates pure-Python code, so read it for proportions only).
 """
@@ -91,6 +91,7 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=300)
     harness.add_mysql_option(parser)
     parser.add_argument("--profile", choices=("save", "start"))
+    parser.add_argument("--mixed-types", action="store_true", help="the 30 questions cycle through every type")
     args = parser.parse_args()
     with harness.throwaway_database(args.mysql, "qms_prof") as url:
         harness.production_env(url)
@@ -98,7 +99,9 @@ def main() -> None:
         from benchmarks import floor
 
         app = create_app("production")
-        data = seed(app, students=max(400, args.starts * 2 + 10), burst=args.starts * 2, bursts=2)
+        types = tuple(harness.QUESTION_SHAPES) if args.mixed_types else ("mcq",)
+        data = seed(app, students=max(400, args.starts * 2 + 10), burst=args.starts * 2, bursts=2,
+                    question_types=types)
         measure_saves(args, app, floor.app, data)
         measure_starts(args, app, floor.app, data)
 

@@ -6,6 +6,7 @@
 #   flask notifications dispatch    every SCHED_DISPATCH_SECONDS (60)
 #   flask notifications remind      every SCHED_REMIND_SECONDS (300)
 #   flask notifications cleanup     every SCHED_CLEANUP_SECONDS (3600)
+#   flask purge-idempotency-keys    every SCHED_CLEANUP_SECONDS (3600)
 #
 # Each command is safe to run repeatedly and concurrently with the app (and with a
 # second scheduler), is bounded by SCHED_COMMAND_TIMEOUT (120 s), and a failing one is
@@ -25,6 +26,7 @@ jobs=(
   "${SCHED_DISPATCH_SECONDS:-60}|notifications dispatch"
   "${SCHED_REMIND_SECONDS:-300}|notifications remind"
   "${SCHED_CLEANUP_SECONDS:-3600}|notifications cleanup"
+  "${SCHED_CLEANUP_SECONDS:-3600}|purge-idempotency-keys"
 )
 declare -A next_run=()
 stop=0

@@ -5,12 +5,14 @@ MySQL/MariaDB server URL it creates a throwaway database there and drops it afte
 """
 import os
 import tempfile
+from types import SimpleNamespace
 
 import pytest
 
 from app import create_app
 from app.common import clock
 from app.extensions import db
+from tests.factories import make_admin, make_class, make_question, make_student, make_teacher
 from tests.helpers import QueryCounter, empty_database, throwaway_database
 
 MYSQL_ONLY = "needs MySQL/MariaDB semantics (row locks, concurrent transactions): set TEST_DATABASE_URL"
@@ -64,3 +66,30 @@ def is_mysql(app):
 @pytest.fixture
 def count_queries(app):
     return QueryCounter(db.engine)
+
+
+@pytest.fixture
+def school(app):
+    """The school every domain's tests share: an admin; classes 10 A and 10 B, each with
+    its teacher and one student; and teacher A's question bank, one question of each kind
+    (`school.q.mcq`, `.tf`, `.short`, `.essay`, worth 2, 1, 3 and 4 marks).
+
+    Teacher B and class B are the "someone else's" side of every object-level check.
+    A module that needs more (a third class, unclaimed students) adds it in its own
+    fixture on top of this one."""
+    class_a, class_b = make_class("Class 10", section="A"), make_class("Class 10", section="B")
+    teacher_a = make_teacher(classes=[class_a], name="John Teacher")
+    return SimpleNamespace(
+        admin=make_admin(), class_a=class_a, class_b=class_b, teacher_a=teacher_a,
+        teacher_b=make_teacher(classes=[class_b], name="Amina Haddad"),
+        student_a=make_student(class_a, name="Alice Johnson", registration_number="STU2024001"),
+        student_b=make_student(class_b, name="Bilal Rahman", registration_number="STU2024002"),
+        q=SimpleNamespace(
+            mcq=make_question(teacher_a, type="mcq", marks=2, options=["red", "green", "blue", "grey"],
+                              correct_answer=1),
+            tf=make_question(teacher_a, type="true_false", marks=1),
+            short=make_question(teacher_a, type="short_answer", marks=3, accepted_answers=["Photosynthesis"]),
+            essay=make_question(teacher_a, type="descriptive", marks=4, sample_answer="SAMPLE-ESSAY-ANSWER",
+                                marking_rubric="RUBRIC-SECRET"),
+        ),
+    )

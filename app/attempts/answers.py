@@ -16,6 +16,7 @@ from app.common.db import new_id
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.questions.models import Question
+from app.users.models import User
 
 TRUE_FALSE_OPTIONS = ["True", "False"]
 
@@ -28,7 +29,8 @@ def options_of(question_type: str, options: list | None) -> list:
 
 def lock_for_save(attempt_id: str, question_ids: list[str], actor: TokenHolder):
     """The caller's attempt as a locked row: quiz_id, status, deadline_at, question_order,
-    option_order, and `answered_elsewhere`, how many other questions than `question_ids`
+    option_order, `student_name` (for the live monitor's `answer_saved`), and
+    `answered_elsewhere`, how many other questions than `question_ids`
     it has answered (so the count after the save needs no second query).
 
     FOR UPDATE serialises saves with submit and the sweep: a save either lands
@@ -66,7 +68,9 @@ def _lock_for_save(saved_question_condition):
     answered_elsewhere = select(func.count(StudentAnswer.id)).where(
         StudentAnswer.attempt_id == QuizAttempt.id, ~saved_question_condition,
     ).scalar_subquery().label("answered_elsewhere")
-    return select(*_SAVE_COLUMNS, answered_elsewhere).where(
+    # By primary key, in the same round trip: the monitor's event then needs no query.
+    student_name = select(User.name).where(User.id == QuizAttempt.student_id).scalar_subquery().label("student_name")
+    return select(*_SAVE_COLUMNS, answered_elsewhere, student_name).where(
         QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.student_id == bindparam("student_id"),
         exists().where(token_still_good(role="student")),
     ).with_for_update()

@@ -13,7 +13,7 @@ from app.attempts.lifecycle import time_fields
 from app.attempts.models import QuizAttempt, StudentAnswer, Violation
 from app.attempts.progress import position_from_answers
 from app.common.authz import get_visible_attempt, visible_attempts_clause
-from app.common.pagination import paginate, search_filter
+from app.common.pagination import paginate, search_filter, within_window
 from app.extensions import db
 from app.questions.models import Question
 from app.quizzes.models import Quiz, QuizQuestion
@@ -159,6 +159,8 @@ def attempt_item(attempt: QuizAttempt, now) -> dict:
         "status": attempt.status, "auto_submit_reason": attempt.auto_submit_reason,
         "auto_submitted_due_to_violations": attempt.auto_submitted_due_to_violations,
         "score": attempt.score, "total_marks": attempt.total_marks, "percentage": attempt.percentage,
+        # Closed with descriptive answers still to mark: the score may rise.
+        "percentage_provisional": attempt.status == "submitted",
         "passed": attempt.passed, "total_violations": attempt.total_violations,
         "started_at": attempt.started_at, "submitted_at": attempt.submitted_at, "is_reset": attempt.is_reset,
         **time_fields(attempt, now),
@@ -179,6 +181,8 @@ def list_attempts(params: dict, *, actor, now) -> dict:
             stmt = stmt.where(getattr(QuizAttempt, name) == params[name])
     if params.get("search"):
         stmt = stmt.where(_search(params["search"]))
+    stmt = within_window(stmt, params, "created", QuizAttempt.started_at)  # an attempt is created when started
+    stmt = within_window(stmt, params, "submitted", QuizAttempt.submitted_at)
     page = paginate(stmt, params, orderings=ORDERINGS, default_ordering="-started_at", tiebreak=QuizAttempt.id)
     page["items"] = [attempt_item(a, now) for a in page["items"]]
     return page

@@ -98,10 +98,9 @@ def available_attempts(quiz_id: str, *, actor) -> dict:
     quiz = get_visible_quiz(quiz_id, actor)
     settings = effective_settings(quiz, actor.id)
     allowance = attempt_allowance(quiz, actor.id, max_attempts=settings.max_attempts)
-    current = in_progress_attempt(quiz.id, actor.id)
     return {"quiz_id": quiz.id, "remaining_attempts": allowance.remaining, "max_attempts": allowance.allowed,
             "used_attempts": allowance.used, "additional_granted": allowance.additional_granted,
-            "in_progress_attempt_id": current.id if current else None,
+            "in_progress_attempt_id": allowance.in_progress_id,
             **student_fields(settings, allowance.remaining)}
 
 

@@ -132,7 +132,8 @@ def save_answer(attempt_id):
     now = utcnow()
     attempt, answered, index = services.save_answers(attempt_id, [body], actor=current_token_holder(), now=now)
     return _SAVE_RESULT.dump({
-        "message": "Answer saved", "question_id": body["question_id"], "question_index": index,
+        "message": "Answer saved", "question_id": body["question_id"], "current_question_index": index,
+        "question_index": index,
         "answered_count": answered, "question_count": len(attempt.question_order), **time_fields(attempt, now),
     })
 
@@ -151,7 +152,8 @@ def save_answers(body, attempt_id):
     now = utcnow()
     attempt, answered, index = services.save_answers(attempt_id, body["answers"], actor=current_token_holder(),
                                                      now=now)
-    return {"message": "Answers saved", "saved": len(body["answers"]), "question_index": index,
+    return {"message": "Answers saved", "saved": len(body["answers"]), "current_question_index": index,
+            "question_index": index,
             "answered_count": answered, "question_count": len(attempt.question_order),
             **time_fields(attempt, now)}
 
@@ -248,7 +250,10 @@ def categorized(quiz_id):
 # Open to every role so that a student hears "not found" (404) about an attempt they
 # may not manage, their own included, like anyone else (authz.get_managed_attempt).
 
-def _control_result(attempt, message: str, now) -> dict:
+def _run_control(control, attempt_id: str, body: dict, message: str) -> dict:
+    """`control` on one attempt, answered with the attempt's state and clock after it."""
+    now = utcnow()
+    attempt = control(attempt_id, body, actor=current_actor(), now=now)
     return {"message": message, "attempt_id": attempt.id, "student_id": attempt.student_id,
             "status": attempt.status, "auto_submit_reason": attempt.auto_submit_reason,
             "submitted_at": attempt.submitted_at, **time_fields(attempt, now)}
@@ -261,9 +266,7 @@ def _control_result(attempt, message: str, now) -> dict:
 @documents_errors(409)
 def extend_attempt(body, attempt_id):
     """Give an attempt in progress more time (saves accepted until the new deadline plus grace)"""
-    now = utcnow()
-    attempt = controls.extend_attempt(attempt_id, body, actor=current_actor(), now=now)
-    return _control_result(attempt, "Attempt extended", now)
+    return _run_control(controls.extend_attempt, attempt_id, body, "Attempt extended")
 
 
 @blp.route("/attempts/<string:attempt_id>/force-submit", methods=["POST"])
@@ -273,9 +276,7 @@ def extend_attempt(body, attempt_id):
 @documents_errors(409)
 def force_submit_attempt(body, attempt_id):
     """Close an attempt in progress now, as submitted by its teacher"""
-    now = utcnow()
-    attempt = controls.force_submit_attempt(attempt_id, body, actor=current_actor(), now=now)
-    return _control_result(attempt, "Attempt submitted", now)
+    return _run_control(controls.force_submit_attempt, attempt_id, body, "Attempt submitted")
 
 
 @blp.route("/attempts/<string:attempt_id>/reopen", methods=["POST"])
@@ -285,9 +286,7 @@ def force_submit_attempt(body, attempt_id):
 @documents_errors(409)
 def reopen_attempt(body, attempt_id):
     """Put a closed, not hand-graded attempt back in progress, answers kept"""
-    now = utcnow()
-    attempt = controls.reopen_attempt(attempt_id, body, actor=current_actor(), now=now)
-    return _control_result(attempt, "Attempt reopened", now)
+    return _run_control(controls.reopen_attempt, attempt_id, body, "Attempt reopened")
 
 
 @blp.route("/quizzes/<string:quiz_id>/extend", methods=["POST"])

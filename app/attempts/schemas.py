@@ -3,8 +3,9 @@ the dicts built in queries.py decide which of them a given reader does get."""
 from marshmallow import Schema, fields, validate
 
 from app.attempts.models import ATTEMPT_STATUSES, AUTO_SUBMIT_REASONS, SEVERITIES, VIOLATION_TYPES
-from app.common.pagination import PageQuerySchema
-from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, Decimal2
+from app.common.pagination import PageQuerySchema, time_window_schema
+from app.common.predumped import PreDumpedList
+from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, Decimal2, deprecated
 from app.questions.models import QUESTION_TYPES
 from app.quizzes.schemas import EffectiveValuesSchema
 
@@ -47,7 +48,9 @@ class ViolationInSchema(BaseSchema):
         "description": "Anything the client wants kept with the report (a free-form JSON object).", **FREE_FORM})
 
 
-class AttemptListQuerySchema(PageQuerySchema):
+class AttemptListQuerySchema(PageQuerySchema, time_window_schema("created", "submitted")):
+    """`created_*` is when the attempt was started (`started_at`), `submitted_*` when it closed."""
+
     quiz_id = fields.String(validate=validate.Length(max=36))
     student_id = fields.String(validate=validate.Length(max=36))
     status = fields.String(validate=validate.OneOf(ATTEMPT_STATUSES))
@@ -115,7 +118,8 @@ class StartSchema(ClockSchema, EffectiveValuesSchema):
     status = fields.String(required=True, metadata={"enum": list(ATTEMPT_STATUSES)})
     started_at = DateTimeZ(required=True)
     quiz = fields.Nested(QuizSummarySchema, required=True)
-    questions = fields.List(fields.Nested(StudentQuestionSchema), required=True)
+    # Built by app.attempts.queries.student_question in their dumped form (app.common.predumped).
+    questions = PreDumpedList(fields.Nested(StudentQuestionSchema), required=True)
     answers = fields.List(fields.Nested(SavedAnswerSchema))
     current_question_index = fields.Integer(allow_none=True)
     total_violations = fields.Integer()
@@ -125,7 +129,11 @@ class SaveResultSchema(ClockSchema):
     message = fields.String(required=True)
     question_id = fields.String()
     saved = fields.Integer()
-    question_index = fields.Integer(allow_none=True)
+    current_question_index = fields.Integer(required=True, metadata={
+        "description": "The current question after the save (0-based), as the attempt's views and the live "
+                       "monitor define it (app.attempts.progress)."})
+    question_index = fields.Integer(allow_none=True, metadata={
+        "deprecated": True, "description": "Deprecated alias of `current_question_index`, for one release."})
     answered_count = fields.Integer()
     question_count = fields.Integer()
 
@@ -133,9 +141,13 @@ class SaveResultSchema(ClockSchema):
 class SubmitResultSchema(ClockSchema):
     message = fields.String(required=True)
     attempt_id = fields.String(required=True)
-    status = fields.String(required=True, metadata={
-        "enum": ["graded", "pending"], "description": "graded, or pending while answers wait"})
-    attempt_status = fields.String(required=True, metadata={"enum": list(ATTEMPT_STATUSES)})
+    # Seed 001 names the marking state `status` here; the attempt's own state, in the
+    # vocabulary of every other `status` of an attempt, is `attempt_status`.
+    status = fields.String(required=True, validate=validate.OneOf(("graded", "pending")), metadata={
+        "description": "The marking: graded, or pending while descriptive answers wait for a teacher "
+                       "(not the attempt's state: see attempt_status)"})
+    attempt_status = fields.String(required=True, validate=validate.OneOf(ATTEMPT_STATUSES), metadata={
+        "description": "The attempt's state: submitted while answers wait for marks, else graded"})
     auto_submit_reason = fields.String(allow_none=True, metadata={"enum": list(AUTO_SUBMIT_REASONS)})
     score = Decimal2(allow_none=True)
     total_marks = fields.Integer(allow_none=True)
@@ -180,6 +192,8 @@ class AttemptItemSchema(ClockSchema):
     score = Decimal2(allow_none=True)
     total_marks = fields.Integer(allow_none=True)
     percentage = Decimal2(allow_none=True)
+    percentage_provisional = fields.Boolean(metadata={
+        "description": "Answers still wait for a teacher's marks: score, percentage and passed may change"})
     passed = fields.Boolean(allow_none=True)
     total_violations = fields.Integer()
     started_at = DateTimeZ()
@@ -189,8 +203,9 @@ class AttemptItemSchema(ClockSchema):
 
 class ViolationSchema(Schema):
     id = fields.String()
-    type = fields.Function(lambda v: v.violation_type, metadata={"type": "string", "enum": list(VIOLATION_TYPES)})
-    violation_type = fields.String(metadata={"enum": list(VIOLATION_TYPES)})
+    violation_type = fields.String(validate=validate.OneOf(VIOLATION_TYPES))
+    type = fields.Function(lambda v: v.violation_type,
+                           metadata={"type": "string", "enum": list(VIOLATION_TYPES), **deprecated("violation_type")})
     severity = fields.String(allow_none=True, metadata={"enum": list(SEVERITIES)})
     question_index = fields.Integer(allow_none=True)
     detected_at = DateTimeZ()
@@ -259,7 +274,11 @@ class HistorySchema(Schema):
 class AvailableSchema(EffectiveValuesSchema):
     quiz_id = fields.String()
     remaining_attempts = fields.Integer(required=True)
-    max_attempts = fields.Integer(required=True)
+    max_attempts = fields.Integer(required=True, metadata={
+        "deprecated": True,
+        "description": "Deprecated (seed 000's meaning here: the student's allowance, "
+                       "`effective_max_attempts + additional_granted`); everywhere else `max_attempts` is the "
+                       "quiz's own setting. Removed from this response in the next release."})
     used_attempts = fields.Integer(required=True)
     additional_granted = fields.Integer(required=True)
     in_progress_attempt_id = fields.String(allow_none=True)

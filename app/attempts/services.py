@@ -3,7 +3,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,8 +25,17 @@ from app.errors import Conflict, Forbidden, InvalidState
 from app.extensions import db
 from app.quizzes import shown
 from app.quizzes.effective import EffectiveSettings, effective_settings
+from app.quizzes.models import Quiz
 
 START_TRIES = 5
+# What start and its response read of the quiz (app.attempts.queries.quiz_summary among
+# them); the rest of the row (authoring dates, owner, violation action) stays unread.
+START_QUIZ_COLUMNS = (
+    Quiz.id, Quiz.title, Quiz.subject, Quiz.description, Quiz.status, Quiz.start_date, Quiz.end_date,
+    Quiz.time_limit_minutes, Quiz.passing_percentage, Quiz.max_attempts, Quiz.max_violations,
+    Quiz.allow_review, Quiz.show_answers_after_submission, Quiz.access_code, Quiz.access_code_required,
+    Quiz.randomize_questions, Quiz.randomize_options, Quiz.questions_version,
+)
 _random = secrets.SystemRandom()
 
 
@@ -36,6 +45,7 @@ class Allowance:
     additional_granted: int
     used: int
     last_number: int
+    in_progress_id: str | None = None
 
     @property
     def allowed(self) -> int:
@@ -48,17 +58,31 @@ class Allowance:
 
 def attempt_allowance(quiz, student_id: str, *, max_attempts: int) -> Allowance:
     """Seed 000 §3: the student's attempts (their effective `max_attempts`) plus the latest
-    reset's grant, minus attempts not reset."""
-    mine = (QuizAttempt.quiz_id == quiz.id, QuizAttempt.student_id == student_id)
+    reset's grant, minus attempts not reset.
+
+    The same query names the attempt in progress, if any (`in_progress_id`): only that
+    one has an `in_progress_key`, so start learns both in one statement. It runs on the
+    session's connection without an autoflush: a caller that changed attempts in this
+    transaction flushes first (`reset_attempts` does).
+    """
+    used, last_number, in_progress_id, granted = db.session.connection().execute(
+        _ALLOWANCE, {"quiz_id": quiz.id, "student_id": student_id}).one()
+    return Allowance(max_attempts, granted or 0, int(used or 0), last_number or 0, in_progress_id)
+
+
+def _allowance_statement():
+    mine = (QuizAttempt.quiz_id == bindparam("quiz_id"), QuizAttempt.student_id == bindparam("student_id"))
     latest_grant = (
         select(QuizAttempt.additional_attempts_granted).where(*mine, QuizAttempt.is_reset.is_(True))
         .order_by(QuizAttempt.reset_at.desc(), QuizAttempt.attempt_number.desc()).limit(1).scalar_subquery()
     )
-    used, last_number, granted = db.session.execute(
-        select(func.sum(case((QuizAttempt.is_reset.is_(False), 1), else_=0)),
-               func.max(QuizAttempt.attempt_number), latest_grant).where(*mine)
-    ).one()
-    return Allowance(max_attempts, granted or 0, int(used or 0), last_number or 0)
+    return select(func.sum(case((QuizAttempt.is_reset.is_(False), 1), else_=0)),
+                  func.max(QuizAttempt.attempt_number),
+                  func.max(case((QuizAttempt.in_progress_key.is_not(None), QuizAttempt.id))),
+                  latest_grant).where(*mine)
+
+
+_ALLOWANCE = _allowance_statement()  # built once: every start runs it
 
 
 def in_progress_attempt(quiz_id: str, student_id: str) -> QuizAttempt | None:
@@ -98,15 +122,16 @@ def start_attempt(quiz_id: str, *, actor, now, ip_address=None, user_agent=None,
 
 
 def _start_once(quiz_id, actor, now, ip_address, user_agent, access_code) -> tuple[QuizAttempt, list | None]:
-    quiz = get_visible_quiz(quiz_id, actor)
+    quiz = get_visible_quiz(quiz_id, actor, columns=START_QUIZ_COLUMNS)
     settings = effective_settings(quiz, actor.id)
-    current = in_progress_attempt(quiz.id, actor.id)
-    if current is not None:
+    allowance = attempt_allowance(quiz, actor.id, max_attempts=settings.max_attempts)
+    if allowance.in_progress_id is not None:
+        current = db.session.get(QuizAttempt, allowance.in_progress_id)
+        set_committed_value(current, "quiz", quiz)
         if not is_past_grace(current, now):
-            return _with_effective(current, settings, attempt_allowance(
-                quiz, actor.id, max_attempts=settings.max_attempts)), None
+            return _with_effective(current, settings, allowance), None
         expire_attempt(current, now)
-    allowance = _check_may_start(quiz, settings, actor, now, access_code)
+    _check_may_start(quiz, settings, allowance, now, access_code)
     questions = shown.shown_questions(quiz)
     question_order, option_order = decide_order(quiz, questions)
     shown.confirm_version(quiz)
@@ -128,16 +153,16 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent, access_code) -> tup
     return attempt, questions
 
 
-def _check_may_start(quiz, settings: EffectiveSettings, actor, now, access_code) -> Allowance:
+def _check_may_start(quiz, settings: EffectiveSettings, allowance: Allowance, now, access_code) -> None:
     if not settings.is_open_at(now):
         raise InvalidState("This quiz is not open for attempts now", error_code="QUIZ_NOT_OPEN")
     if settings.access_code_required and not _code_matches(quiz, access_code):
         raise Forbidden("Starting this quiz needs its access code", error_code="ACCESS_CODE_REQUIRED")
-    allowance = attempt_allowance(quiz, actor.id, max_attempts=settings.max_attempts)
     if allowance.remaining <= 0:
-        raise InvalidState("No attempts left for this quiz", error_code="NO_ATTEMPTS_LEFT",
-                           details={"max_attempts": allowance.allowed, "used_attempts": allowance.used})
-    return allowance
+        # `max_attempts` is the quiz's, as everywhere; the student's own terms beside it.
+        raise InvalidState("No attempts left for this quiz", error_code="NO_ATTEMPTS_LEFT", details={
+            "max_attempts": quiz.max_attempts, "effective_max_attempts": settings.max_attempts,
+            "additional_granted": allowance.additional_granted, "used_attempts": allowance.used})
 
 
 def _code_matches(quiz, access_code: str | None) -> bool:
@@ -185,7 +210,8 @@ def save_answers(attempt_id: str, items: list[dict], *, actor, now) -> tuple:
     answered = snapshot.answered_elsewhere + len(ids)
     for question_id in ids:
         events.publish(events.answer_saved, attempt_id=attempt_id, quiz_id=snapshot.quiz_id,
-                       student_id=actor.id, question_id=question_id, question_index=index,
+                       student_id=actor.id, student_name=snapshot.student_name, question_id=question_id,
+                       question_index=index,
                        answered_count=answered, question_count=len(snapshot.question_order))
     return snapshot, answered, index
 

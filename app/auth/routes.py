@@ -111,10 +111,10 @@ def claim_account(body):
     """Claim a student account.
 
     Sets the first password of an imported student, with the one-time `claim_code` handed out when the
-    student was created.
+    student was created, and signs the student in: the response carries a token pair like a login.
     """
-    user = services.claim_account(body["registration_number"], body["password"], body.get("claim_code"))
-    return {"message": "Account claimed successfully", "user": user}
+    signed_in = services.claim_account(body["registration_number"], body["password"], body.get("claim_code"))
+    return {"message": "Account claimed successfully", **signed_in}
 
 
 @blp.route("/forgot-password", methods=["POST"])

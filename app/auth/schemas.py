@@ -2,7 +2,7 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.common.schemas import BaseSchema
-from app.users.schemas import UserSchema
+from app.users.schemas import MeSchema
 
 Password = lambda **kw: fields.String(validate=validate.Length(min=1, max=1024), load_only=True, **kw)  # noqa: E731
 
@@ -26,7 +26,7 @@ class TokenPairSchema(BaseSchema):
 
 
 class LoginResponseSchema(TokenPairSchema):
-    user = fields.Nested(UserSchema, required=True)
+    user = fields.Nested(MeSchema, required=True, metadata={"description": "The same object as `GET /auth/me`"})
 
 
 class RefreshSchema(BaseSchema):
@@ -48,9 +48,10 @@ class ClaimSchema(BaseSchema):
         _confirm_matches(data, "password")
 
 
-class ClaimResponseSchema(BaseSchema):
+class ClaimResponseSchema(LoginResponseSchema):
+    """A claim signs the student in: the token pair and user of a login, and a message."""
+
     message = fields.String(required=True)
-    user = fields.Nested(UserSchema, required=True)
 
 
 class ForgotPasswordSchema(BaseSchema):
@@ -73,26 +74,24 @@ class VerifyCodeResponseSchema(BaseSchema):
     reset_token = fields.String(required=True)
 
 
-class ResetPasswordSchema(BaseSchema):
+class NewPasswordSchema(BaseSchema):
+    """A new password, and its confirmation when the client sends one."""
+    new_password = Password(required=True)
+    confirm_password = Password()
+
+    @validates_schema
+    def passwords_match(self, data, **kwargs):
+        _confirm_matches(data, "new_password")
+
+
+class ResetPasswordSchema(NewPasswordSchema):
     reset_token = fields.String(validate=validate.Length(max=4096))
     email = fields.Email(validate=validate.Length(max=255))
     code = fields.String(validate=validate.Regexp(r"^\d{6}$", error="Must be 6 digits."))
-    new_password = Password(required=True)
-    confirm_password = Password()
-
-    @validates_schema
-    def passwords_match(self, data, **kwargs):
-        _confirm_matches(data, "new_password")
 
 
-class ChangePasswordSchema(BaseSchema):
+class ChangePasswordSchema(NewPasswordSchema):
     current_password = Password(required=True)
-    new_password = Password(required=True)
-    confirm_password = Password()
-
-    @validates_schema
-    def passwords_match(self, data, **kwargs):
-        _confirm_matches(data, "new_password")
 
 
 class ChangePasswordResponseSchema(TokenPairSchema):

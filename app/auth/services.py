@@ -3,7 +3,6 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from flask_jwt_extended import create_access_token
 from sqlalchemy import or_, select, update
 
 from app.auth import tokens
@@ -55,6 +54,7 @@ def login(identifier: str, password: str) -> dict:
     if not ok or user is None or not user.is_active:
         raise Unauthorized(INVALID_LOGIN, error_code="INVALID_CREDENTIALS")
     user.last_login = utcnow()
+    db.session.flush()  # the returned user shows the row as stored (updated_at)
     return {**tokens.issue_token_pair(user), "user": user}
 
 
@@ -70,7 +70,8 @@ def logout(user: User, access_payload: dict, raw_refresh_token: str | None) -> N
     events.publish(events.access_revoked, user_id=user.id, reason="logout")
 
 
-def claim_account(registration_number: str, password: str, claim_code: str | None) -> User:
+def claim_account(registration_number: str, password: str, claim_code: str | None) -> dict:
+    """Set the student's first password and sign them in (a token pair and the user, as `login`)."""
     student = db.session.scalar(
         select(Student).where(Student.registration_key == login_key(registration_number))
     )
@@ -88,7 +89,9 @@ def claim_account(registration_number: str, password: str, claim_code: str | Non
     student.claimed_at = now
     student.claim_code_hash = None
     record_audit(student.user, "account_claimed", "student", student.id)
-    return student.user
+    student.user.last_login = now
+    db.session.flush()
+    return {**tokens.issue_token_pair(student.user), "user": student.user}
 
 
 def request_password_reset(email: str) -> str | None:
@@ -138,10 +141,7 @@ def _check_reset_code(email: str, code: str) -> tuple[User, PasswordResetToken]:
 def verify_reset_code(email: str, code: str) -> str:
     """Exchange a correct code for a short-lived reset token bound to that code."""
     user, entry = _check_reset_code(email, code)
-    return create_access_token(
-        identity=user.id, expires_delta=tokens.reset_token_expiry(),
-        additional_claims={"purpose": "password_reset", "rid": entry.id, "ver": user.token_version},
-    )
+    return tokens.issue_reset_token(user, entry.id)
 
 
 def _user_from_reset_token(raw: str) -> tuple[User, PasswordResetToken]:
@@ -152,9 +152,9 @@ def _user_from_reset_token(raw: str) -> tuple[User, PasswordResetToken]:
     if claims.get("purpose") != "password_reset" or entry is None or entry.is_used \
             or entry.user_id != claims.get("sub"):
         raise Unauthorized(RESET_CODE_INVALID, error_code="RESET_TOKEN_INVALID")
-    user = db.session.get(User, entry.user_id)
     # A password change or deactivation since the code was verified voids the token.
-    if not user.is_active or claims.get("ver") != user.token_version:
+    user = tokens.good_token_user(claims)
+    if user is None:
         raise Unauthorized(RESET_CODE_INVALID, error_code="RESET_TOKEN_INVALID")
     return user, entry
 

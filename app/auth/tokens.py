@@ -254,13 +254,16 @@ def token_still_good(role: str | None = None):
 _USER_WITH_GOOD_TOKEN = select(User).where(token_still_good())
 
 
-def user_for_claims(claims: dict) -> User:
-    """The verified token's account, unless the token was revoked; 401 otherwise.
+def good_token_user(claims: dict) -> User | None:
+    """The verified token's account while the token is still good (`token_still_good`),
+    else None. Nothing about the account is cached across requests: a role change,
+    deactivation or revocation committed by any process is seen by the very next one."""
+    return db.session.scalar(_USER_WITH_GOOD_TOKEN, token_params(claims))
 
-    Nothing about the account is cached across requests: a role change, deactivation or
-    revocation committed by any process is seen by the very next request.
-    """
-    user = db.session.scalar(_USER_WITH_GOOD_TOKEN, token_params(claims))
+
+def user_for_claims(claims: dict) -> User:
+    """The verified token's account, unless the token was revoked; 401 otherwise."""
+    user = good_token_user(claims)
     if user is None:
         raise Unauthorized("The token has been revoked", error_code="TOKEN_REVOKED")
     return user
@@ -314,6 +317,16 @@ def reset_token_expiry() -> timedelta:
 
 
 # --- the password-reset token and housekeeping ----------------------------------------
+
+def issue_reset_token(user: User, reset_id: str) -> str:
+    """A short-lived token that lets `user` set a new password, bound to the verified code
+    `reset_id` and, like every token, to the account's version: a password change or a
+    deactivation since voids it (`good_token_user`)."""
+    return create_access_token(
+        identity=user.id, expires_delta=reset_token_expiry(),
+        additional_claims={"purpose": "password_reset", "rid": reset_id, "ver": user.token_version},
+    )
+
 
 def reset_token_claims(raw: str) -> dict | None:
     """The claims of a token flask-jwt-extended accepts, or None; the caller checks that

@@ -10,6 +10,7 @@ from marshmallow import fields
 from app.classes import schemas, services
 from app.common.apidoc import documents_errors
 from app.common.authz import current_actor, get_managed_class, get_visible_class, role_required
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import MessageSchema
 
@@ -44,6 +45,7 @@ class Classes(MethodView):
     @blp.response(201, schemas.ClassDetailSchema)
     @role_required("admin")
     @documents_errors(409)
+    @idempotent
     def post(self, body):
         """Create a class."""
         return services.create_class(body, actor=current_actor())

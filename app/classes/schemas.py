@@ -21,11 +21,15 @@ class ClassStudentSchema(BaseSchema):
     is_account_claimed = fields.Boolean()
 
 
-class ClassSchema(BaseSchema):
+class ClassRefSchema(BaseSchema):
+    """A class as other objects name it: a student's class, a teacher's or a quiz's classes."""
     id = fields.String(required=True)
     name = fields.String(required=True)
     section = fields.String(allow_none=True)
     academic_year = fields.String(allow_none=True)
+
+
+class ClassSchema(ClassRefSchema):
     created_by = fields.String(allow_none=True)
     created_at = DateTimeZ()
     updated_at = DateTimeZ()

@@ -7,7 +7,7 @@ from app.classes.models import SchoolClass, TeacherClass
 from app.common import events
 from app.common.audit import record_audit
 from app.common.authz import get_visible_teacher, visible_classes_clause, visible_students_clause
-from app.common.pagination import paginate, search_filter
+from app.common.pagination import equal_filters, paginate, search_filter
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.quizzes.models import QuizClass
@@ -62,8 +62,7 @@ def _flush_unique() -> None:
 
 def list_classes(actor: User, params: dict) -> dict:
     stmt = select(SchoolClass).where(visible_classes_clause(actor))
-    if params.get("academic_year"):
-        stmt = stmt.where(SchoolClass.academic_year == params["academic_year"])
+    stmt = equal_filters(stmt, params, {"academic_year": SchoolClass.academic_year})
     if params.get("teacher_id"):
         stmt = stmt.where(SchoolClass.id.in_(
             select(TeacherClass.class_id).where(TeacherClass.teacher_id == params["teacher_id"])))

@@ -13,7 +13,8 @@ from functools import partial, wraps
 
 from flask import current_app, g, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, bindparam, exists, false, or_, select, true
+from sqlalchemy.orm import load_only
 
 from app.attempts.models import QuizAttempt
 from app.classes.models import SchoolClass, TeacherClass
@@ -95,6 +96,14 @@ def current_actor() -> User:
 
 # --- classes -----------------------------------------------------------------
 
+def _found_or_404(stmt, what: str):
+    """The row `stmt` selects, or NotFound: a row the actor may not see is not there."""
+    found = db.session.scalar(stmt)
+    if found is None:
+        raise NotFound(f"{what} not found")
+    return found
+
+
 def teacher_class_ids(actor: User):
     return select(TeacherClass.class_id).where(TeacherClass.teacher_id == actor.id)
 
@@ -108,10 +117,7 @@ def visible_classes_clause(actor: User):
 
 
 def get_visible_class(class_id: str, actor: User) -> SchoolClass:
-    found = db.session.scalar(select(SchoolClass).where(SchoolClass.id == class_id, visible_classes_clause(actor)))
-    if found is None:
-        raise NotFound("Class not found")
-    return found
+    return _found_or_404(select(SchoolClass).where(SchoolClass.id == class_id, visible_classes_clause(actor)), "Class")
 
 
 def can_manage_class(actor: User, class_id: str | None) -> bool:
@@ -134,10 +140,7 @@ def visible_students_clause(actor: User):
 
 
 def get_visible_student(student_id: str, actor: User) -> Student:
-    found = db.session.scalar(select(Student).where(Student.id == student_id, visible_students_clause(actor)))
-    if found is None:
-        raise NotFound("Student not found")
-    return found
+    return _found_or_404(select(Student).where(Student.id == student_id, visible_students_clause(actor)), "Student")
 
 
 def get_visible_teacher(teacher_id: str, actor: User) -> Teacher:
@@ -160,10 +163,8 @@ def visible_questions_clause(actor: User):
 
 
 def get_visible_question(question_id: str, actor: User) -> Question:
-    found = db.session.scalar(select(Question).where(Question.id == question_id, visible_questions_clause(actor)))
-    if found is None:
-        raise NotFound("Question not found")
-    return found
+    stmt = select(Question).where(Question.id == question_id, visible_questions_clause(actor))
+    return _found_or_404(stmt, "Question")
 
 
 def visible_quizzes_clause(actor: User):
@@ -171,30 +172,54 @@ def visible_quizzes_clause(actor: User):
         return true()
     if actor.is_teacher:
         return Quiz.created_by == actor.id
+    return _student_quizzes_clause(actor.id)
+
+
+def _student_quizzes_clause(student_id):
+    """`student_id`: a value, or a bind parameter (a statement built once, `get_visible_quiz`)."""
     # The student's class as a subquery, not a lazy load of actor.student: starting a
     # quiz is a hot path on exam day. No class (NULL) matches no quiz.
-    class_id = select(Student.class_id).where(Student.id == actor.id).scalar_subquery()
+    class_id = select(Student.class_id).where(Student.id == student_id).scalar_subquery()
     return and_(
-        or_(Quiz.status == "published", and_(Quiz.status == "archived", _attempt_in_progress(actor))),
+        or_(Quiz.status == "published", and_(Quiz.status == "archived", _attempt_in_progress(student_id))),
         exists().where(QuizClass.quiz_id == Quiz.id, QuizClass.class_id == class_id),
     )
 
 
-def _attempt_in_progress(actor: User):
+def _attempt_in_progress(student_id):
     """Archiving a quiz lets whoever is taking it finish: they read it, resume it (start
     returns their attempt; `Quiz.is_open_at` refuses a new one) and submit."""
-    return exists().where(QuizAttempt.quiz_id == Quiz.id, QuizAttempt.student_id == actor.id,
+    return exists().where(QuizAttempt.quiz_id == Quiz.id, QuizAttempt.student_id == student_id,
                           QuizAttempt.status == "in_progress")
 
 
-def get_visible_quiz(quiz_id: str, actor: User, *, for_update: bool = False) -> Quiz:
+def get_visible_quiz(quiz_id: str, actor: User, *, for_update: bool = False, columns: tuple = ()) -> Quiz:
+    """`columns`: read only these of the row (a hot path's narrow read); the others load on access."""
+    if actor.is_student and columns and not for_update:
+        found = db.session.scalar(_student_quiz_read(columns), {"quiz_id": quiz_id, "student_id": actor.id})
+        if found is None:
+            raise NotFound("Quiz not found")
+        return found
     stmt = select(Quiz).where(Quiz.id == quiz_id, visible_quizzes_clause(actor))
+    if columns:
+        stmt = stmt.options(load_only(*columns))
     if for_update:
         stmt = stmt.with_for_update()
-    found = db.session.scalar(stmt)
-    if found is None:
-        raise NotFound("Quiz not found")
-    return found
+    return _found_or_404(stmt, "Quiz")
+
+
+_student_quiz_reads: dict = {}
+
+
+def _student_quiz_read(columns: tuple):
+    """A student's narrow read of one quiz, built once per set of columns: composing the
+    rule's subqueries costs more than running them, and every start of the bell runs it."""
+    key = tuple(column.key for column in columns)
+    if key not in _student_quiz_reads:
+        _student_quiz_reads[key] = (
+            select(Quiz).where(Quiz.id == bindparam("quiz_id"), _student_quizzes_clause(bindparam("student_id")))
+            .options(load_only(*columns)))
+    return _student_quiz_reads[key]
 
 
 def get_managed_quiz(quiz_id: str, actor: User) -> Quiz:
@@ -207,11 +232,8 @@ def get_managed_quiz(quiz_id: str, actor: User) -> Quiz:
 def get_managed_override(quiz_id: str, override_id: str, actor: User) -> QuizOverride:
     """An override of a quiz the actor may change; one of another quiz is "not found"."""
     quiz = get_managed_quiz(quiz_id, actor)
-    found = db.session.scalar(select(QuizOverride).where(
-        QuizOverride.id == override_id, QuizOverride.quiz_id == quiz.id))
-    if found is None:
-        raise NotFound("Override not found")
-    return found
+    return _found_or_404(select(QuizOverride).where(
+        QuizOverride.id == override_id, QuizOverride.quiz_id == quiz.id), "Override")
 
 
 # --- attempts ------------------------------------------------------------------
@@ -228,10 +250,7 @@ def get_visible_attempt(attempt_id: str, actor: User, *, for_update: bool = Fals
     stmt = select(QuizAttempt).where(QuizAttempt.id == attempt_id, visible_attempts_clause(actor))
     if for_update:
         stmt = stmt.with_for_update()
-    found = db.session.scalar(stmt)
-    if found is None:
-        raise NotFound("Attempt not found")
-    return found
+    return _found_or_404(stmt, "Attempt")
 
 
 def get_own_attempt(attempt_id: str, actor: User, *, for_update: bool = False) -> QuizAttempt:
@@ -253,11 +272,8 @@ def get_managed_attempt(attempt_id: str, actor: User, *, for_update: bool = Fals
 
 def get_own_notification(notification_id: str, actor: User) -> Notification:
     """Everyone's notifications are their own, an admin's too: another's is "not found"."""
-    found = db.session.scalar(select(Notification).where(
-        Notification.id == notification_id, Notification.user_id == actor.id))
-    if found is None:
-        raise NotFound("Notification not found")
-    return found
+    return _found_or_404(select(Notification).where(
+        Notification.id == notification_id, Notification.user_id == actor.id), "Notification")
 
 
 # --- class management ------------------------------------------------------------
@@ -271,8 +287,5 @@ def get_managed_class(class_id: str, actor: User) -> SchoolClass:
 
 def get_visible_quiz_by_code(access_code: str, actor: User) -> Quiz:
     """The quiz behind an access code (case-insensitive), if the actor may see it."""
-    found = db.session.scalar(select(Quiz).where(
-        Quiz.access_code == access_code.strip().upper(), visible_quizzes_clause(actor)))
-    if found is None:
-        raise NotFound("Quiz not found")
-    return found
+    return _found_or_404(select(Quiz).where(
+        Quiz.access_code == access_code.strip().upper(), visible_quizzes_clause(actor)), "Quiz")

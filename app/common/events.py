@@ -20,7 +20,8 @@ quiz_published = signals.signal("quiz-published")
 # attempt_started:         attempt_id, quiz_id, student_id, student_name, attempt_number,
 #                          total_questions, started_at, expires_at
 attempt_started = signals.signal("attempt-started")
-# answer_saved:            attempt_id, quiz_id, student_id, question_id, question_index,
+# answer_saved:            attempt_id, quiz_id, student_id, student_name, question_id,
+#                          question_index (the current question after the save, app.attempts.progress),
 #                          answered_count, question_count
 answer_saved = signals.signal("answer-saved")
 # violation_recorded:      attempt_id, quiz_id, student_id, violation_id, violation_type,
@@ -51,10 +52,14 @@ access_revoked = signals.signal("access-revoked")
 # Sent with `announce`, by code that runs after its own commit (a committed batch of
 # notifications being delivered), so that the notifications package never calls the
 # transport that pushes them:
-# notification_stored:     user_id, notification (the notification as the API shows it)
+# notification_stored:     user_id, notification (the stored row, dumped by NotificationSchema)
 notification_stored = signals.signal("notification-stored")
 # unread_count_changed:    user_id, unread_count
 unread_count_changed = signals.signal("unread-count-changed")
+# question_changing:       question_id; sent inside the transaction (`send_in_transaction`)
+#                          before a question's edit is checked, so that what other domains
+#                          keep about it (a quiz's cached questions) moves in the same commit
+question_changing = signals.signal("question-changing")
 
 _fallback_queue: list = []
 _fallback_state = SimpleNamespace()
@@ -74,6 +79,13 @@ def publish(signal, **payload) -> None:
 
 def announce(signal, **payload) -> None:
     """Send `signal` now: only for callers whose unit of work has already committed."""
+    signal.send("app", **payload)
+
+
+def send_in_transaction(signal, **payload) -> None:
+    """Send `signal` now, inside the unit of work: its listeners change only the database,
+    and their changes commit or roll back with the caller's. Everything else a change
+    causes (pushes, e-mail) waits for the commit through `publish`."""
     signal.send("app", **payload)
 
 

@@ -6,10 +6,10 @@ Every list answers `{"items", "total", "page", "limit", "pages"}` with two queri
 import math
 import re
 
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 from sqlalchemy import func, or_, select
 
-from app.common.schemas import BaseSchema
+from app.common.schemas import BaseSchema, DateTimeZ
 from app.errors import ValidationFailed
 from app.extensions import db
 
@@ -29,6 +29,33 @@ class PageQuerySchema(BaseSchema):
         data["limit"] = data.get("limit") or data.pop("page_size", None) or DEFAULT_LIMIT
         data.pop("page_size", None)
         return data
+
+
+def time_window_schema(*prefixes: str) -> type[Schema]:
+    """Query fields `<prefix>_after` (inclusive) and `<prefix>_before` (exclusive) per
+    prefix, e.g. `created_after=2026-11-01T00:00:00Z`; a window that ends before it
+    starts is a 422. Apply them with `within_window`."""
+
+    def check_order(self, data, **kwargs):
+        for prefix in prefixes:
+            after, before = data.get(f"{prefix}_after"), data.get(f"{prefix}_before")
+            if after is not None and before is not None and after >= before:
+                raise ValidationError(f"Must be later than {prefix}_after.", f"{prefix}_before")
+
+    attrs = {"check_order": validates_schema(check_order)}
+    for prefix in prefixes:
+        attrs[f"{prefix}_after"] = DateTimeZ(metadata={"description": f"Only those {prefix} at or after this time"})
+        attrs[f"{prefix}_before"] = DateTimeZ(metadata={"description": f"Only those {prefix} before this time"})
+    return type("".join(p.title() for p in prefixes) + "WindowQuerySchema", (BaseSchema,), attrs)
+
+
+def within_window(stmt, params: dict, prefix: str, column):
+    """`stmt` narrowed by the `<prefix>_after` / `<prefix>_before` parameters, if given."""
+    if params.get(f"{prefix}_after") is not None:
+        stmt = stmt.where(column >= params[f"{prefix}_after"])
+    if params.get(f"{prefix}_before") is not None:
+        stmt = stmt.where(column < params[f"{prefix}_before"])
+    return stmt
 
 
 def ordering_field(keys) -> fields.String:
@@ -69,6 +96,15 @@ def contains(column, text: str, *, ignore_case: bool = True):
     """`column` contains `text`; a `%` or `_` in it matches only itself."""
     pattern = like_pattern(text)
     return column.ilike(pattern, escape="\\") if ignore_case else column.like(pattern, escape="\\")
+
+
+def equal_filters(stmt, params: dict, columns: dict):
+    """`stmt` narrowed to `column == value` for each list filter of `columns` (query
+    parameter name → column) that the caller sent; one left out or empty narrows nothing."""
+    for name, column in columns.items():
+        if params.get(name):
+            stmt = stmt.where(column == params[name])
+    return stmt
 
 
 def search_filter(search: str, *columns):

@@ -1,5 +1,4 @@
 """Base schemas and fields shared by every domain."""
-from datetime import datetime, timezone
 from decimal import Decimal
 
 from apispec import BasePlugin
@@ -26,23 +25,29 @@ class BaseSchema(Schema):
 
 
 class DateTimeZ(fields.DateTime):
-    """ISO 8601 in UTC with `Z` out; any ISO 8601 in (offsets converted to UTC)."""
+    """ISO 8601 in UTC with `Z` out (milliseconds kept); ISO 8601 with `Z` or an offset
+    in, converted to UTC. A time without either is refused: it could be any zone's
+    wall clock (an HTML `datetime-local` value), and guessing shifts it silently."""
+
+    default_error_messages = {
+        "naive": "Give the time zone: end with Z (UTC) or an offset such as +02:00.",
+    }
 
     def _serialize(self, value, attr, obj, **kwargs):
         return isoformat(value)
 
     def _deserialize(self, value, attr, data, **kwargs):
         parsed = super()._deserialize(value, attr, data, **kwargs)
-        if parsed.tzinfo is not None:
-            parsed = to_naive_utc(parsed)
-        return parsed
+        if parsed.tzinfo is None:
+            raise self.make_error("naive")
+        return to_naive_utc(parsed)
 
 
-def utc_from_iso(text: str) -> datetime:
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed
+def deprecated(canonical: str) -> dict:
+    """Field metadata of a name kept one release for older clients (CHANGELOG, "Deprecated")."""
+    return {"deprecated": True,
+            "description": f"Deprecated: the same as `{canonical}`, which clients should read; "
+                           "removed in the next release."}
 
 
 class StrictBoolean(fields.Boolean):

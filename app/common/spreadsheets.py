@@ -2,6 +2,10 @@
 
 A cell starting with = + - @ TAB or CR is executed by spreadsheet programs
 (CSV injection); such cells are prefixed with a single quote.
+
+Times: CSV cells are ISO 8601 UTC text (for programs); XLSX cells are real dates in
+the school's zone (for people), which spreadsheets sort, filter and compute with.
+Spreadsheet dates carry no zone: the workbook's description names it.
 """
 import csv
 import io
@@ -11,12 +15,15 @@ from decimal import Decimal
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
-from app.common.clock import isoformat
+from app.common.clock import isoformat, school_time, school_zone
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_MIME = "text/csv; charset=utf-8"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+XLSX_DATE_FORMAT = "yyyy-mm-dd"
 
 
 def escape_formula(value):
@@ -50,12 +57,27 @@ def to_csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def xlsx_cell(sheet, value):
+    """A datetime as a real spreadsheet date-time in school time, a date as a date;
+    anything else as in CSV."""
+    if isinstance(value, datetime):
+        local = WriteOnlyCell(sheet, value=school_time(value).replace(tzinfo=None))
+        local.number_format = XLSX_DATETIME_FORMAT
+        return local
+    if isinstance(value, date):
+        day = WriteOnlyCell(sheet, value=value)
+        day.number_format = XLSX_DATE_FORMAT
+        return day
+    return cell(value)
+
+
 def to_xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence], sheet_title: str = "Sheet1") -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])
     sheet.append([escape_formula(h) for h in headers])
     for row in rows:
-        sheet.append([cell(v) for v in row])
+        sheet.append([xlsx_cell(sheet, v) for v in row])
+    workbook.properties.description = f"Times in {school_zone().key}"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -19,7 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from app.common.clock import isoformat
+from app.common.clock import school_time
 
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/local/share/fonts")
 INK = colors.HexColor("#1f2933")
@@ -118,7 +118,7 @@ def footer(label: str, generated_at):
         canvas.setStrokeColor(RULE)
         canvas.line(doc.leftMargin, 12 * mm, A4[0] - doc.rightMargin, 12 * mm)
         canvas.drawString(doc.leftMargin, 8.5 * mm, shape(label)[:110])
-        stamp = f"Generated {isoformat(generated_at).replace('T', ' ').replace('Z', ' UTC')} · page {doc.page}"
+        stamp = f"Generated {fmt_time(generated_at)} · page {doc.page}"
         canvas.drawRightString(A4[0] - doc.rightMargin, 8.5 * mm, stamp)
         canvas.restoreState()
 
@@ -159,7 +159,15 @@ def fmt_number(value, suffix: str = "") -> str:
 
 
 def fmt_time(value) -> str:
-    return "–" if value is None else value.strftime("%d %b %Y, %H:%M UTC")
+    """A stored time as the school reads it: its wall clock and zone (`SCHOOL_TIMEZONE`)."""
+    local = school_time(value)
+    return "–" if local is None else f"{local:%d %b %Y, %H:%M} {_zone_label(local)}"
+
+
+def _zone_label(local) -> str:
+    # Some zones have no abbreviation ("+05"): the IANA name says more then.
+    name = local.tzname() or ""
+    return name if name[:1].isalpha() else local.tzinfo.key
 
 
 def bullet(selected: bool) -> str:

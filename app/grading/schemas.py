@@ -3,7 +3,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from app.attempts.models import ATTEMPT_STATUSES, AUTO_SUBMIT_REASONS
 from app.common.pagination import PageQuerySchema, page_schema
-from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString
+from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, deprecated
 from app.questions.models import QUESTION_TYPES
 
 
@@ -72,11 +72,14 @@ class GradingQuestionSchema(BaseSchema):
 class GradingAnswerSchema(BaseSchema):
     answer_id = fields.String(allow_none=True)
     question = fields.Nested(GradingQuestionSchema)
-    student_answer = fields.String(allow_none=True)
+    answer_text = fields.String(attribute="student_answer", allow_none=True, dump_only=True)
     answer_option = fields.Integer(allow_none=True)
     is_correct = fields.Boolean(allow_none=True)
-    current_marks = Decimal2(allow_none=True)
-    current_feedback = fields.String(allow_none=True)
+    marks_awarded = Decimal2(attribute="current_marks", allow_none=True, dump_only=True)
+    feedback = fields.String(attribute="current_feedback", allow_none=True, dump_only=True)
+    student_answer = fields.String(allow_none=True, metadata=deprecated("answer_text"))
+    current_marks = Decimal2(allow_none=True, metadata=deprecated("marks_awarded"))
+    current_feedback = fields.String(allow_none=True, metadata=deprecated("feedback"))
     graded_by = fields.String(allow_none=True)
     graded_at = DateTimeZ(allow_none=True)
     needs_grading = fields.Boolean()

@@ -12,7 +12,7 @@ from app.attempts.models import QuizAttempt, StudentAnswer
 from app.common import events
 from app.common.audit import record_audit
 from app.common.authz import visible_attempts_clause
-from app.common.pagination import paginate, search_filter
+from app.common.pagination import equal_filters, paginate, search_filter
 from app.errors import InvalidState, ValidationFailed
 from app.extensions import db
 from app.grading.scoring import TWO_PLACES, answers_of, quiz_marks, recompute_totals
@@ -48,10 +48,7 @@ def _queue(params: dict, actor: User, condition, *, default_ordering: str) -> di
                QuizAttempt.is_reset.is_(False), condition)
         .options(joinedload(QuizAttempt.quiz), joinedload(QuizAttempt.student))
     )
-    if params.get("quiz_id"):
-        stmt = stmt.where(QuizAttempt.quiz_id == params["quiz_id"])
-    if params.get("class_id"):
-        stmt = stmt.where(Student.class_id == params["class_id"])
+    stmt = equal_filters(stmt, params, {"quiz_id": QuizAttempt.quiz_id, "class_id": Student.class_id})
     if params.get("search"):
         stmt = stmt.where(search_filter(params["search"], User.name, Student.registration_number))
     page = paginate(stmt, params, orderings=ORDERINGS, default_ordering=default_ordering,

@@ -116,7 +116,8 @@ def on_violation(*, attempt_id, quiz_id, student_id, violation_type, total_viola
         return []  # the auto-submission notice says it all
     quiz = db.session.get(Quiz, quiz_id)
     context = {"quiz_id": quiz_id, "attempt_id": attempt_id, "quiz_title": quiz.title,
-               "violation_type": violation_type.replace("_", " "), "total_violations": total_violations,
+               "violation_type": violation_type, "violation_label": violation_type.replace("_", " "),
+               "total_violations": total_violations,
                "max_violations": max_violations}
     batches = [services.notify("violation_warning", [student_id], context, entity_type="attempt",
                                entity_id=attempt_id, action_url=f"/student/attempts/{attempt_id}")]

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from app.common.authz import current_actor, get_visible_class, role_required
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.notifications import services
 from app.notifications.schemas import (
@@ -75,6 +76,7 @@ def delete_one(notification_id):
 @blp.arguments(BroadcastSchema)
 @blp.response(200, BroadcastResultSchema)
 @role_required("teacher", "admin")
+@idempotent
 def notify_class(body, class_id):
     """Send a notification to every student of a class."""
     actor = current_actor()

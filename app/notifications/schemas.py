@@ -1,7 +1,9 @@
 """Notification representations and inputs (seed 000 §4.1, seed 003's broadcast)."""
 from marshmallow import Schema, fields, validate
+from marshmallow.utils import get_value
 
-from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, require_non_blank
+from app.common.pagination import time_window_schema
+from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, deprecated, require_non_blank
 from app.notifications.models import CATEGORIES, PRIORITIES
 from app.notifications.templates import BROADCAST_KINDS, NOTIFICATION_TYPES
 
@@ -11,8 +13,9 @@ class NotificationSchema(BaseSchema):
     type = fields.String(required=True, metadata={"enum": list(NOTIFICATION_TYPES)})
     title = fields.String(required=True)
     message = fields.String(required=True)
-    link = fields.String(allow_none=True)
-    action_url = fields.String(allow_none=True)
+    action_url = fields.String(allow_none=True, metadata={"description": "Where the notification leads in the app"})
+    link = fields.Function(lambda n: get_value(n, "action_url") or get_value(n, "link"), allow_none=True,
+                           metadata={"type": "string", **deprecated("action_url")})
     priority = fields.String(metadata={"enum": list(PRIORITIES)})
     category = fields.String(metadata={"enum": list(CATEGORIES)})
     is_read = fields.Boolean()
@@ -23,7 +26,7 @@ class NotificationSchema(BaseSchema):
         "description": "What the notification is about (ids, names), by kind of notification.", **FREE_FORM})
 
 
-class NotificationListQuerySchema(BaseSchema):
+class NotificationListQuerySchema(time_window_schema("created")):
     unread_only = fields.Boolean(load_default=False)
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     type = fields.String(validate=validate.Length(max=50))

@@ -14,10 +14,9 @@ from app.common.audit import record_audit
 from app.common.authz import get_own_notification
 from app.common.clock import utcnow
 from app.common.db import new_id
-from app.common.pagination import paginate, search_filter
+from app.common.pagination import equal_filters, paginate, search_filter, within_window
 from app.extensions import db
 from app.notifications.models import Notification, NotificationEvent
-from app.notifications.schemas import NotificationSchema
 from app.notifications.templates import render
 from app.students.models import Student
 from app.users.models import User
@@ -86,9 +85,8 @@ def deliver(batch: Batch | None) -> None:
     sockets), then their new unread counts."""
     if batch is None:
         return
-    schema = NotificationSchema()
-    for row in batch.rows:
-        events.announce(events.notification_stored, user_id=row["user_id"], notification=schema.dump(row))
+    for row in batch.rows:  # realtime dumps it with NotificationSchema, as the REST API does
+        events.announce(events.notification_stored, user_id=row["user_id"], notification=row)
     push_unread_counts([row["user_id"] for row in batch.rows])
 
 
@@ -129,12 +127,10 @@ def list_notifications(user, params: dict) -> dict:
     stmt = select(Notification).where(Notification.user_id == user.id, _live())
     if params.get("unread_only"):
         stmt = stmt.where(Notification.is_read.is_(False))
-    if params.get("category"):
-        stmt = stmt.where(Notification.category == params["category"])
-    if params.get("type"):
-        stmt = stmt.where(Notification.type == params["type"])
+    stmt = equal_filters(stmt, params, {"category": Notification.category, "type": Notification.type})
     if params.get("search"):
         stmt = stmt.where(search_filter(params["search"], Notification.title, Notification.message))
+    stmt = within_window(stmt, params, "created", Notification.created_at)
     page = paginate(stmt, params, orderings=ORDERINGS, default_ordering="-created_at", tiebreak=Notification.id)
     page["unread_count"] = unread_count(user.id)
     return page

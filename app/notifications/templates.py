@@ -50,7 +50,7 @@ TEMPLATES = {
     "violation_warning": {
         "type": "violation_warning", "priority": "high", "category": "violation",
         "title": "Violation Detected",
-        "message": "Warning: {violation_type} detected during '{quiz_title}'. "
+        "message": "Warning: {violation_label} detected during '{quiz_title}'. "
                    "Total violations: {total_violations}/{max_violations}",
     },
     "grade_pending_review": {

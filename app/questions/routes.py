@@ -5,6 +5,7 @@ from flask_smorest.fields import Upload
 
 from app.common.apidoc import documents_errors
 from app.common.authz import current_actor, get_visible_question, role_required
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import BaseSchema, MessageSchema
 from app.questions import bulk, services
@@ -23,6 +24,12 @@ blp = Blueprint("questions", __name__, url_prefix="/api/questions", description=
 # `<uuid:…>` keeps `/bulk-create` and `/bulk-import` from also matching the item routes
 # (which would answer GET there with 404 instead of 405 and list the wrong methods in Allow).
 AUTHORS = ("admin", "teacher")
+
+
+def _act_on_visible_question(action, question_id, *args):
+    """`action(question, *args, actor=)` on a question the caller may see (404 otherwise)."""
+    actor = current_actor()
+    return action(get_visible_question(str(question_id), actor), *args, actor=actor)
 
 
 class QuestionListQuery(PageQuerySchema, QuestionListQuerySchema):
@@ -51,6 +58,7 @@ class Questions(MethodView):
     @blp.arguments(QuestionCreateSchema)
     @blp.response(201, QuestionSchema)
     @role_required(*AUTHORS)
+    @idempotent
     def post(self, body):
         """Create a question."""
         return services.create_question(body, actor=current_actor())
@@ -70,8 +78,7 @@ class QuestionItem(MethodView):
     @documents_errors(409)
     def put(self, body, question_id):
         """Update a question."""
-        actor = current_actor()
-        return services.update_question(get_visible_question(str(question_id), actor), body, actor=actor)
+        return _act_on_visible_question(services.update_question, question_id, body)
 
     @blp.response(200, MessageSchema)
     @role_required(*AUTHORS)
@@ -81,8 +88,7 @@ class QuestionItem(MethodView):
 
         Refused with 409 when students have answered it; archive it instead.
         """
-        actor = current_actor()
-        services.delete_question(get_visible_question(str(question_id), actor), actor=actor)
+        _act_on_visible_question(services.delete_question, question_id)
         return {"message": "Question deleted"}
 
 
@@ -91,8 +97,7 @@ class QuestionItem(MethodView):
 @role_required(*AUTHORS)
 def archive_question(question_id):
     """Archive a question."""
-    actor = current_actor()
-    return services.archive_question(get_visible_question(str(question_id), actor), actor=actor)
+    return _act_on_visible_question(services.archive_question, question_id)
 
 
 @blp.route("/<uuid:question_id>/restore", methods=["POST"])
@@ -100,23 +105,23 @@ def archive_question(question_id):
 @role_required(*AUTHORS)
 def restore_question(question_id):
     """Restore an archived question."""
-    actor = current_actor()
-    return services.restore_question(get_visible_question(str(question_id), actor), actor=actor)
+    return _act_on_visible_question(services.restore_question, question_id)
 
 
 @blp.route("/<uuid:question_id>/duplicate", methods=["POST"])
 @blp.response(201, QuestionSchema)
 @role_required(*AUTHORS)
+@idempotent
 def duplicate_question(question_id):
     """Duplicate a question."""
-    actor = current_actor()
-    return services.duplicate_question(get_visible_question(str(question_id), actor), actor=actor)
+    return _act_on_visible_question(services.duplicate_question, question_id)
 
 
 @blp.route("/bulk-create", methods=["POST"])
 @blp.arguments(BulkCreateSchema)
 @blp.response(200, BulkCreateResultSchema)
 @role_required(*AUTHORS)
+@idempotent
 def bulk_create(body):
     """Create several questions in one request.
 
@@ -131,6 +136,7 @@ def bulk_create(body):
 @blp.arguments(ImportFileSchema, location="files")
 @blp.response(200, ImportResultSchema)
 @role_required(*AUTHORS)
+@idempotent
 def bulk_import(query, form, files):
     """Import questions from a CSV or XLSX file.
 

@@ -1,7 +1,7 @@
 """Question representations (teachers and admins only) and the question-bank inputs."""
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, StrictBoolean, UUIDString, require_non_blank
+from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, StrictBoolean, UUIDString, deprecated, require_non_blank
 from app.questions.models import DIFFICULTIES, QUESTION_TYPES
 from app.questions.rules import check_typed_fields
 
@@ -109,17 +109,22 @@ class BulkCreateSchema(BaseSchema):
 
 
 class ItemErrorSchema(BaseSchema):
+    """One refused item: `index` (bulk-create, from 0) or `row` (an import's line), the field, why."""
+
     index = fields.Integer(metadata={"optional": True, "description": "Bulk create: the item's 0-based index."})
     row = fields.Integer(metadata={"optional": True, "description": "Import: the file's row number."})
-    field = fields.String()
-    error = fields.String()
+    field = fields.String(allow_none=True)
+    message = fields.String(attribute="error", required=True, dump_only=True)
+    error = fields.String(metadata=deprecated("message"))
 
 
 class BulkCreateResultSchema(BaseSchema):
     dry_run = fields.Boolean()
-    created_count = fields.Integer()
+    created = fields.Integer(attribute="created_count", required=True, dump_only=True)
+    failed = fields.Integer(attribute="failed_count", required=True, dump_only=True)
+    created_count = fields.Integer(metadata=deprecated("created"))
     valid_count = fields.Integer()
-    failed_count = fields.Integer()
+    failed_count = fields.Integer(metadata=deprecated("failed"))
     created_ids = fields.List(fields.String())
     errors = fields.List(fields.Nested(ItemErrorSchema))
 

@@ -2,14 +2,14 @@
 from sqlalchemy import func, select
 
 from app.attempts.models import QuizAttempt, StudentAnswer
+from app.common import events
 from app.common.audit import record_audit
 from app.common.authz import visible_questions_clause
-from app.common.pagination import paginate, search_filter
+from app.common.pagination import equal_filters, paginate, search_filter
 from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.questions.models import Question
 from app.questions.rules import TYPED_FIELDS, check_typed_fields
-from app.quizzes import shown
 from app.quizzes.models import QuizQuestion
 
 ORDERINGS = {
@@ -27,8 +27,7 @@ def list_questions(actor, params: dict) -> dict:
             stmt = stmt.where(getattr(Question, field) == params[field])
     if params.get("topic"):
         stmt = stmt.where(func.lower(Question.topic) == params["topic"].strip().lower())
-    if params.get("teacher_id"):
-        stmt = stmt.where(Question.created_by == params["teacher_id"])
+    stmt = equal_filters(stmt, params, {"teacher_id": Question.created_by})
     # The bank shows live questions unless archived ones are asked for.
     stmt = stmt.where(Question.is_archived.is_(params.get("is_archived", False)))
     if params.get("search"):
@@ -79,7 +78,7 @@ def ensure_unanswered(question: Question, action: str) -> None:
 
 
 def update_question(question: Question, data: dict, *, actor) -> Question:
-    shown.bump_versions(shown.quiz_ids_showing(question.id))  # before the check, as app.quizzes.shown says
+    events.send_in_transaction(events.question_changing, question_id=question.id)  # before the check
     ensure_unanswered(question, "changed")
     old = snapshot(question)
     question_type = data.get("type", question.type)

@@ -1,20 +1,20 @@
 """Reading quizzes: lists and details per role, each in a fixed number of queries.
 
-A page of quizzes costs: count, page, classes (2 selectin loads) and one aggregate
-for question counts and marks; a student's page swaps the classes for one query
-over their own attempts and two for their effective terms (overrides,
-accommodation). Nothing here runs a query per quiz.
+A page of quizzes costs: count, page, classes (2 selectin loads), one aggregate
+for question counts and marks and one for the attempt counts; a student's page swaps
+the classes and attempt counts for one query over their own attempts and two for
+their effective terms (overrides, accommodation). Nothing here runs a query per quiz.
 """
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from app.attempts.models import QuizAttempt
 from app.common.authz import visible_quizzes_clause
-from app.common.pagination import paginate, search_filter
+from app.common.pagination import equal_filters, paginate, search_filter
 from app.extensions import db
 from app.questions.models import Question
 from app.quizzes.effective import effective_settings_for_quizzes, student_fields
@@ -38,14 +38,13 @@ def list_quizzes(actor, params: dict, *, now) -> dict:
     attach_stats(page["items"])
     if actor.is_student:
         attach_attempt_summaries(page["items"], actor.id, now=now)
+    else:
+        attach_attempt_counts(page["items"])
     return page
 
 
 def _staff_filters(stmt, params: dict):
-    if params.get("status"):
-        stmt = stmt.where(Quiz.status == params["status"])
-    if params.get("teacher_id"):
-        stmt = stmt.where(Quiz.created_by == params["teacher_id"])
+    stmt = equal_filters(stmt, params, {"status": Quiz.status, "teacher_id": Quiz.created_by})
     if params.get("class_id"):
         stmt = stmt.where(exists().where(QuizClass.quiz_id == Quiz.id, QuizClass.class_id == params["class_id"]))
     return stmt
@@ -65,6 +64,27 @@ def attach_stats(quizzes: list[Quiz]) -> None:
     stats = {quiz_id: (count, int(total or 0)) for quiz_id, count, total in rows}
     for quiz in quizzes:
         quiz.question_count, quiz.total_marks = stats.get(quiz.id, (0, 0))
+
+
+def attach_attempt_counts(quizzes: list[Quiz]) -> None:
+    """A teacher's list: `attempt_count`, `in_progress_count` and `pending_grading_count`
+    (closed, with descriptive answers left to mark), one query for all. Attempts voided
+    by a reset are not counted, as they no longer count for the student either."""
+    if not quizzes:
+        return
+    rows = db.session.execute(
+        select(QuizAttempt.quiz_id, func.count(), _count_where(QuizAttempt.status == "in_progress"),
+               _count_where(QuizAttempt.status == "submitted"))
+        .where(QuizAttempt.quiz_id.in_([quiz.id for quiz in quizzes]), QuizAttempt.is_reset.is_(False))
+        .group_by(QuizAttempt.quiz_id)
+    ).all()
+    counts = {quiz_id: (total, int(running), int(pending)) for quiz_id, total, running, pending in rows}
+    for quiz in quizzes:
+        quiz.attempt_count, quiz.in_progress_count, quiz.pending_grading_count = counts.get(quiz.id, (0, 0, 0))
+
+
+def _count_where(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def load_detail(quiz: Quiz) -> Quiz:
@@ -89,7 +109,10 @@ class AttemptSummary:
     granted_key: tuple | None = None
     best_score: Decimal | None = None
     best_percentage: Decimal | None = None
+    best_is_provisional: bool = False
     in_progress_attempt_id: str | None = None
+    latest_attempt: dict | None = None
+    grading_pending: bool = False
 
     def remaining(self, max_attempts: int) -> int:
         # Seed 000 §3: the latest reset's grant adds to the quiz's limit; reset
@@ -104,10 +127,17 @@ class AttemptSummary:
                 self.granted, self.granted_key = attempt.additional_attempts_granted or 0, key
             return
         self.used += 1
+        if self.latest_attempt is None or attempt.attempt_number > self.latest_attempt["attempt_number"]:
+            self.latest_attempt = {"id": attempt.id, "status": attempt.status,
+                                   "submitted_at": attempt.submitted_at, "attempt_number": attempt.attempt_number}
+        # `submitted` is a closed attempt whose descriptive answers await a teacher:
+        # its score counts what is marked so far and may still rise.
+        self.grading_pending = self.grading_pending or attempt.status == "submitted"
         if attempt.status == "in_progress":
             self.in_progress_attempt_id = attempt.id
         elif attempt.score is not None and (self.best_score is None or attempt.score > self.best_score):
             self.best_score, self.best_percentage = attempt.score, attempt.percentage
+            self.best_is_provisional = attempt.status == "submitted"
 
 
 def attempt_summaries(quiz_ids: list[str], student_id: str) -> dict[str, AttemptSummary]:
@@ -119,7 +149,7 @@ def attempt_summaries(quiz_ids: list[str], student_id: str) -> dict[str, Attempt
         select(QuizAttempt.id, QuizAttempt.quiz_id, QuizAttempt.attempt_number, QuizAttempt.is_reset,
                QuizAttempt.reset_at,
                QuizAttempt.additional_attempts_granted, QuizAttempt.status, QuizAttempt.score,
-               QuizAttempt.percentage)
+               QuizAttempt.percentage, QuizAttempt.submitted_at)
         .where(QuizAttempt.student_id == student_id, QuizAttempt.quiz_id.in_(quiz_ids))
     ).all()
     for row in rows:
@@ -133,9 +163,11 @@ def attach_attempt_summaries(quizzes: list[Quiz], student_id: str, *, now) -> No
     settings = effective_settings_for_quizzes(quizzes, student_id)
     for quiz in quizzes:
         summary, mine = summaries[quiz.id], settings[quiz.id]
-        quiz.attempts_used = summary.used
+        quiz.used_attempts = quiz.attempts_used = summary.used
         quiz.best_score, quiz.best_percentage = summary.best_score, summary.best_percentage
         quiz.in_progress_attempt_id = summary.in_progress_attempt_id
+        quiz.latest_attempt, quiz.grading_pending = summary.latest_attempt, summary.grading_pending
+        quiz.best_percentage_provisional = summary.best_is_provisional
         quiz.is_open = mine.is_open_at(now)
         for field, value in student_fields(mine, summary.remaining(mine.max_attempts)).items():
             setattr(quiz, field, value)

@@ -17,6 +17,7 @@ from app.common.authz import (
     role_required,
 )
 from app.common.clock import utcnow
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import MessageSchema
 from app.quizzes import overrides, queries, services
@@ -89,6 +90,7 @@ class Quizzes(MethodView):
     @blp.response(201, QuizDetailSchema)
     @role_required(*AUTHORS)
     @documents_errors(409)
+    @idempotent
     def post(self, body):
         """Create a quiz."""
         return services.create_quiz(body, actor=current_actor())
@@ -169,6 +171,7 @@ def archive_quiz(quiz_id):
 @blp.response(201, QuizDetailSchema)
 @role_required(*AUTHORS)
 @documents_errors(409)
+@idempotent
 def duplicate_quiz(quiz_id):
     """Duplicate a quiz as a new draft."""
     actor = current_actor()
@@ -191,6 +194,7 @@ class QuizOverrides(MethodView):
     @blp.response(201, OverrideSchema)
     @role_required(*AUTHORS)
     @documents_errors(409)
+    @idempotent
     def post(self, body, quiz_id):
         """Override the quiz's window, time limit, attempts or access-code rule for a student or class
 

@@ -7,20 +7,15 @@ through starting an attempt.
 """
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, require_non_blank
+from app.attempts.models import ATTEMPT_STATUSES
+from app.classes.schemas import ClassRefSchema
+from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, deprecated, require_non_blank
 from app.questions.models import DIFFICULTIES, QUESTION_TYPES
 from app.quizzes.models import OVERRIDABLE, QUIZ_STATUSES, VIOLATION_ACTIONS
 
 MAX_QUESTIONS = 500
 MAX_CLASSES = 100
 ACCESS_CODE = validate.Regexp(r"^[A-Za-z0-9]{4,20}$", error="4 to 20 letters and digits.")
-
-
-class QuizClassRefSchema(BaseSchema):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    section = fields.String(allow_none=True)
-    academic_year = fields.String(allow_none=True)
 
 
 STAFF_VIEW, STUDENT_VIEW = "staff", "student"
@@ -71,7 +66,12 @@ class QuizSchema(QuizCommonSchema):
     violation_action = fields.String(validate=validate.OneOf(VIOLATION_ACTIONS), metadata={
         "description": "What reaching max_violations does: auto_submit closes the attempt, "
                        "flag_only flags it for review and the student carries on."})
-    classes = fields.List(fields.Nested(QuizClassRefSchema))
+    classes = fields.List(fields.Nested(ClassRefSchema))
+    attempt_count = fields.Integer(
+        metadata={"description": "Attempts at the quiz (not those voided by a reset); lists only"})
+    in_progress_count = fields.Integer(metadata={"description": "Attempts in progress now; lists only"})
+    pending_grading_count = fields.Integer(
+        metadata={"description": "Closed attempts with descriptive answers left to mark; lists only"})
 
 
 class QuizQuestionSchema(BaseSchema):
@@ -109,7 +109,14 @@ class EffectiveValuesSchema(BaseSchema):
     effective_max_attempts = fields.Integer(required=True)
     effective_access_code_required = fields.Boolean(
         required=True, metadata={"description": "Starting needs the quiz's access code"})
-    attempts_remaining = fields.Integer(required=True, metadata={"description": "Reset grants included"})
+    remaining_attempts = fields.Integer(required=True, metadata={"description": "Reset grants included"})
+    attempts_remaining = fields.Integer(required=True, metadata=deprecated("remaining_attempts"))
+
+
+class LatestAttemptSchema(BaseSchema):
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ATTEMPT_STATUSES))
+    submitted_at = DateTimeZ(required=True, allow_none=True)
 
 
 class StudentQuizSchema(QuizCommonSchema, EffectiveValuesSchema):
@@ -121,10 +128,17 @@ class StudentQuizSchema(QuizCommonSchema, EffectiveValuesSchema):
 
     view = view_field(STUDENT_VIEW)
     is_open = fields.Boolean()
-    attempts_used = fields.Integer()
+    used_attempts = fields.Integer(metadata={"description": "Attempts made, those voided by a reset aside"})
+    attempts_used = fields.Integer(metadata=deprecated("used_attempts"))
     best_score = Decimal2(allow_none=True)
     best_percentage = Decimal2(allow_none=True)
+    best_percentage_provisional = fields.Boolean(metadata={
+        "description": "The best score's attempt still has answers to mark: the percentage may rise"})
     in_progress_attempt_id = fields.String(allow_none=True)
+    latest_attempt = fields.Nested(LatestAttemptSchema, allow_none=True, metadata={
+        "description": "The student's most recent attempt (null before the first)"})
+    grading_pending = fields.Boolean(metadata={
+        "description": "One of the student's attempts is closed and waits for a teacher's marks"})
 
 
 class QuizQuestionInputSchema(BaseSchema):

@@ -27,7 +27,7 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.questions.models import Question
@@ -64,10 +64,13 @@ def shown_questions(quiz: Quiz) -> list[tuple[ShownQuestion, int]]:
 
 def confirm_version(quiz: Quiz) -> None:
     """Hold the quiz's version until commit; VersionMoved if an edit committed since the snapshot."""
-    latest = db.session.scalar(
-        select(Quiz.questions_version).where(Quiz.id == quiz.id).with_for_update(read=True))
+    latest = db.session.connection().execute(_LOCKED_VERSION, {"quiz_id": quiz.id}).scalar()
     if latest != quiz.questions_version:
         raise VersionMoved(quiz.id)
+
+
+# Built once, run on the session's connection (a Core row, no autoflush): every start runs it.
+_LOCKED_VERSION = select(Quiz.questions_version).where(Quiz.id == bindparam("quiz_id")).with_for_update(read=True)
 
 
 def bump_versions(quiz_ids) -> None:

@@ -8,8 +8,9 @@ and a monitor that missed one catches up with the next `quiz_status`.
 from sqlalchemy import select
 
 from app.attempts.models import QuizAttempt
+from app.attempts.progress import current_question_number
 from app.common import events
-from app.common.clock import isoformat, utcnow
+from app.common.clock import utcnow
 from app.extensions import db
 from app.realtime import push
 from app.users.models import User
@@ -36,19 +37,21 @@ def on_attempt_started(_sender, *, attempt_id, quiz_id, student_id, student_name
     push.to_quiz_monitors("attempt_started", {
         "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id, "student_name": student_name,
         "attempt_number": attempt_number, "total_questions": total_questions,
-        "started_at": isoformat(started_at), "expires_at": isoformat(expires_at),
+        "started_at": started_at, "expires_at": expires_at,
     }, quiz_id)
 
 
-def on_answer_saved(_sender, *, attempt_id, quiz_id, student_id, question_id, question_index,
+def on_answer_saved(_sender, *, attempt_id, quiz_id, student_id, student_name, question_id, question_index,
                     answered_count, question_count, **_):
-    # No query: the autosave path is the hottest one in the system.
+    # No query: the autosave path is the hottest one in the system (its locking read
+    # brought the name).
     push.to_quiz_monitors("answer_saved", {
-        "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id,
-        "question_id": question_id, "current_question": (question_index or 0) + 1,
+        "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id, "student_name": student_name,
+        "question_id": question_id, "current_question": current_question_number(question_index),
+        "current_question_index": question_index,
         "answered_count": answered_count, "total_questions": question_count,
         "progress": round(100 * answered_count / question_count) if question_count else 0,
-        "timestamp": isoformat(utcnow()),
+        "timestamp": utcnow(),
     }, quiz_id)
 
 
@@ -62,7 +65,7 @@ def on_violation(_sender, *, attempt_id, quiz_id, student_id, violation_type, to
         "violation_id": violation_id,
         "violation_type": violation_type, "severity": severity, "total_violations": total_violations,
         "max_violations": max_violations, "auto_submitted": auto_submitted, "flagged_for_review": flagged,
-        "timestamp": isoformat(utcnow()),
+        "timestamp": utcnow(),
     }, quiz_id)
 
 
@@ -75,7 +78,7 @@ def on_attempt_submitted(_sender, *, attempt_id, quiz_id, student_id, status, au
     push.to_quiz_monitors("attempt_submitted", {
         "quiz_id": quiz_id, "attempt_id": attempt_id, "student_id": student_id,
         "student_name": row.name if row else None,
-        "submitted_at": isoformat(row.submitted_at if row and row.submitted_at else utcnow()),
+        "submitted_at": row.submitted_at if row and row.submitted_at else utcnow(),
         "status": "pending" if pending_manual_grading else "graded", "attempt_status": status,
         "auto_submit_reason": auto_submit_reason,
         "score": None if pending_manual_grading else score, "total_marks": total_marks,
@@ -90,7 +93,7 @@ def on_attempt_updated(_sender, *, attempt_id, quiz_id, student_id, action, stat
     now = utcnow()
     remaining = max(0, int((expires_at - now).total_seconds())) if status == "in_progress" else 0
     change = {"quiz_id": quiz_id, "attempt_id": attempt_id, "action": action, "status": status,
-              "expires_at": isoformat(expires_at), "server_time": isoformat(now),
+              "expires_at": expires_at, "server_time": now,
               "time_remaining_seconds": remaining}
     push.to_user("attempt_updated", change, student_id)
     push.to_quiz_monitors("attempt_updated", {

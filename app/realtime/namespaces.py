@@ -16,16 +16,16 @@ import time
 from datetime import datetime
 
 from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
 
 from app.auth.tokens import access_claims, user_for_claims
 from app.common.authz import get_managed_quiz
-from app.common.clock import isoformat, utcnow
+from app.common.clock import utcnow
 from app.common.db import commit
 from app.errors import DomainError, Forbidden, Unauthorized, ValidationFailed
 from app.extensions import db, socketio
 from app.notifications import services as notifications
-from app.realtime import push
+from app.realtime import push, schemas
 from app.realtime.status import quiz_status
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,14 @@ class AuthenticatedNamespace(Namespace):
     def refuse(self, exc: DomainError):
         db.session.rollback()
         self.claims.pop(request.sid, None)  # a refused socket never disconnects
-        raise ConnectionRefusedError(_error_payload(exc))
+        raise ConnectionRefusedError(schemas.SocketErrorSchema().dump(_error_payload(exc)))
+
+    def send(self, event: str, data: dict) -> None:
+        """To the socket whose event is being handled."""
+        push.reply(event, data, self.namespace)
+
+    def ack(self, event: str, data: dict) -> dict:
+        return schemas.dump_ack(self.namespace, event, data)
 
     def user(self, token: str | None = None, *, unexpired: bool = False):
         """The socket's user; `unexpired` also refuses a token that has expired since connect."""
@@ -127,8 +134,8 @@ class AuthenticatedNamespace(Namespace):
     def fail(self, exc: DomainError) -> dict:
         db.session.rollback()
         payload = _error_payload(exc)
-        emit("error", payload)
-        return payload
+        self.send("error", payload)
+        return schemas.dump(self.namespace, "error", payload)  # the acknowledgement
 
     def on_disconnect(self, reason=None):
         self.claims.pop(request.sid, None)
@@ -165,20 +172,20 @@ class MonitorNamespace(AuthenticatedNamespace):
         except DomainError as exc:
             return self.fail(exc)
         join_room(push.quiz_room(quiz.id))
-        emit("joined", {"quiz_id": quiz.id, "title": quiz.title})
-        emit("quiz_status", status)
+        self.send("joined", {"quiz_id": quiz.id, "title": quiz.title})
+        self.send("quiz_status", status)
         self.timers.ensure(current_app._get_current_object(), quiz.id)
-        return {"success": True, "quiz_id": quiz.id}
+        return self.ack("join_quiz", {"success": True, "quiz_id": quiz.id})
 
     def on_leave_quiz(self, data=None):
         quiz_id = str((data or {}).get("quiz_id") or "") if isinstance(data, dict) else ""
         leave_room(push.quiz_room(quiz_id))
-        emit("left", {"quiz_id": quiz_id})
-        return {"success": True, "quiz_id": quiz_id}
+        self.send("left", {"quiz_id": quiz_id})
+        return self.ack("leave_quiz", {"success": True, "quiz_id": quiz_id})
 
     def on_start_monitoring(self, data=None):
         # Accepted for seed 002's clients: status updates already run while a room has members.
-        return {"success": True}
+        return self.ack("start_monitoring", {"success": True})
 
 
 def require_monitor(user):
@@ -270,7 +277,7 @@ class NotificationsNamespace(AuthenticatedNamespace):
             user = self.authenticate(_token_from(auth))  # which also joins the user's room
         except DomainError as exc:
             self.refuse(exc)
-        emit("unread_count", {"unread_count": notifications.unread_count(user.id)})
+        self.send("unread_count", {"unread_count": notifications.unread_count(user.id)})
 
     def on_mark_read(self, data=None):
         data = data if isinstance(data, dict) else {}
@@ -280,9 +287,9 @@ class NotificationsNamespace(AuthenticatedNamespace):
             commit()
         except DomainError as exc:
             return self.fail(exc)
-        return {"success": True, "notification_id": notification.id}
+        return self.ack("mark_read", {"success": True, "notification_id": notification.id})
 
     def on_heartbeat(self, data=None):
-        payload = {"status": "ok", "server_time": isoformat(utcnow())}
-        emit("heartbeat", payload)
-        return payload
+        payload = {"status": "ok", "server_time": utcnow()}
+        self.send("heartbeat", payload)
+        return self.ack("heartbeat", payload)

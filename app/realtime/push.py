@@ -1,5 +1,8 @@
 """The one module that emits Socket.IO events, and the one place room names are made.
 
+Every payload is dumped through its event's schema (app.realtime.schemas), the one
+the AsyncAPI document describes.
+
 Events raised in a web worker go through the app's `socketio` (which publishes on
 the Redis message queue when `REDIS_URL` is set, so every instance delivers them).
 A CLI command has no Socket.IO server of its own: it emits through a write-only
@@ -9,14 +12,14 @@ import logging
 
 import click
 from flask import current_app
-from flask_socketio import SocketIO
+from flask_socketio import SocketIO, emit
 
 from app.extensions import socketio
+from app.realtime import schemas
+from app.realtime.schemas import MONITOR_NAMESPACE, NOTIFICATIONS_NAMESPACE
 
 log = logging.getLogger(__name__)
 
-MONITOR_NAMESPACE = "/quiz-monitor"
-NOTIFICATIONS_NAMESPACE = "/notifications"
 _write_only: dict = {}
 _redis_clients: dict = {}
 
@@ -54,7 +57,7 @@ def _emitter():
 def _emit(event: str, data: dict, room: str, namespace: str) -> None:
     target = _emitter()
     if target is not None:
-        target.emit(event, data, to=room, namespace=namespace)
+        target.emit(event, schemas.dump(namespace, event, data), to=room, namespace=namespace)
 
 
 def to_quiz_monitors(event: str, data: dict, quiz_id: str) -> None:
@@ -73,19 +76,20 @@ def end_user_sockets(user_id: str, error: dict) -> None:
         return
     room = user_room(user_id)
     for namespace in (MONITOR_NAMESPACE, NOTIFICATIONS_NAMESPACE):
-        target.emit("error", error, to=room, namespace=namespace)
+        target.emit("error", schemas.dump(namespace, "error", error), to=room, namespace=namespace)
         target.close_room(room, namespace=namespace)
 
 
 def end_local_socket(sid: str, namespace: str, error: dict) -> None:
     """Tell one socket of this instance why, then disconnect it."""
-    socketio.emit("error", error, to=sid, namespace=namespace, ignore_queue=True)
+    socketio.emit("error", schemas.dump(namespace, "error", error), to=sid, namespace=namespace, ignore_queue=True)
     socketio.server.disconnect(sid, namespace=namespace, ignore_queue=True)
 
 
 def to_local_quiz_monitors(event: str, data: dict, quiz_id: str) -> None:
     """Only this instance's sockets: each instance runs its own timer for its own members."""
-    socketio.emit(event, data, to=quiz_room(quiz_id), namespace=MONITOR_NAMESPACE, ignore_queue=True)
+    socketio.emit(event, schemas.dump(MONITOR_NAMESPACE, event, data), to=quiz_room(quiz_id),
+                  namespace=MONITOR_NAMESPACE, ignore_queue=True)
 
 
 def claim_room_status(quiz_id: str, interval: float) -> str | None:
@@ -117,6 +121,11 @@ def claim_room_status(quiz_id: str, interval: float) -> str | None:
                     exc_info=True)
         return "local"
     return "everyone" if won else None
+
+
+def reply(event: str, data: dict, namespace: str) -> None:
+    """To the socket whose event is being handled."""
+    emit(event, schemas.dump(namespace, event, data), namespace=namespace)
 
 
 def has_local_members(namespace: str, room: str) -> bool:

@@ -3,6 +3,7 @@ from sqlalchemy import select
 
 from app.classes.models import SchoolClass
 from app.common.authz import get_visible_class, visible_students_clause
+from app.common.pagination import equal_filters
 from app.extensions import db
 from app.students.models import Student
 from app.users.models import User
@@ -26,8 +27,7 @@ def student_rows(actor: User, params: dict) -> list[tuple]:
         .where(visible_students_clause(actor))
         .order_by(SchoolClass.name, SchoolClass.section, User.name, Student.registration_number)
     )
-    if params.get("class_id"):
-        stmt = stmt.where(Student.class_id == params["class_id"])
+    stmt = equal_filters(stmt, params, {"class_id": Student.class_id})
     if params.get("claimed") is not None:
         stmt = stmt.where(Student.is_account_claimed.is_(params["claimed"]))
     if params.get("is_active") is not None:

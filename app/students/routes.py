@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from app.common.apidoc import CSV, XLSX, documents_errors, file_download
 from app.common.authz import current_actor, get_visible_student, role_required
 from app.common.clock import utcnow
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.spreadsheets import table_response
 from app.students import accommodations, importing, queries, schemas, services
@@ -22,6 +23,12 @@ class StudentListQuery(PageQuerySchema, schemas.StudentListQuerySchema):
 
 
 StudentPage = page_schema(schemas.StudentSchema, "StudentPage")
+
+
+def _act_on_visible_student(action, student_id: str, *args):
+    """`action(student, *args, actor=)` on a student the caller may manage (404 otherwise)."""
+    actor = current_actor()
+    return action(get_visible_student(student_id, actor), *args, actor=actor)
 
 
 @blp.route("/students")
@@ -40,6 +47,7 @@ class Students(MethodView):
     @blp.response(201, schemas.StudentWithCodeSchema)
     @role_required(*STAFF)
     @documents_errors(409)
+    @idempotent
     def post(self, body):
         """Create a student.
 
@@ -62,8 +70,7 @@ class StudentItem(MethodView):
     @documents_errors(409)
     def put(self, body, student_id):
         """Update a student."""
-        actor = current_actor()
-        return services.update_student(get_visible_student(student_id, actor), body, actor=actor)
+        return _act_on_visible_student(services.update_student, student_id, body)
 
     @blp.response(200, schemas.StudentDeletedSchema)
     @role_required(*STAFF)
@@ -72,8 +79,7 @@ class StudentItem(MethodView):
 
         A soft delete: `POST /api/students/{student_id}/restore` undoes it.
         """
-        actor = current_actor()
-        return services.deactivate_student(get_visible_student(student_id, actor), actor=actor)
+        return _act_on_visible_student(services.deactivate_student, student_id)
 
 
 @blp.route("/students/<string:student_id>/restore", methods=["POST"])
@@ -82,8 +88,7 @@ class StudentItem(MethodView):
 @documents_errors(409)
 def restore_student(student_id):
     """Reactivate a deactivated student."""
-    actor = current_actor()
-    return services.restore_student(get_visible_student(student_id, actor), actor=actor)
+    return _act_on_visible_student(services.restore_student, student_id)
 
 
 @blp.route("/students/<string:student_id>/regenerate-claim-code", methods=["POST"])
@@ -95,8 +100,7 @@ def regenerate_claim_code(student_id):
 
     The previous code stops working.
     """
-    actor = current_actor()
-    return services.regenerate_claim_code(get_visible_student(student_id, actor), actor=actor)
+    return _act_on_visible_student(services.regenerate_claim_code, student_id)
 
 
 @blp.route("/students/bulk-import", methods=["POST"])
@@ -106,6 +110,7 @@ def regenerate_claim_code(student_id):
 @blp.response(200, schemas.StudentImportResultSchema)
 @role_required(*STAFF)
 @documents_errors(409)
+@idempotent
 def bulk_import(files, form, query):
     """Import students from CSV/XLSX (`dry_run` as a form field or query parameter)."""
     dry_run = form["dry_run"] or query["dry_run"]

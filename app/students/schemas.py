@@ -1,9 +1,9 @@
 """Student representations, management inputs, import report and export query."""
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
+from app.classes.schemas import ClassRefSchema
 from app.common.clock import utcnow
-from app.common.schemas import BaseSchema, DateTimeZ, UUIDString, require_non_blank
-from app.users.schemas import ClassRefSchema
+from app.common.schemas import BaseSchema, DateTimeZ, UUIDString, deprecated, require_non_blank
 
 
 class StudentSchema(BaseSchema):
@@ -100,7 +100,8 @@ class StudentImportFileSchema(BaseSchema):
 class StudentImportErrorSchema(BaseSchema):
     row = fields.Integer(required=True)
     field = fields.String(allow_none=True)
-    error = fields.String(required=True)
+    message = fields.String(attribute="error", required=True, dump_only=True)
+    error = fields.String(required=True, metadata=deprecated("message"))
 
 
 class ImportedStudentSchema(BaseSchema):

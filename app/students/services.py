@@ -17,7 +17,7 @@ from app.common.authz import get_managed_class, visible_students_clause
 from app.common.clock import utcnow
 from app.common.identifiers import login_key
 from app.common.mailer import mail_configured, send_after_commit
-from app.common.pagination import contains, paginate, search_filter
+from app.common.pagination import contains, equal_filters, paginate, search_filter
 from app.errors import Conflict, InvalidState, ValidationFailed
 from app.extensions import db
 from app.students.models import Student
@@ -43,8 +43,7 @@ def students_query(actor: User, params: dict):
     stmt = (select(Student).join(Student.user)
             .options(contains_eager(Student.user), joinedload(Student.school_class))
             .where(visible_students_clause(actor)))
-    if params.get("class_id"):
-        stmt = stmt.where(Student.class_id == params["class_id"])
+    stmt = equal_filters(stmt, params, {"class_id": Student.class_id})
     if params.get("teacher_id"):
         stmt = stmt.where(Student.class_id.in_(
             select(TeacherClass.class_id).where(TeacherClass.teacher_id == params["teacher_id"])))

@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.classes.models import SchoolClass
 from app.common.clock import utcnow
 from app.common.db import UTCDateTime
 from app.extensions import db
@@ -21,3 +22,7 @@ class Teacher(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="teacher", lazy="joined")
+    # The profile's read side (`/auth/me`, the login's user): assignments are written
+    # through TeacherClass rows, never through this list.
+    assigned_classes: Mapped[list[SchoolClass]] = relationship(
+        secondary="teacher_classes", order_by=SchoolClass.name, viewonly=True)

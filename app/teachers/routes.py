@@ -44,15 +44,20 @@ def get_teacher(teacher_id):
     return services.teacher_detail(get_visible_teacher(teacher_id, current_actor()))
 
 
+def _list_for_visible_teacher(list_items, params: dict, teacher_id: str) -> dict:
+    """A list narrowed to one teacher's classes, for a teacher the caller may see (404 otherwise)."""
+    actor = current_actor()
+    teacher = get_visible_teacher(teacher_id, actor)
+    return list_items(actor, {**params, "teacher_id": teacher.id})
+
+
 @blp.route("/<string:teacher_id>/classes")
 @blp.arguments(ClassListQuery, location="query")
 @blp.response(200, ClassPage)
 @role_required(*STAFF)
 def teacher_classes(params, teacher_id):
     """List a teacher's classes."""
-    actor = current_actor()
-    teacher = get_visible_teacher(teacher_id, actor)
-    return class_services.list_classes(actor, {**params, "teacher_id": teacher.id})
+    return _list_for_visible_teacher(class_services.list_classes, params, teacher_id)
 
 
 @blp.route("/<string:teacher_id>/students")
@@ -61,6 +66,4 @@ def teacher_classes(params, teacher_id):
 @role_required(*STAFF)
 def teacher_students(params, teacher_id):
     """List the students of a teacher's classes."""
-    actor = current_actor()
-    teacher = get_visible_teacher(teacher_id, actor)
-    return student_services.list_students(actor, {**params, "teacher_id": teacher.id})
+    return _list_for_visible_teacher(student_services.list_students, params, teacher_id)

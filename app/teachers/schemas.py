@@ -1,8 +1,8 @@
 """Teacher representations (seed 001 §5.4)."""
 from marshmallow import fields
 
+from app.classes.schemas import ClassRefSchema
 from app.common.schemas import BaseSchema, DateTimeZ
-from app.users.schemas import ClassRefSchema
 
 
 class TeacherSchema(BaseSchema):

@@ -3,7 +3,7 @@ from sqlalchemy import select, true
 from sqlalchemy.orm import contains_eager
 
 from app.classes.models import SchoolClass, TeacherClass
-from app.common.pagination import paginate, search_filter
+from app.common.pagination import equal_filters, paginate, search_filter
 from app.extensions import db
 from app.teachers.models import Teacher
 from app.users.models import User
@@ -18,8 +18,7 @@ def visible_teachers_clause(actor: User):
 def list_teachers(actor: User, params: dict) -> dict:
     stmt = (select(Teacher).join(Teacher.user).options(contains_eager(Teacher.user))
             .where(visible_teachers_clause(actor)))
-    if params.get("subject"):
-        stmt = stmt.where(Teacher.subject == params["subject"])
+    stmt = equal_filters(stmt, params, {"subject": Teacher.subject})
     if params.get("is_active") is not None:
         stmt = stmt.where(User.is_active.is_(params["is_active"]))
     if params.get("search"):

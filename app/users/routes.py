@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from app.common.apidoc import documents_errors
 from app.common.authz import current_actor, role_required
+from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import MessageSchema
 from app.users import services
@@ -33,6 +34,7 @@ class Users(MethodView):
     @blp.response(201, UserSchema)
     @role_required("admin")
     @documents_errors(409)
+    @idempotent
     def post(self, body):
         """Create a user account."""
         return services.create_user(body, actor=current_actor())

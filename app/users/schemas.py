@@ -1,6 +1,7 @@
 """User representations and the admin's user-management inputs."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from app.classes.schemas import ClassRefSchema
 from app.common.schemas import BaseSchema, DateTimeZ, require_non_blank
 from app.users.models import ROLES
 
@@ -30,16 +31,13 @@ class UserSchema(BaseSchema):
     is_account_claimed = fields.Boolean(attribute="student.is_account_claimed", metadata=STUDENTS_ONLY)
 
 
-class ClassRefSchema(BaseSchema):
-    id = fields.String(required=True)
-    name = fields.String(required=True)
-    section = fields.String(allow_none=True)
-    academic_year = fields.String(allow_none=True)
-
-
 class MeSchema(UserSchema):
-    classes = fields.List(fields.Nested(ClassRefSchema), metadata=TEACHERS_ONLY)
-    school_class = fields.Nested(ClassRefSchema, data_key="class", allow_none=True, metadata=STUDENTS_ONLY)
+    """The signed-in user's own profile: `GET /auth/me`, and the `user` of a login or claim."""
+
+    classes = fields.List(fields.Nested(ClassRefSchema), attribute="teacher.assigned_classes",
+                          metadata={**TEACHERS_ONLY, "description": "A teacher's classes"})
+    school_class = fields.Nested(ClassRefSchema, data_key="class", attribute="student.school_class",
+                                 allow_none=True, metadata={**STUDENTS_ONLY, "description": "A student's class"})
 
 
 class UserListQuerySchema(BaseSchema):

@@ -5,12 +5,11 @@ from sqlalchemy.orm import joinedload
 from app.auth import tokens
 from app.auth.passwords import check_password_policy, hash_password
 from app.auth.services import set_password
-from app.classes.models import SchoolClass, TeacherClass
 from app.common import events
 from app.common.audit import record_audit
 from app.common.clock import utcnow
 from app.common.identifiers import login_key
-from app.common.pagination import contains, paginate, search_filter
+from app.common.pagination import contains, equal_filters, paginate, search_filter
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.students.models import Student
@@ -25,22 +24,14 @@ ORDERINGS = {
 
 
 def load_profile(user: User) -> User:
-    """The user with the fields of their role attached (classes, class)."""
-    if user.is_teacher:
-        user.classes = db.session.scalars(
-            select(SchoolClass).join(TeacherClass, TeacherClass.class_id == SchoolClass.id)
-            .where(TeacherClass.teacher_id == user.id).order_by(SchoolClass.name)
-        ).all()
-    if user.is_student and user.student is not None:
-        user.school_class = user.student.school_class
+    """The user whose profile `MeSchema` reads (a teacher's classes, a student's class)."""
     return user
 
 
 def list_users(params: dict) -> dict:
     """One page of users with their profiles, in two queries whatever the page size."""
     stmt = select(User).options(joinedload(User.teacher), joinedload(User.student))
-    if params.get("role"):
-        stmt = stmt.where(User.role == params["role"])
+    stmt = equal_filters(stmt, params, {"role": User.role})
     if "is_active" in params:
         stmt = stmt.where(User.is_active.is_(params["is_active"]))
     if params.get("search"):

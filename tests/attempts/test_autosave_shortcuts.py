@@ -31,8 +31,8 @@ def _answer_count(attempt_id):
 @pytest.fixture
 def taking(client, school):
     """A started attempt and a fresh token pair of its student."""
-    attempt_id = start(client, quiz_for(school), school.student).get_json()["attempt_id"]
-    return attempt_id, tokens_for(school.student)
+    attempt_id = start(client, quiz_for(school), school.student_a).get_json()["attempt_id"]
+    return attempt_id, tokens_for(school.student_a)
 
 
 def _save(client, attempt_id, token, body=None, path="answer"):
@@ -67,7 +67,7 @@ def _revocations():
 def test_a_revoked_token_saves_nothing_and_hears_401_or_403(client, school, taking, revocation, path):
     attempt_id, pair = taking
     token = pair["access_token"]
-    _revocations()[revocation](client, school.student, token)
+    _revocations()[revocation](client, school.student_a, token)
     body = {"question_id": school.q.mcq.id, "answer_option": 1}
     if path == "answers":
         body = {"answers": [body]}
@@ -105,7 +105,7 @@ def test_the_same_bad_body_with_a_good_token_is_refused_for_its_body(client, tak
 
 def test_a_revoked_token_on_someone_elses_attempt_hears_401_not_404(client, school, taking):
     attempt_id, _pair = taking
-    other = make_student(school.cls, registration_number="REG-OTHER", email="other@school.test")
+    other = make_student(school.class_a, registration_number="REG-OTHER", email="other@school.test")
     other_token = tokens_for(other)["access_token"]
     assert_error(_save(client, attempt_id, other_token, {"question_id": school.q.mcq.id, "answer_option": 1}),
                  404, "NOT_FOUND")
@@ -117,7 +117,7 @@ def test_a_revoked_token_on_someone_elses_attempt_hears_401_not_404(client, scho
 
 def test_a_teacher_token_is_403_before_anything_is_read(client, school, taking):
     attempt_id, _pair = taking
-    response = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.teacher),
+    response = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.teacher_a),
                            json={"question_id": school.q.mcq.id, "answer_option": 1})
     assert_error(response, 403, "FORBIDDEN")
 
@@ -129,7 +129,7 @@ def test_a_good_token_saves_and_the_next_request_is_checked_afresh(client, schoo
     token = pair["access_token"]
     assert _save(client, attempt_id, token, {"question_id": school.q.mcq.id, "answer_option": 1}).status_code == 200
     assert _answer_count(attempt_id) == 1
-    teacher = make_teacher(classes=[school.cls])
+    teacher = make_teacher(classes=[school.class_a])
     teacher_token = tokens_for(teacher)["access_token"]
     _logout(client, teacher_token)
     assert_error(client.get("/api/auth/me", headers={"Authorization": f"Bearer {teacher_token}"}),

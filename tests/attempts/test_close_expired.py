@@ -12,10 +12,10 @@ NOW = datetime(2026, 3, 2, 9, 0, 0)
 def test_close_expired_closes_and_grades_abandoned_attempts_only(app, school):
     with clock.freeze(NOW):
         quiz = quiz_for(school, time_limit_minutes=30)
-    abandoned = make_attempt(quiz, school.student, started_at=NOW - timedelta(hours=2))
+    abandoned = make_attempt(quiz, school.student_a, started_at=NOW - timedelta(hours=2))
     make_answer(abandoned, school.q.mcq, option=1)
-    in_grace = make_attempt(quiz, make_student(school.cls), started_at=NOW - timedelta(minutes=30, seconds=10))
-    running = make_attempt(quiz, make_student(school.cls), started_at=NOW - timedelta(minutes=5))
+    in_grace = make_attempt(quiz, make_student(school.class_a), started_at=NOW - timedelta(minutes=30, seconds=10))
+    running = make_attempt(quiz, make_student(school.class_a), started_at=NOW - timedelta(minutes=5))
     ids = (abandoned.id, in_grace.id, running.id)
     runner = app.test_cli_runner()
     with clock.freeze(NOW):

@@ -36,7 +36,7 @@ def _in_parallel(app, request_fn) -> list:
 
 def test_simultaneous_starts_create_exactly_one_attempt(app, school):
     quiz = quiz_for(school, max_attempts=3)
-    quiz_id, headers = quiz.id, auth(school.student)
+    quiz_id, headers = quiz.id, auth(school.student_a)
     results = _in_parallel(app, lambda client, _i: client.post(f"/api/quizzes/{quiz_id}/start", headers=headers))
     codes = sorted(code for code, _body in results)
     assert codes == [200] * (THREADS - 1) + [201], results
@@ -47,7 +47,7 @@ def test_simultaneous_starts_create_exactly_one_attempt(app, school):
 
 def test_simultaneous_starts_after_a_finished_attempt_create_one_next_attempt(app, school, client):
     quiz = quiz_for(school, max_attempts=3)
-    quiz_id, headers = quiz.id, auth(school.student)
+    quiz_id, headers = quiz.id, auth(school.student_a)
     first = client.post(f"/api/quizzes/{quiz_id}/start", headers=headers).get_json()["attempt_id"]
     assert client.post(f"/api/attempts/{first}/submit", headers=headers).status_code == 200
     results = _in_parallel(app, lambda c, _i: c.post(f"/api/quizzes/{quiz_id}/start", headers=headers))
@@ -57,7 +57,7 @@ def test_simultaneous_starts_after_a_finished_attempt_create_one_next_attempt(ap
 
 def test_simultaneous_saves_of_one_answer_leave_one_row_with_a_sent_value(app, school, client):
     quiz = quiz_for(school)
-    headers = auth(school.student)
+    headers = auth(school.student_a)
     attempt_id = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()["attempt_id"]
     question_id = school.q.mcq.id
     results = _in_parallel(app, lambda c, i: c.post(
@@ -71,7 +71,7 @@ def test_simultaneous_saves_of_one_answer_leave_one_row_with_a_sent_value(app, s
 
 def test_simultaneous_submits_close_the_attempt_once(app, school, client):
     quiz = quiz_for(school)
-    headers = auth(school.student)
+    headers = auth(school.student_a)
     attempt_id = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()["attempt_id"]
     results = _in_parallel(app, lambda c, _i: c.post(f"/api/attempts/{attempt_id}/submit", headers=headers))
     assert sorted(code for code, _b in results) == [200] + [409] * (THREADS - 1), results
@@ -79,7 +79,7 @@ def test_simultaneous_submits_close_the_attempt_once(app, school, client):
 
 def test_parallel_retries_of_one_violation_count_once(app, school, client):
     quiz = quiz_for(school, max_violations=50)
-    headers = auth(school.student)
+    headers = auth(school.student_a)
     attempt_id = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()["attempt_id"]
     results = _in_parallel(app, lambda c, _i: c.post(
         f"/api/attempts/{attempt_id}/violations", headers=headers,
@@ -99,7 +99,7 @@ def test_parallel_sweeps_close_each_abandoned_attempt_once(app, school):
 
     quiz = quiz_for(school, time_limit_minutes=5)
     for _ in range(12):
-        make_attempt(quiz, make_student(school.cls), started_at=utcnow() - timedelta(hours=1))
+        make_attempt(quiz, make_student(school.class_a), started_at=utcnow() - timedelta(hours=1))
     totals, barrier = [], threading.Barrier(4)
 
     def sweep():

@@ -56,10 +56,10 @@ def posting(url, headers, body=None):
 
 def test_extend_against_the_sweep_has_one_winner(app, school):
     quiz = quiz_for(school, time_limit_minutes=5)
-    teacher = auth(school.teacher)
+    teacher = auth(school.teacher_a)
     outcomes = set()
     for _ in range(ROUNDS):
-        attempt = make_attempt(quiz, make_student(school.cls), started_at=utcnow() - timedelta(minutes=10))
+        attempt = make_attempt(quiz, make_student(school.class_a), started_at=utcnow() - timedelta(minutes=10))
         attempt_id = attempt.id
         extended, closed = race(
             app,
@@ -79,9 +79,9 @@ def test_extend_against_the_sweep_has_one_winner(app, school):
 
 def test_reopen_against_a_late_save_has_one_outcome_and_keeps_an_acknowledged_answer(app, school):
     quiz = quiz_for(school, time_limit_minutes=5)
-    teacher, question_id = auth(school.teacher), school.q.mcq.id
+    teacher, question_id = auth(school.teacher_a), school.q.mcq.id
     for round_ in range(ROUNDS):
-        student = make_student(school.cls)
+        student = make_student(school.class_a)
         # Timed out and not swept: the save closes it (409) or lands after the reopen (200).
         attempt = make_attempt(quiz, student, started_at=utcnow() - timedelta(minutes=10))
         make_answer(attempt, school.q.tf, option=0)
@@ -107,9 +107,9 @@ def test_reopen_against_a_late_save_has_one_outcome_and_keeps_an_acknowledged_an
 
 def test_force_submit_against_submit_closes_once_with_every_saved_answer(app, school, client):
     quiz = quiz_for(school)
-    teacher = auth(school.teacher)
+    teacher = auth(school.teacher_a)
     for _ in range(ROUNDS):
-        student = make_student(school.cls)
+        student = make_student(school.class_a)
         headers = auth(student)
         attempt_id = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()["attempt_id"]
         client.post(f"/api/attempts/{attempt_id}/answer", headers=headers,

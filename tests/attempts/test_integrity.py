@@ -27,11 +27,11 @@ def frozen():
 
 def begin(client, school, **quiz_settings):
     quiz = quiz_for(school, **quiz_settings)
-    return quiz, start(client, quiz, school.student).get_json()["attempt_id"]
+    return quiz, start(client, quiz, school.student_a).get_json()["attempt_id"]
 
 
 def report(client, school, attempt_id, kind="tab_switch", **extra):
-    response = client.post(f"/api/attempts/{attempt_id}/violations", headers=auth(school.student),
+    response = client.post(f"/api/attempts/{attempt_id}/violations", headers=auth(school.student_a),
                            json={"violation_type": kind, **extra})
     assert response.status_code == 200, response.get_json()
     return response.get_json()
@@ -50,13 +50,13 @@ def test_flag_only_never_closes_the_attempt_and_tells_the_teacher(client, school
     attempt = db.session.get(QuizAttempt, attempt_id)
     db.session.refresh(attempt)
     assert attempt.total_violations == 5 and attempt.flagged_at == NOW.replace(second=6)
-    flags = db.session.scalars(select(Notification).where(Notification.user_id == school.teacher.id,
+    flags = db.session.scalars(select(Notification).where(Notification.user_id == school.teacher_a.id,
                                                           Notification.type == "attempt_flagged")).all()
     assert len(flags) == 1  # flagged once, at the threshold
-    saved = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
+    saved = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student_a),
                         json={"question_id": school.q.mcq.id, "answer_option": 1})
     assert saved.status_code == 200
-    assert client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student)).status_code == 200
+    assert client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student_a)).status_code == 200
 
 
 def test_auto_submit_stays_the_default(client, school, frozen):
@@ -85,7 +85,7 @@ def test_integrity_shows_the_timeline_counts_and_review_to_the_quizs_teacher(cli
     report(client, school, attempt_id, "tab_switch")
     frozen.advance(seconds=1)
     report(client, school, attempt_id, "paste_attempt", severity="high")
-    response = integrity(client, school.teacher, attempt_id)
+    response = integrity(client, school.teacher_a, attempt_id)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["counts_by_type"] == {"tab_switch": 2, "paste_attempt": 1}
@@ -101,22 +101,22 @@ def test_integrity_shows_the_timeline_counts_and_review_to_the_quizs_teacher(cli
 def test_a_teacher_or_admin_records_the_review_and_it_is_audited(client, school, frozen):
     _quiz, attempt_id = begin(client, school)
     url = f"/api/attempts/{attempt_id}/integrity"
-    body = client.put(url, headers=auth(school.teacher),
+    body = client.put(url, headers=auth(school.teacher_a),
                       json={"review_status": "suspicious", "note": "Looked at a phone"}).get_json()
-    assert body["review"]["review_status"] == "suspicious" and body["review"]["reviewed_by"] == school.teacher.id
+    assert body["review"]["review_status"] == "suspicious" and body["review"]["reviewed_by"] == school.teacher_a.id
     admin = make_admin()
     body = client.put(url, headers=auth(admin), json={"review_status": "clean"}).get_json()
     assert (body["review_status"], body["review"]["note"], body["review"]["reviewed_by"]) == ("clean", None, admin.id)
     entries = db.session.scalars(select(AuditLog).where(AuditLog.action == "attempt_reviewed")).all()
     assert sorted((e.user_id, e.new_value["review_status"]) for e in entries) == sorted(
-        [(school.teacher.id, "suspicious"), (admin.id, "clean")])
-    assert_error(client.put(url, headers=auth(school.teacher), json={"review_status": "guilty"}), 422)
+        [(school.teacher_a.id, "suspicious"), (admin.id, "clean")])
+    assert_error(client.put(url, headers=auth(school.teacher_a), json={"review_status": "guilty"}), 422)
 
 
 def test_integrity_is_not_found_for_the_student_and_another_teacher(client, school, frozen):
     _quiz, attempt_id = begin(client, school)
     outsider = make_teacher(classes=[make_class()])
-    for user in (school.student, outsider):
+    for user in (school.student_a, outsider):
         assert_error(integrity(client, user, attempt_id), 404)
         assert_error(client.put(f"/api/attempts/{attempt_id}/integrity", headers=auth(user),
                                 json={"review_status": "clean"}), 404)
@@ -126,7 +126,7 @@ def test_integrity_is_not_found_for_the_student_and_another_teacher(client, scho
 def test_review_shows_in_categorized_analytics_and_the_results_export(client, school, frozen):
     quiz, attempt_id = begin(client, school, max_violations=1, violation_action="flag_only")
     report(client, school, attempt_id)
-    teacher = auth(school.teacher)
+    teacher = auth(school.teacher_a)
     client.put(f"/api/attempts/{attempt_id}/integrity", headers=teacher, json={"review_status": "violation_confirmed"})
     [item] = client.get(f"/api/attempts/quiz/{quiz.id}/categorized", headers=teacher).get_json()["in_progress"]
     assert (item["review_status"], item["flagged_for_review"]) == ("violation_confirmed", True)
@@ -140,9 +140,9 @@ def test_review_shows_in_categorized_analytics_and_the_results_export(client, sc
 
 def test_the_student_sees_no_review_in_their_attempt(client, school, frozen):
     _quiz, attempt_id = begin(client, school)
-    client.put(f"/api/attempts/{attempt_id}/integrity", headers=auth(school.teacher),
+    client.put(f"/api/attempts/{attempt_id}/integrity", headers=auth(school.teacher_a),
                json={"review_status": "suspicious", "note": "NOTE-FOR-STAFF"})
-    student = auth(school.student)
+    student = auth(school.student_a)
     for url in (f"/api/attempts/{attempt_id}", "/api/attempts"):
         response = client.get(url, headers=student)
         assert "NOTE-FOR-STAFF" not in response.get_data(as_text=True)
@@ -151,7 +151,7 @@ def test_the_student_sees_no_review_in_their_attempt(client, school, frozen):
 
 def test_violation_action_is_a_teachers_setting_the_student_does_not_see(client, school, frozen):
     quiz = quiz_for(school)
-    teacher, student = auth(school.teacher), auth(school.student)
+    teacher, student = auth(school.teacher_a), auth(school.student_a)
     url = f"/api/quizzes/{quiz.id}"
     assert client.get(url, headers=teacher).get_json()["violation_action"] == "auto_submit"
     changed = client.put(url, headers=teacher, json={"violation_action": "flag_only"})

@@ -14,7 +14,7 @@ NOW = datetime(2026, 3, 2, 9, 0, 0)
 def test_start_creates_attempt_with_clock_and_questions_without_answers(client, school):
     with clock.freeze(NOW):
         quiz = quiz_for(school, time_limit_minutes=30)
-        response = start(client, quiz, school.student)
+        response = start(client, quiz, school.student_a)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["server_time"] == "2026-03-02T09:00:00Z"
@@ -31,8 +31,8 @@ def test_start_creates_attempt_with_clock_and_questions_without_answers(client, 
 
 def test_start_while_in_progress_returns_the_same_attempt_with_200(client, school):
     quiz = quiz_for(school)
-    first = start(client, quiz, school.student)
-    again = start(client, quiz, school.student)
+    first = start(client, quiz, school.student_a)
+    again = start(client, quiz, school.student_a)
     assert first.status_code == 201 and again.status_code == 200
     assert again.get_json()["attempt_id"] == first.get_json()["attempt_id"]
     assert db.session.query(QuizAttempt).count() == 1
@@ -41,7 +41,7 @@ def test_start_while_in_progress_returns_the_same_attempt_with_200(client, schoo
 def test_deadline_is_capped_by_the_quiz_end_date(client, school):
     with clock.freeze(NOW):
         quiz = quiz_for(school, time_limit_minutes=60, end=NOW + timedelta(minutes=10))
-        body = start(client, quiz, school.student).get_json()
+        body = start(client, quiz, school.student_a).get_json()
     assert body["expires_at"] == "2026-03-02T09:10:00Z"
     assert body["time_remaining_seconds"] == 600
 
@@ -50,30 +50,30 @@ def test_randomised_order_is_decided_once_and_kept_on_reload(client, school):
     q = school.q
     extra = [q.mcq, q.tf, q.short, q.essay]
     quiz = quiz_for(school, questions=extra, randomize_questions=True, randomize_options=True)
-    first = start(client, quiz, school.student).get_json()
+    first = start(client, quiz, school.student_a).get_json()
     attempt = db.session.get(QuizAttempt, first["attempt_id"])
     assert sorted(attempt.question_order) == sorted(x.id for x in extra)
     assert [x["id"] for x in first["questions"]] == attempt.question_order
     mcq = next(x for x in first["questions"] if x["id"] == q.mcq.id)
     assert [o["index"] for o in mcq["options"]] == attempt.option_order[q.mcq.id]
     assert {o["index"]: o["text"] for o in mcq["options"]} == {0: "red", 1: "green", 2: "blue", 3: "grey"}
-    again = start(client, quiz, school.student).get_json()
-    detail = client.get(f"/api/attempts/{first['attempt_id']}", headers=auth(school.student)).get_json()
+    again = start(client, quiz, school.student_a).get_json()
+    detail = client.get(f"/api/attempts/{first['attempt_id']}", headers=auth(school.student_a)).get_json()
     assert again["questions"] == first["questions"]
     assert detail["questions"] == first["questions"]
 
 
 def test_start_of_a_draft_quiz_is_not_found(client, school):
     quiz = quiz_for(school, status="draft")
-    assert_error(start(client, quiz, school.student), 404, "NOT_FOUND")
+    assert_error(start(client, quiz, school.student_a), 404, "NOT_FOUND")
 
 
 def test_start_before_the_window_opens_is_refused(client, school):
     with clock.freeze(NOW):
         quiz = quiz_for(school, start=NOW + timedelta(hours=1))
-        assert_error(start(client, quiz, school.student), 409, "QUIZ_NOT_OPEN")
+        assert_error(start(client, quiz, school.student_a), 409, "QUIZ_NOT_OPEN")
         quiz_closed = quiz_for(school, start=NOW - timedelta(days=2), end=NOW - timedelta(days=1))
-        assert_error(start(client, quiz_closed, school.student), 409, "QUIZ_NOT_OPEN")
+        assert_error(start(client, quiz_closed, school.student_a), 409, "QUIZ_NOT_OPEN")
 
 
 def test_student_of_another_class_cannot_start(client, school):
@@ -82,25 +82,25 @@ def test_student_of_another_class_cannot_start(client, school):
 
 
 def test_teacher_cannot_start(client, school):
-    assert_error(start(client, quiz_for(school), school.teacher), 403, "FORBIDDEN")
+    assert_error(start(client, quiz_for(school), school.teacher_a), 403, "FORBIDDEN")
 
 
 def test_no_attempts_left_after_the_last_one(client, school):
     quiz = quiz_for(school, max_attempts=2)
-    make_attempt(quiz, school.student, status="graded", attempt_number=1)
-    second = start(client, quiz, school.student)
+    make_attempt(quiz, school.student_a, status="graded", attempt_number=1)
+    second = start(client, quiz, school.student_a)
     assert second.status_code == 201 and second.get_json()["attempt_number"] == 2
     attempt_id = second.get_json()["attempt_id"]
-    assert client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student)).status_code == 200
-    assert_error(start(client, quiz, school.student), 409, "NO_ATTEMPTS_LEFT")
+    assert client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student_a)).status_code == 200
+    assert_error(start(client, quiz, school.student_a), 409, "NO_ATTEMPTS_LEFT")
 
 
 def test_start_closes_an_abandoned_attempt_for_good_even_when_refused(client, school):
     with clock.freeze(NOW) as frozen:
         quiz = quiz_for(school, time_limit_minutes=10, max_attempts=1)
-        attempt_id = start(client, quiz, school.student).get_json()["attempt_id"]
+        attempt_id = start(client, quiz, school.student_a).get_json()["attempt_id"]
         frozen.advance(minutes=20)
-        assert_error(start(client, quiz, school.student), 409, "NO_ATTEMPTS_LEFT")
+        assert_error(start(client, quiz, school.student_a), 409, "NO_ATTEMPTS_LEFT")
     db.session.rollback()
     attempt = db.session.get(QuizAttempt, attempt_id)
     assert attempt.status == "graded" and attempt.auto_submit_reason == "time_expired"
@@ -110,9 +110,9 @@ def test_start_closes_an_abandoned_attempt_for_good_even_when_refused(client, sc
 def test_start_after_an_abandoned_attempt_begins_the_next_one(client, school):
     with clock.freeze(NOW) as frozen:
         quiz = quiz_for(school, time_limit_minutes=10, max_attempts=2)
-        first = start(client, quiz, school.student).get_json()
+        first = start(client, quiz, school.student_a).get_json()
         frozen.advance(minutes=20)
-        second = start(client, quiz, school.student)
+        second = start(client, quiz, school.student_a)
     assert second.status_code == 201
     assert second.get_json()["attempt_number"] == 2
     assert second.get_json()["attempt_id"] != first["attempt_id"]
@@ -123,10 +123,10 @@ def test_attempt_started_is_published_once_not_on_resume(client, school):
 
     with captured(events.attempt_started) as received:
         quiz = quiz_for(school)
-        attempt_id = start(client, quiz, school.student).get_json()["attempt_id"]
-        start(client, quiz, school.student)
+        attempt_id = start(client, quiz, school.student_a).get_json()["attempt_id"]
+        start(client, quiz, school.student_a)
     assert len(received) == 1
     assert received[0] == {**received[0], "attempt_id": attempt_id, "quiz_id": quiz.id,
-                           "student_id": school.student.id, "student_name": school.student.name,
+                           "student_id": school.student_a.id, "student_name": school.student_a.name,
                            "attempt_number": 1, "total_questions": 3}
     assert received[0]["expires_at"] > received[0]["started_at"]

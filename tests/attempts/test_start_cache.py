@@ -33,7 +33,7 @@ def _warm(quiz_id):
 def test_a_second_start_reads_no_question_rows(client, school, count_queries):
     quiz = quiz_for(school, max_attempts=2)
     other = _other_student(school)
-    assert start(client, quiz, school.student).status_code == 201
+    assert start(client, quiz, school.student_a).status_code == 201
     with count_queries() as counted:
         response = start(client, quiz, other)
     assert response.status_code == 201
@@ -52,8 +52,8 @@ def test_editing_the_question_list_before_any_attempt_shows_the_new_list(client,
     quiz = quiz_for(school)
     _warm(quiz.id)
     body = {"questions": [{"question_id": school.q.essay.id, "marks_override": 7}]}
-    assert client.put(f"/api/quizzes/{quiz.id}", json=body, headers=auth(school.teacher)).status_code == 200
-    started = start(client, quiz, school.student).get_json()
+    assert client.put(f"/api/quizzes/{quiz.id}", json=body, headers=auth(school.teacher_a)).status_code == 200
+    started = start(client, quiz, school.student_a).get_json()
     assert [(q["id"], q["marks"]) for q in started["questions"]] == [(school.q.essay.id, 7)]
 
 
@@ -61,16 +61,16 @@ def test_editing_a_question_before_any_attempt_shows_the_new_text(client, school
     quiz = quiz_for(school)
     _warm(quiz.id)
     response = client.put(f"/api/questions/{school.q.short.id}", json={"text": "Name the process, again"},
-                          headers=auth(school.teacher))
+                          headers=auth(school.teacher_a))
     assert response.status_code == 200, response.get_json()
-    assert "Name the process, again" in _texts(start(client, quiz, school.student).get_json())
+    assert "Name the process, again" in _texts(start(client, quiz, school.student_a).get_json())
 
 
 def test_settings_edits_keep_the_version(client, school):
     quiz = quiz_for(school)
     before = quiz.questions_version
     assert client.put(f"/api/quizzes/{quiz.id}", json={"title": "Renamed"},
-                      headers=auth(school.teacher)).status_code == 200
+                      headers=auth(school.teacher_a)).status_code == 200
     db.session.expire_all()
     assert db.session.get(Quiz, quiz.id).questions_version == before
 
@@ -99,7 +99,7 @@ def test_starts_go_on_when_redis_is_down(app, client, school):
     quiz = quiz_for(school)
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
     try:
-        response = start(client, quiz, school.student)
+        response = start(client, quiz, school.student_a)
     finally:
         app.config["REDIS_URL"] = None
     assert response.status_code == 201 and len(response.get_json()["questions"]) == 3
@@ -108,7 +108,7 @@ def test_starts_go_on_when_redis_is_down(app, client, school):
 def _other_student(school):
     from tests.factories import make_student
 
-    return make_student(school.cls)
+    return make_student(school.class_a)
 
 
 # An edit racing the first start, on two real connections.
@@ -130,7 +130,7 @@ def _in_thread(app, fn):
 
 def _edit_questions(quiz_id, school):
     body = {"questions": [{"question_id": school.q.essay.id, "marks_override": None}]}
-    headers = auth(school.teacher)
+    headers = auth(school.teacher_a)
     return lambda client: client.put(f"/api/quizzes/{quiz_id}", json=body, headers=headers)
 
 
@@ -150,7 +150,7 @@ def test_a_start_overtaken_by_an_edit_starts_again_with_the_edited_questions(app
         confirm(quiz)
 
     monkeypatch.setattr(shown, "confirm_version", edit_commits_first)
-    response = start(client, quiz, school.student)
+    response = start(client, quiz, school.student_a)
     assert response.status_code == 201
     assert [q["id"] for q in response.get_json()["questions"]] == [essay_id]
     assert calls[1] == calls[0] + 1
@@ -173,7 +173,7 @@ def test_an_edit_behind_the_first_start_waits_and_is_refused(app, client, school
         assert edit["thread"].is_alive(), "the edit must wait for the start's commit"
 
     monkeypatch.setattr(shown, "confirm_version", edit_arrives_after_the_check)
-    response = start(client, quiz, school.student)
+    response = start(client, quiz, school.student_a)
     edit["thread"].join(30)
     assert response.status_code == 201
     refused = edit["outcome"]["response"]

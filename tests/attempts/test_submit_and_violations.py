@@ -10,11 +10,11 @@ from tests.helpers import assert_error
 
 def _begin(client, school, **kw):
     quiz = quiz_for(school, **kw)
-    return quiz, start(client, quiz, school.student).get_json()["attempt_id"]
+    return quiz, start(client, quiz, school.student_a).get_json()["attempt_id"]
 
 
 def _save(client, school, attempt_id, question, **answer):
-    response = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student),
+    response = client.post(f"/api/attempts/{attempt_id}/answer", headers=auth(school.student_a),
                            json={"question_id": question.id, **answer})
     assert response.status_code == 200, response.get_json()
 
@@ -25,7 +25,7 @@ def test_submit_grades_objective_answers(client, school):
     _save(client, school, attempt_id, q.mcq, answer_option=1)
     _save(client, school, attempt_id, q.tf, answer_option=1)
     _save(client, school, attempt_id, q.short, answer_text="  PHOTOSYNTHESIS ")
-    response = client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student))
+    response = client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student_a))
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["status"] == "graded" and body["attempt_status"] == "graded"
@@ -45,7 +45,7 @@ def test_submit_with_a_descriptive_answer_is_pending(client, school):
     _quiz, attempt_id = _begin(client, school, questions=[q.mcq, q.essay])
     _save(client, school, attempt_id, q.mcq, answer_option=1)
     _save(client, school, attempt_id, q.essay, answer_text="Plants make food from light.")
-    body = client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student)).get_json()
+    body = client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student_a)).get_json()
     assert body["status"] == "pending" and body["attempt_status"] == "submitted"
     assert body["pending_manual_grading"] == 1 and body["passed"] is None
     assert body["score"] == 2.0 and body["total_marks"] == 6
@@ -53,8 +53,8 @@ def test_submit_with_a_descriptive_answer_is_pending(client, school):
 
 def test_submit_twice_is_conflict_with_the_attempts_state(client, school):
     _quiz, attempt_id = _begin(client, school)
-    assert client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student)).status_code == 200
-    again = client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student))
+    assert client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student_a)).status_code == 200
+    again = client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student_a))
     details = assert_error(again, 409, "ATTEMPT_CLOSED")["details"]
     assert details["attempt_id"] == attempt_id and details["status"] == "graded"
 
@@ -62,8 +62,8 @@ def test_submit_twice_is_conflict_with_the_attempts_state(client, school):
 def test_submit_publishes_attempt_submitted(client, school):
     with captured(events.attempt_submitted) as received:
         quiz, attempt_id = _begin(client, school)
-        client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student))
-    assert received == [{"attempt_id": attempt_id, "quiz_id": quiz.id, "student_id": school.student.id,
+        client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student_a))
+    assert received == [{"attempt_id": attempt_id, "quiz_id": quiz.id, "student_id": school.student_a.id,
                          "status": "graded", "auto_submit_reason": None, "score": 0.0, "total_marks": 6,
                          "percentage": 0.0, "pending_manual_grading": 0}]
 
@@ -71,24 +71,24 @@ def test_submit_publishes_attempt_submitted(client, school):
 def test_submit_refuses_fields_it_does_not_take_and_keeps_the_attempt_open(client, school):
     _quiz, attempt_id = _begin(client, school)
     url = f"/api/attempts/{attempt_id}/submit"
-    refused = assert_error(client.post(url, headers=auth(school.student), json={"score": 100}), 422)
+    refused = assert_error(client.post(url, headers=auth(school.student_a), json={"score": 100}), 422)
     assert "score" in refused["details"]
     assert db.session.get(QuizAttempt, attempt_id).status == "in_progress"
-    assert client.post(url, headers=auth(school.student), json={}).status_code == 200
+    assert client.post(url, headers=auth(school.student_a), json={}).status_code == 200
 
 
 def test_submit_without_a_body_still_submits(client, school):
     _quiz, attempt_id = _begin(client, school)
-    assert client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student)).status_code == 200
+    assert client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student_a)).status_code == 200
 
 
 def test_another_student_cannot_submit(client, school):
     _quiz, attempt_id = _begin(client, school)
-    assert_error(client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(make_student(school.cls))), 404)
+    assert_error(client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(make_student(school.class_a))), 404)
 
 
 def _report(client, school, attempt_id, **body):
-    return client.post(f"/api/attempts/{attempt_id}/violations", headers=auth(school.student),
+    return client.post(f"/api/attempts/{attempt_id}/violations", headers=auth(school.student_a),
                        json={"violation_type": "tab_switch", **body})
 
 
@@ -149,7 +149,7 @@ def test_retry_of_the_event_that_closed_the_attempt_is_not_a_conflict(client, sc
 
 
 def test_violation_on_a_closed_attempt_is_conflict(client, school):
-    attempt = make_attempt(quiz_for(school), school.student, status="submitted")
+    attempt = make_attempt(quiz_for(school), school.student_a, status="submitted")
     assert_error(_report(client, school, attempt.id), 409, "ATTEMPT_CLOSED")
 
 
@@ -178,5 +178,5 @@ def test_submit_after_deadline_and_grace_is_recorded_as_time_expired(app, client
     with clock.freeze(datetime(2026, 3, 2, 9, 0, 0)) as frozen:
         _quiz, attempt_id = _begin(client, school, time_limit_minutes=5)
         frozen.advance(minutes=6)
-        body = client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student)).get_json()
+        body = client.post(f"/api/attempts/{attempt_id}/submit", headers=auth(school.student_a)).get_json()
     assert body["attempt_status"] == "graded" and body["auto_submit_reason"] == "time_expired"

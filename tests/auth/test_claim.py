@@ -93,3 +93,16 @@ def test_claim_is_rate_limited_per_registration_number(client):
     statuses = [claim(client, "STU12", claim_code="WRONG").status_code for _ in range(6)]
     assert statuses == [401] * 5 + [429]
     assert claim(client, "STU13-OTHER", claim_code="WRONG").status_code == 401
+
+
+def test_a_claim_signs_the_student_in_like_a_login(client):
+    school_class = make_class()
+    make_student(school_class, claimed=False, registration_number="STU55")
+    body = claim(client, "STU55").get_json()
+    assert body["token_type"] == "bearer" and body["expires_in"] > 0
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+    me = client.get("/api/auth/me", headers=headers)
+    assert me.status_code == 200 and body["user"] == me.get_json()
+    assert body["user"]["class"]["id"] == school_class.id
+    refreshed = client.post("/api/auth/refresh", json={"refresh_token": body["refresh_token"]})
+    assert refreshed.status_code == 200

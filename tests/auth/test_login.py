@@ -139,3 +139,20 @@ def test_auth_routes_carry_rate_limit_headers(client, path, body):
     response = client.post(path, json=body)
     for header in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
         assert header in response.headers, (path, dict(response.headers))
+
+
+@pytest.mark.parametrize("role", ["teacher", "student", "admin"])
+def test_login_returns_the_same_user_object_as_me(client, role):
+    from tests.factories import make_class, make_teacher
+
+    school_class = make_class()
+    user = {"teacher": lambda: make_teacher(classes=[school_class]),
+            "student": lambda: make_student(school_class),
+            "admin": make_admin}[role]()
+    body = login(client, user.email).get_json()
+    me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}).get_json()
+    assert body["user"] == me
+    if role == "teacher":
+        assert [c["id"] for c in body["user"]["classes"]] == [school_class.id]
+    if role == "student":
+        assert body["user"]["class"]["id"] == school_class.id

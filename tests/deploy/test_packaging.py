@@ -87,7 +87,8 @@ def test_compose_keeps_data_in_named_volumes_and_secrets_out_of_the_file():
 def test_image_runs_unprivileged_with_a_health_check_and_dependencies_first():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert dockerfile.startswith("#") and "FROM python:3.11-slim" in dockerfile
-    order = [dockerfile.index(step) for step in ("COPY requirements.txt", "RUN pip install", "COPY --chown")]
+    steps = ("COPY requirements.lock", "RUN pip install --require-hashes", "COPY --chown")
+    order = [dockerfile.index(step) for step in steps]
     assert order == sorted(order)
     assert re.search(r"^USER quiz$", dockerfile, re.M)
     assert "HEALTHCHECK" in dockerfile and "/api/health" in dockerfile

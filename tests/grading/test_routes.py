@@ -272,3 +272,16 @@ def test_unanswered_question_can_be_marked(client):
         {"question_id": s["essay"].id, "marks_awarded": 5},
     ]).get_json()
     assert body["status"] == "graded" and body["total_marks"] == 10 and body["final_score"] == 7
+
+
+def test_grading_answers_use_the_result_names_and_keep_the_old_ones_one_release(client):
+    s = submitted_quiz()
+    headers = auth(s["teacher"])
+    essay_id = client.get(f"/api/grading/attempts/{s['attempt'].id}", headers=headers).get_json()["answers"][1][
+        "question"]["id"]
+    client.post(f"/api/grading/attempts/{s['attempt'].id}/grade", headers=headers,
+                json={"grades": [{"question_id": essay_id, "marks_awarded": 3, "feedback": "Clear"}]})
+    essay = client.get(f"/api/grading/attempts/{s['attempt'].id}", headers=headers).get_json()["answers"][1]
+    assert (essay["marks_awarded"], essay["feedback"]) == (3, "Clear")
+    assert (essay["current_marks"], essay["current_feedback"], essay["student_answer"]) == (
+        essay["marks_awarded"], essay["feedback"], essay["answer_text"])

@@ -143,3 +143,15 @@ def test_a_real_publish_request_notifies_students(client):
     response = client.post(f"/api/quizzes/{quiz.id}/publish", headers=auth(teacher))
     assert response.status_code == 200, response.get_json()
     assert [n.type for n in notifications_of(student)] == ["quiz_published"]
+
+
+def test_a_violation_notice_keeps_the_type_code_in_its_metadata():
+    teacher, school_class, quiz = quiz_setup(max_violations=5)
+    student = make_student(school_class)
+    attempt = make_attempt(quiz, student)
+    events.violation_recorded.send(
+        "app", attempt_id=attempt.id, quiz_id=quiz.id, student_id=student.id, violation_id="v",
+        violation_type="tab_switch", severity="low", total_violations=1, max_violations=5, auto_submitted=False)
+    (note,) = notifications_of(student)
+    assert "tab switch detected" in note.message
+    assert note.details["violation_type"] == "tab_switch"

@@ -157,3 +157,25 @@ def test_broadcast_is_audited(client):
                 json={"type": "assignment", "title": "Homework", "message": "Page 12"})
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "class_notified"))
     assert entry.user_id == teacher.id and entry.new_value["recipients"] == 1
+
+
+def test_list_filters_by_creation_time(client):
+    me = make_student()
+    old, new = give(me), give(me)
+    db.session.execute(Notification.__table__.update().where(Notification.id == old)
+                       .values(created_at=utcnow() - timedelta(days=2)))
+    db.session.commit()
+    since = (utcnow() - timedelta(days=1)).isoformat() + "Z"
+    after = client.get(f"/api/notifications?created_after={since}", headers=auth(me)).get_json()
+    before = client.get(f"/api/notifications?created_before={since}", headers=auth(me)).get_json()
+    assert [n["id"] for n in after["items"]] == [new] and [n["id"] for n in before["items"]] == [old]
+    assert_error(client.get("/api/notifications?created_after=2026-01-01T00:00:00", headers=auth(me)), 422)
+
+
+def test_link_is_a_deprecated_alias_of_action_url(client):
+    me = make_student()
+    give(me, action_url="/student/quizzes/q1", link="/student/quizzes")
+    give(me)
+    items = client.get("/api/notifications", headers=auth(me)).get_json()["items"]
+    assert {(n["action_url"], n["link"]) for n in items} == {("/student/quizzes/q1", "/student/quizzes/q1"),
+                                                              (None, None)}

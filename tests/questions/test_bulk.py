@@ -109,3 +109,12 @@ def test_bulk_create_takes_only_a_boolean_dry_run(client):
     assert response.status_code == 422
     assert "dry_run" in response.get_json()["details"]
     assert db.session.scalar(select(func.count()).select_from(Question)) == 0
+
+
+def test_bulk_create_answers_in_the_shared_bulk_shape(client):
+    items = [{"text": "2+2?", "type": "mcq", "marks": 1, "options": ["3", "4"], "correct_answer": 1},
+             {"text": "Bad", "type": "mcq", "marks": 1, "options": ["only"], "correct_answer": 0}]
+    body = client.post("/api/questions/bulk-create", json={"questions": items}, headers=auth(make_teacher())).get_json()
+    assert (body["created"], body["failed"]) == (1, 1)
+    (error,) = body["errors"]
+    assert error["index"] == 1 and error["field"] == "options" and error["message"] == error["error"]

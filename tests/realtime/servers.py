@@ -11,6 +11,8 @@ from pathlib import Path
 import requests
 import socketio
 
+from tests.realtime.helpers import CONNECTION_EVENTS, check_event
+
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(5400, 5450)
 
@@ -73,11 +75,13 @@ class Server:
 
 
 class LiveClient:
-    """A python-socketio client over websocket that records every event it receives."""
+    """A python-socketio client over websocket that records every event it receives;
+    `close()` checks them all against the AsyncAPI document."""
 
     def __init__(self, url: str, namespace: str, token: str | None = None):
         self.namespace = namespace
         self.events: queue.Queue = queue.Queue()
+        self.received: list = []  # (event, args), for the check at close
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("*", self._record, namespace=namespace)
         self.sio.on("disconnect", lambda *reason: self._record("disconnect", *reason), namespace=namespace)
@@ -85,6 +89,7 @@ class LiveClient:
                          auth={"token": token} if token else None, wait_timeout=10)
 
     def _record(self, event, *args):
+        self.received.append((event, list(args)))
         self.events.put((time.monotonic(), event, args[0] if args else None))
 
     def wait_for(self, name: str, timeout: float = 5.0):
@@ -110,3 +115,6 @@ class LiveClient:
 
     def close(self):
         self.sio.disconnect()
+        for event, args in self.received:
+            if event not in CONNECTION_EVENTS:
+                check_event(self.namespace, event, args)

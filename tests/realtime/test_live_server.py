@@ -142,7 +142,7 @@ def test_two_instances_send_a_watched_rooms_status_once_an_interval_between_them
     # The second monitor joins half an interval after the first, so each instance sending
     # its own status would reach the two monitors half an interval apart; one instance
     # sending it to both through the queue reaches them together.
-    interval, watched = 1.0, 5.0
+    interval, wanted = 1.0, 5
     channel = f"qms-test-{uuid.uuid4().hex}"
     first, second = (servers(REDIS_URL=REDIS_URL, SOCKETIO_CHANNEL=channel, MONITOR_STATUS_INTERVAL=str(interval))
                      for _ in range(2))
@@ -151,14 +151,19 @@ def test_two_instances_send_a_watched_rooms_status_once_an_interval_between_them
     for monitor in monitors:
         monitor.emit("join_quiz", {"quiz_id": quiz.id})
         monitor.wait_for("quiz_status")  # the join's own status
-        time.sleep(interval / 2)
-    time.sleep(watched)
-    arrivals = []
-    for monitor in monitors:
-        ticks = [(at, payload) for at, event, payload in list(monitor.events.queue) if event == "quiz_status"]
+        time.sleep(interval / 2)  # the offset under test, not a wait for an outcome
+    # Wait for the ticks themselves: `wanted` on the later monitor, and the earlier
+    # monitor's up to the same moment.
+    late = [monitors[1].wait_for("quiz_status", timeout=3 * interval) for _ in range(wanted)]
+    early = [monitors[0].wait_for("quiz_status", timeout=3 * interval)]
+    while early[-1][0] < late[-1][0] - interval / 2:
+        early.append(monitors[0].wait_for("quiz_status", timeout=3 * interval))
+    for ticks in (early, late):
         assert all(payload["quiz_id"] == quiz.id for _at, payload in ticks)
-        assert watched / interval - 2 <= len(ticks) <= watched / interval + 2, len(ticks)  # one an interval
-        arrivals.append([at for at, _payload in ticks])
+    # One tick an interval: two instances each ticking would bring `wanted` in half the time.
+    spread = late[-1][0] - late[0][0]
+    assert 0.75 * (wanted - 1) * interval <= spread <= 1.5 * (wanted - 1) * interval, spread
+    arrivals = [[at for at, _payload in ticks] for ticks in (early, late)]
     together = [at for at in arrivals[1] if any(abs(at - other) < 0.15 * interval for other in arrivals[0])]
     assert len(together) >= len(arrivals[1]) - 1, arrivals
 

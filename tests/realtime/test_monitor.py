@@ -8,7 +8,8 @@ from app.auth.tokens import revoke_all_tokens
 from app.common import events
 from app.common.clock import utcnow
 from app.common.db import commit
-from app.extensions import socketio
+from app.extensions import db, socketio
+from app.quizzes.models import QuizClass
 from app.realtime.namespaces import RoomTimers, next_tick
 from app.realtime.push import MONITOR_NAMESPACE as NS
 from app.realtime.push import claim_room_status, quiz_room
@@ -194,6 +195,44 @@ def test_status_takes_the_same_number_of_queries_for_any_room_size(app, count_qu
     assert small.count == large.count == 1, large.statements
 
 
+def test_status_lists_the_whole_roster_of_the_quizs_classes_with_those_not_started(app, sockets):
+    first, second = make_class(), make_class()
+    teacher = make_teacher(classes=[first, second])
+    questions = [make_question(teacher) for _ in range(2)]
+    quiz = make_quiz(teacher, questions=questions, classes=[first, second])
+    started = make_student(first, name="Ann")
+    make_attempt(quiz, started)
+    make_student(first, name="Bob")
+    make_student(second, name="Cat")
+    make_student(second, name="Dan", is_active=False)
+    make_student(make_class(), name="Eve")  # not in the quiz's classes
+    status = join(sockets(NS, token(teacher)), quiz.id)[1]["args"][0]
+    assert [(s["name"], s["status"]) for s in status["students"]] == [
+        ("Ann", "in_progress"), ("Bob", "not_started"), ("Cat", "not_started")]
+    assert status["not_started_count"] == 2 and status["active_attempts"] == 1
+    bob = status["students"][1]
+    assert bob == {**bob, "attempt_id": None, "current_question": 0, "current_question_index": None,
+                   "started_at": None, "progress": 0}
+
+
+def test_the_roster_takes_the_same_number_of_queries_for_any_number_of_classes(app, count_queries):
+    teacher = make_teacher()
+    classes = [make_class() for _ in range(6)]
+    quiz = make_quiz(teacher, questions=[make_question(teacher)], classes=classes[:1])
+    make_student(classes[0])
+    quiz_id = quiz.id
+    with count_queries() as one_class:
+        assert len(quiz_status(quiz_id)["students"]) == 1
+    for school_class in classes[1:]:
+        db.session.add(QuizClass(quiz_id=quiz_id, class_id=school_class.id))
+        for _ in range(3):
+            make_student(school_class)
+    commit()
+    with count_queries() as six_classes:
+        assert len(quiz_status(quiz_id)["students"]) == 16
+    assert one_class.count == six_classes.count == 1, six_classes.statements
+
+
 def test_status_repeats_while_the_room_has_members_and_stops_when_it_empties(app, sockets, monkeypatch):
     monkeypatch.setitem(app.config, "MONITOR_STATUS_INTERVAL", 0.05)
     teacher, _cls, quiz, _q = monitored_quiz()
@@ -275,6 +314,13 @@ def test_violation_event_reaches_only_that_quizs_room(sockets):
     assert quiz_room(quiz.id) == f"quiz_{quiz.id}"
 
 
+@pytest.fixture
+def no_status_ticks(app, monkeypatch):
+    """The room's periodic `quiz_status` an hour apart: a tick lands at an offset from the
+    join, so on a loaded machine it would fall between the pushes a test pins."""
+    monkeypatch.setitem(app.config, "MONITOR_STATUS_INTERVAL", 3600)
+
+
 def watched_student(sockets):
     """Alice's headers in a monitored quiz, and a monitor joined to the quiz's room."""
     teacher, school_class, quiz, questions = monitored_quiz()
@@ -284,7 +330,7 @@ def watched_student(sockets):
     return quiz, questions, {"Authorization": f"Bearer {token(student)}"}, monitor
 
 
-def test_a_students_real_requests_are_pushed_to_the_monitor(client, sockets):
+def test_a_students_real_requests_are_pushed_to_the_monitor(client, sockets, no_status_ticks):
     quiz, questions, headers, monitor = watched_student(sockets)
 
     attempt_id = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()["attempt_id"]
@@ -302,7 +348,8 @@ def test_a_students_real_requests_are_pushed_to_the_monitor(client, sockets):
     assert submitted == {**submitted, "attempt_id": attempt_id, "status": "graded", "score": 2.0}
 
 
-def test_a_violation_push_names_the_student_without_a_query_after_the_commit(client, sockets, count_queries):
+def test_a_violation_push_names_the_student_without_a_query_after_the_commit(client, sockets, count_queries,
+                                                                           no_status_ticks):
     quiz, _questions, headers, monitor = watched_student(sockets)
     attempt_id = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()["attempt_id"]
     received(monitor, NS)
@@ -345,3 +392,41 @@ def test_one_instance_per_interval_claims_a_rooms_status_for_everyone(app, monke
 def test_an_unreachable_redis_leaves_each_instance_serving_its_own_monitors(app, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
     assert claim_room_status("quiz-1", 5) == "local"
+
+
+def _positions(client, monitor, quiz, attempt_id, headers, saved):
+    """The current question as the save, the attempt's detail, answer_saved and quiz_status give it."""
+    detail = client.get(f"/api/attempts/{attempt_id}", headers=headers).get_json()
+    pushed = [e["args"][0] for e in received(monitor, NS) if e["name"] == "answer_saved"]
+    status = quiz_status(quiz.id)["students"][0]
+    return {saved["current_question_index"], saved["question_index"], detail["current_question_index"],
+            pushed[-1]["current_question_index"], pushed[-1]["current_question"] - 1,
+            status["current_question_index"], status["current_question"] - 1}
+
+
+def test_the_save_the_attempt_and_the_monitor_agree_on_the_current_question(client, sockets):
+    quiz, questions, headers, monitor = watched_student(sockets)
+    started = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()
+    attempt_id, order = started["attempt_id"], [q["id"] for q in started["questions"]]
+    assert started["current_question_index"] == 0
+
+    saved = client.post(f"/api/attempts/{attempt_id}/answer", headers=headers,
+                        json={"question_id": order[1], "answer_option": 1}).get_json()
+    assert _positions(client, monitor, quiz, attempt_id, headers, saved) == {1}
+
+    batch = client.put(f"/api/attempts/{attempt_id}/answers", headers=headers, json={"answers": [
+        {"question_id": order[1], "answer_option": 2}, {"question_id": order[0], "answer_option": 0}]}).get_json()
+    assert _positions(client, monitor, quiz, attempt_id, headers, batch) == {0}
+
+
+def test_answer_saved_names_the_student_without_a_query_of_its_own(client, sockets, count_queries):
+    quiz, questions, headers, monitor = watched_student(sockets)
+    attempt_id = client.post(f"/api/quizzes/{quiz.id}/start", headers=headers).get_json()["attempt_id"]
+    received(monitor, NS)
+    with count_queries() as save:
+        client.post(f"/api/attempts/{attempt_id}/answer", headers=headers,
+                    json={"question_id": questions[0].id, "answer_option": 1})
+    (pushed,) = [e["args"][0] for e in received(monitor, NS) if e["name"] == "answer_saved"]
+    assert pushed["student_name"] == "Alice"
+    name_reads = [s for s in save.statements if "users.name" in s]
+    assert len(name_reads) == 1 and "answered_elsewhere" in name_reads[0], save.statements  # the locking read

@@ -13,6 +13,7 @@ import re
 from app.extensions import socketio
 from app.questions.models import ANSWER_KEY_FIELDS
 from tests.helpers import walk_keys
+from tests.realtime.helpers import checked
 from tests.security.matrix import load_rows, request, response_text
 from tests.security.world import CANARY_PREFIX, build_world
 
@@ -38,6 +39,10 @@ def _values(world, name, role):
             obj = world.get(kind, side)
             values.append(getattr(obj, attr or "id"))
     return values or ["00000000-0000-0000-0000-000000000000"]
+
+
+# The API descriptions (REST and Socket.IO) name the answer-key and review fields; they hold no data.
+API_DESCRIPTIONS = ("/api/openapi.json", "/api/asyncapi.json")
 
 
 def _leaks(world, body: str, keys: bool = True) -> list[str]:
@@ -69,7 +74,7 @@ def _socket_clients(app, world):
     for role in STUDENTS:
         token = world.tokens[role]["access_token"]
         for namespace in ("/notifications", "/quiz-monitor"):
-            client = socketio.test_client(app, namespace=namespace, auth={"token": token})
+            client = checked(socketio.test_client(app, namespace=namespace, auth={"token": token}))
             clients[(role, namespace)] = client
     return clients
 
@@ -83,8 +88,7 @@ def test_no_student_response_or_event_carries_the_answer_key(app, client):
         for rule, url in _get_urls(app, world, role):
             response = client.get(url, headers=world.headers(role))
             crawled += 1
-            # The API description names the answer-key fields; it holds no data.
-            keys_matter = rule != "/api/openapi.json"
+            keys_matter = rule not in API_DESCRIPTIONS
             for leak in _leaks(world, response_text(response), keys=keys_matter):
                 leaks.append(f"GET {url} ({rule}) as {role}: {leak}")
     for row in load_rows():
@@ -162,7 +166,7 @@ def test_no_student_response_or_event_carries_the_integrity_review(app, client):
     leaks, crawled = [], 0
     for role in STUDENTS:
         for rule, url in _get_urls(app, world, role):
-            if rule == "/api/openapi.json":  # the API description names the fields; it holds no data
+            if rule in API_DESCRIPTIONS:
                 continue
             crawled += 1
             for leak in _review_leaks(response_text(client.get(url, headers=world.headers(role))), note):

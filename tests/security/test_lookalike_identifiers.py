@@ -262,5 +262,6 @@ def test_an_identifier_whose_key_outgrows_its_column_is_refused_not_cut(client):
     body = client.post("/api/students/bulk-import", data=data, headers=admin_headers(),
                        content_type="multipart/form-data").get_json()
     assert body["errors"] == [{"row": 2, "field": "registration_number",
+                               "message": "Longer than 50 characters once normalised.",
                                "error": "Longer than 50 characters once normalised."}]
     assert db.session.query(Student).count() == 0

@@ -22,7 +22,7 @@ from app.common.clock import utcnow
 from app.extensions import db
 from app.extensions import jwt as jwt_manager
 from app.realtime.push import NOTIFICATIONS_NAMESPACE as NS
-from tests.attempts.conftest import quiz_for, school, start  # noqa: F401  (the school fixture)
+from tests.attempts.conftest import quiz_for, start
 from tests.factories import tokens_for
 from tests.helpers import assert_error
 from tests.notifications.helpers import give
@@ -36,7 +36,7 @@ def bearer(token: str) -> dict:
 @pytest.fixture
 def taking(client, school):  # noqa: F811
     """A started attempt, and what saving an answer to it takes."""
-    attempt_id = start(client, quiz_for(school), school.student).get_json()["attempt_id"]
+    attempt_id = start(client, quiz_for(school), school.student_a).get_json()["attempt_id"]
     answer = {"question_id": school.q.mcq.id, "answer_option": 1}
 
     def save(token):
@@ -68,7 +68,7 @@ def _claims(token: str) -> dict:
 def test_a_signed_token_with_a_non_finite_time_is_refused_everywhere(app, client, school, taking, sockets,  # noqa: F811
                                                                      claim, value):
     save, save_batch, saved = taking
-    pair = tokens_for(school.student)
+    pair = tokens_for(school.student_a)
     claims = _claims(pair["access_token"])
     secret = app.config["JWT_SECRET_KEY"]
     forged = jwt.encode({**claims, claim: value}, secret, algorithm="HS256")  # JSON's Infinity / NaN
@@ -98,13 +98,13 @@ def _key_rotated():
 
 def test_the_autosave_honours_the_key_callbacks_as_every_route_does(app, client, school, taking):  # noqa: F811
     save, save_batch, saved = taking
-    claims = _claims(tokens_for(school.student)["access_token"])
+    claims = _claims(tokens_for(school.student_a)["access_token"])
     signed_with_old_key = jwt.encode(claims, app.config["JWT_SECRET_KEY"], algorithm="HS256")
     with _key_rotated():
         for response in (save(signed_with_old_key), save_batch(signed_with_old_key), _me(client, signed_with_old_key)):
             assert_error(response, 401, "TOKEN_INVALID")
         assert saved() == 0
-        signed_with_new_key = tokens_for(school.student)["access_token"]
+        signed_with_new_key = tokens_for(school.student_a)["access_token"]
         assert save(signed_with_new_key).status_code == 200
         assert _me(client, signed_with_new_key).status_code == 200
 
@@ -144,7 +144,7 @@ def _token(app, student, **expires):
 
 def test_the_library_result_is_remembered_per_token_string(app, school, library_calls):  # noqa: F811
     verified = VerifiedTokens()
-    token = _token(app, school.student)
+    token = _token(app, school.student_a)
     assert verified.claims(token) == verified.claims(token) == _claims(token)
     assert library_calls == [token]
 
@@ -158,7 +158,7 @@ def test_a_refusal_is_never_remembered(app, library_calls):
 
 
 def test_a_remembered_result_ends_at_the_tokens_expiry(app, school, library_calls):  # noqa: F811
-    token = _token(app, school.student, minutes=30)
+    token = _token(app, school.student_a, minutes=30)
     exp = _claims(token)["exp"]
     clock = _Clock(exp - 1)
     verified = VerifiedTokens(clock=clock)
@@ -169,7 +169,7 @@ def test_a_remembered_result_ends_at_the_tokens_expiry(app, school, library_call
 
 
 def test_a_remembered_result_is_checked_again_after_a_minute_at_most(app, school, library_calls):  # noqa: F811
-    token = _token(app, school.student, minutes=30)
+    token = _token(app, school.student_a, minutes=30)
     clock = _Clock(_claims(token)["iat"])
     verified = VerifiedTokens(clock=clock)
     verified.claims(token)
@@ -183,7 +183,7 @@ def test_a_remembered_result_is_checked_again_after_a_minute_at_most(app, school
 
 def test_the_least_recently_used_result_goes_first_beyond_the_size(app, school, library_calls):  # noqa: F811
     verified = VerifiedTokens(size=2)
-    first, second, third = (_token(app, school.student) for _ in range(3))
+    first, second, third = (_token(app, school.student_a) for _ in range(3))
     for token in (first, second, first, third):  # `second` is now the least recently used
         verified.claims(token)
     verified.claims(first)
@@ -201,13 +201,13 @@ def _refresh(client, refresh_token):
 def test_replaying_a_spent_refresh_token_revokes_every_access_token_of_its_family(client, school, taking,  # noqa: F811
                                                                                   sockets):  # noqa: F811
     save, save_batch, saved = taking
-    first = tokens_for(school.student)
+    first = tokens_for(school.student_a)
     second = _refresh(client, first["refresh_token"]).get_json()
-    another_login = tokens_for(school.student)
+    another_login = tokens_for(school.student_a)
     assert save(second["access_token"]).status_code == 200  # verified once, so remembered
     connected = sockets(NS, second["access_token"])
     connected.get_received(NS)
-    notification_id = give(school.student)
+    notification_id = give(school.student_a)
 
     assert_error(_refresh(client, first["refresh_token"]), 401, "TOKEN_REUSED")
 
@@ -224,14 +224,14 @@ def test_replaying_a_spent_refresh_token_revokes_every_access_token_of_its_famil
 
 
 def test_a_second_replay_is_refused_the_same_way(client, school):  # noqa: F811
-    first = tokens_for(school.student)
+    first = tokens_for(school.student_a)
     assert _refresh(client, first["refresh_token"]).status_code == 200
     for _ in range(2):
         assert_error(_refresh(client, first["refresh_token"]), 401, "TOKEN_REUSED")
 
 
 def test_a_revoked_family_is_purged_once_its_access_tokens_have_expired(app, client, school):  # noqa: F811
-    first = tokens_for(school.student)
+    first = tokens_for(school.student_a)
     _refresh(client, first["refresh_token"])
     _refresh(client, first["refresh_token"])
     family = family_key(_claims(first["access_token"])["fam"])

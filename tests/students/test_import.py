@@ -271,3 +271,8 @@ def test_row_numbers_are_file_lines_even_around_blank_lines(client):
     body = upload(client, make_admin(), content).get_json()
     assert body["imported"] == 1 and body["total_rows"] == 2
     assert [(e["row"], e["field"]) for e in body["errors"]] == [(5, "email")]
+
+
+def test_import_errors_carry_message_and_the_deprecated_error(client):
+    body = upload(client, make_admin(), MIXED).get_json()
+    assert all(e["message"] == e["error"] for e in body["errors"]) and body["errors"]
