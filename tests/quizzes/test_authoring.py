@@ -261,7 +261,7 @@ def test_back_to_draft_is_refused_once_attempted(client, school):
 
 
 def test_a_window_without_a_zone_is_refused_and_an_offset_is_converted(client, school):
-    _class, teacher, _questions = school
+    teacher = school.teacher_a
     body = assert_error(create(client, teacher, new_quiz(start_date="2030-01-10T10:00:00")), 422)
     assert list(body["details"]) == ["start_date"]
     created = create(client, teacher, new_quiz(start_date="2030-01-10T10:00:00.250+02:00"))
