@@ -116,6 +116,15 @@ def test_every_operation_declares_its_error_statuses_with_the_error_schema(docum
     assert not problems, "\n".join(problems)
 
 
+def test_every_operation_taking_an_idempotency_key_declares_its_refusal(document):
+    with_key = [label for label, _path, _method, operation in operations(document)
+                if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))]
+    assert "POST /api/questions" in with_key and "POST /api/quizzes" in with_key
+    missing = [label for label, _path, _method, operation in operations(document)
+               if label in with_key and "422" not in operation["responses"]]
+    assert not missing, f"a reused Idempotency-Key is 422 IDEMPOTENCY_KEY_REUSED; not declared by {missing}"
+
+
 def test_every_error_code_the_app_can_answer_is_in_the_error_schema_enum(document):
     enum = document["components"]["schemas"]["Error"]["properties"]["error_code"]["enum"]
     assert sorted(enum) == sorted(ERROR_CODES)

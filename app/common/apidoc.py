@@ -11,7 +11,8 @@ an endpoint"; tests/test_openapi_contract.py walks the served document):
   bearer token; the others say `security: []`.
 - error statuses, each answered with the `Error` envelope: derived from what the
   view is built with (a guard: 401, and 403 when it admits only some roles; a path
-  parameter: 404; arguments: 422; a body: 400 and 415; an upload: 413), plus those
+  parameter: 404; arguments, or `@idempotent` (a reused `Idempotency-Key`): 422; a body:
+  400 and 415; an upload: 413), plus those
   a view declares with `@documents_errors(409, 429)`.
 - file downloads: `@file_download(CSV, XLSX)` names the media types of the 200.
 - `ordering`: the keys of `pagination.ordering_field` as an array of enum values
@@ -41,7 +42,8 @@ ERROR_RESPONSES = {
     409: "Refused in the object's current state, or a duplicate",
     413: "The upload is too large",
     415: "The body is not application/json (or multipart/form-data for uploads)",
-    422: "A field is invalid; `details` maps each field to its messages",
+    422: "A field is invalid; `details` maps each field to its messages (or the `Idempotency-Key` "
+         "was used with another request: `IDEMPOTENCY_KEY_REUSED`)",
     429: "Rate limited; retry after `Retry-After` seconds",
 }
 BODY_METHODS = {"post", "put", "patch"}
@@ -103,7 +105,7 @@ def derived_errors(path: str, method: str, operation: dict, view) -> set[int]:
             statuses.add(403)
     if "{" in path:
         statuses.add(404)
-    if operation.get("parameters") or "requestBody" in operation:
+    if operation.get("parameters") or "requestBody" in operation or getattr(view, "idempotent", False):
         statuses.add(422)
     if method in BODY_METHODS:
         statuses.add(415)

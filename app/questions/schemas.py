@@ -1,7 +1,15 @@
 """Question representations (teachers and admins only) and the question-bank inputs."""
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, StrictBoolean, UUIDString, deprecated, require_non_blank
+from app.common.schemas import (
+    FREE_FORM,
+    BaseSchema,
+    DateTimeZ,
+    StrictBoolean,
+    UUIDString,
+    deprecated,
+    require_non_blank,
+)
 from app.questions.models import DIFFICULTIES, QUESTION_TYPES
 from app.questions.rules import check_typed_fields
 
