@@ -96,23 +96,27 @@ def _init_extensions(app: Flask) -> None:
     from app.auth import tokens
     tokens.register_jwt_callbacks(jwt)
     app.config["API_SPEC_OPTIONS"] = {**app.config["API_SPEC_OPTIONS"], "security": [{"bearerAuth": []}]}
+    from app.common.apidoc import ContractPlugin
     from app.common.idempotency import IdempotencyHeaderPlugin
     from app.common.schemas import ErrorSchema, MultipartFormPlugin, numeric_bounds
     api.ERROR_SCHEMA = ErrorSchema  # the documented error body is the contract's envelope
     from app.questions.openapi import QuestionTypesPlugin
-    api.init_app(app, spec_kwargs={"extra_plugins": [MultipartFormPlugin(), IdempotencyHeaderPlugin(),
-                                                     QuestionTypesPlugin()]})
+    api.init_app(app, spec_kwargs={"extra_plugins": [
+        MultipartFormPlugin(), IdempotencyHeaderPlugin(), QuestionTypesPlugin(), ContractPlugin(app)]})
     api.ma_plugin.converter.add_attribute_function(numeric_bounds)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.common import apidoc
     from app.common.health import blp as health_blp
+    app.register_blueprint(apidoc.assets)
     api.register_blueprint(health_blp)
     for domain in DOMAINS:
         module = _optional_module(f"app.{domain}.routes")
         # A domain serving more than one URL prefix lists its blueprints in BLUEPRINTS.
         for blueprint in getattr(module, "BLUEPRINTS", (module.blp,)) if module is not None else ():
             api.register_blueprint(blueprint)
+    apidoc.complete_document(api.spec)
 
 
 def _optional_module(name: str):

@@ -150,8 +150,10 @@ class Config:
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    # Served by the app itself from a pinned package (app.common.apidoc): no CDN, works offline.
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
     API_SPEC_OPTIONS = {
+        "servers": [{"url": "/", "description": "The server that serves this document"}],
         "components": {
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

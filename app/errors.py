@@ -5,7 +5,7 @@ Services raise `DomainError` subclasses; nothing below the routes calls `abort()
 import logging
 import uuid
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, has_app_context, jsonify, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -83,6 +83,23 @@ HTTP_ERROR_CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE", 422: "VALIDATION_ERROR", 429: "RATE_LIMITED",
     500: "INTERNAL_ERROR", 503: "SERVICE_UNAVAILABLE",
 }
+# Every `error_code` an HTTP response can carry, for the `Error` schema's enum: the
+# framework's (above), the domain errors' defaults and each one raised with its own
+# code. tests/test_openapi_contract.py greps the app for `error_code="…"` and fails
+# when a code is missing here.
+ERROR_CODES = (
+    "ACCESS_CODE_REQUIRED", "ACCESS_CODE_TAKEN", "ALREADY_ACTIVE", "ALREADY_ARCHIVED", "ALREADY_CLAIMED",
+    "ALREADY_PUBLISHED", "ATTEMPT_CLOSED", "ATTEMPT_IN_PROGRESS", "ATTEMPT_NOT_REOPENABLE", "BAD_REQUEST",
+    "CLAIM_REFUSED", "CLASS_EXISTS", "CONFLICT", "EMAIL_TAKEN", "FORBIDDEN", "IDEMPOTENCY_KEY_REUSED",
+    "IMPORT_CONFLICT", "INACTIVE", "INTERNAL_ERROR", "INVALID_CREDENTIALS", "INVALID_JSON", "INVALID_STATE",
+    "METHOD_NOT_ALLOWED",
+    "NOTHING_TO_RESET", "NOT_FOUND", "NO_ATTEMPTS_LEFT", "OVERRIDE_EXISTS", "PAYLOAD_TOO_LARGE",
+    "QUESTION_HAS_ANSWERS", "QUESTION_IN_USE", "QUIZ_HAS_ATTEMPTS", "QUIZ_NOT_OPEN", "QUIZ_NOT_READY",
+    "RATE_LIMITED", "REGISTRATION_NUMBER_TAKEN", "RESET_CODE_INVALID", "RESET_TOKEN_INVALID",
+    "SELF_DEACTIVATION", "SERVICE_UNAVAILABLE", "START_CONFLICT", "TIME_EXPIRED", "TOKEN_EXPIRED",
+    "TOKEN_INVALID", "TOKEN_MISSING", "TOKEN_NOT_FRESH", "TOKEN_REUSED", "TOKEN_REVOKED",
+    "UNAUTHORIZED", "UNSUPPORTED_MEDIA_TYPE", "VALIDATION_ERROR",
+)
 HTTP_ERROR_TITLES = {
     400: "Bad request", 401: "Authentication required", 403: "You are not allowed to do this",
     404: "Resource not found", 405: "Method not allowed", 409: "Conflict with the current state",
@@ -101,6 +118,8 @@ def error_response(status: int, message: str, *, error_code: str | None = None,
         "timestamp": isoformat(utcnow()),
         **extra,
     }
+    if has_app_context():  # the X-Request-ID header's value, to quote when reporting
+        body["request_id"] = g.setdefault("request_id", uuid.uuid4().hex)
     response = jsonify(body)
     response.status_code = status
     for key, value in (headers or {}).items():

@@ -18,6 +18,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.datastructures import MultiDict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -110,18 +111,29 @@ def check_limits_only_for_limited_views(app) -> None:
 
 socketio = SocketIO()
 
+CACHE_BUSTER = "_"
+
+
 class ArgumentsParser(FlaskParser):
     """webargs' parser for `@blp.arguments`, with two changes:
     - a JSON body is decoded by the app's one decoder (app.common.strict_json), so a
       body nested too deeply, a number too long or a lone surrogate is a 400 like any
       other malformed JSON; an empty body is still "no body";
     - query strings are validated like bodies: an unknown parameter is a 422 naming it,
-      not silently ignored (webargs' default for the query string is to drop them).
+      not silently ignored (webargs' default for the query string is to drop them);
+      the one exception is `_`, the cache-buster browsers and HTTP libraries append
+      (`?_=1733570000000`), which is dropped before validation.
     """
 
     DEFAULT_UNKNOWN_BY_LOCATION = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None,
     }
+
+    def load_querystring(self, req, schema):
+        args = req.args
+        if CACHE_BUSTER in args:
+            args = MultiDict([(key, value) for key, value in args.items(multi=True) if key != CACHE_BUSTER])
+        return self._makeproxy(args, schema)
 
     def _raw_load_json(self, req):
         if not is_json_request(req):

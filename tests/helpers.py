@@ -72,7 +72,7 @@ def walk_keys(value):
 def assert_error(response, status: int, error_code: str | None = None):
     assert response.status_code == status, response.get_json()
     body = response.get_json()
-    for key in ("error", "error_code", "message", "details", "timestamp"):
+    for key in ("error", "error_code", "message", "details", "timestamp", "request_id"):
         assert key in body, body
     if error_code:
         assert body["error_code"] == error_code, body

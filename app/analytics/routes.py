@@ -27,6 +27,10 @@ blp = Blueprint("analytics", __name__, url_prefix="/api/analytics", description=
 @blp.response(200, AdminAnalyticsSchema)
 @role_required("admin")
 def admin():
+    """School-wide dashboard for admins.
+
+    Counts of users, classes, quizzes and attempts, with recent activity.
+    """
     return dashboards.admin_dashboard(now=utcnow())
 
 
@@ -51,5 +55,10 @@ def student(student_id):
 @blp.response(200, QuizAnalyticsSchema)
 @role_required("admin", "teacher")
 def quiz(quiz_id):
+    """Statistics of one quiz.
+
+    Score distribution, pass rate and per-question difficulty of the quiz's submitted attempts; the quiz's
+    teacher or an admin.
+    """
     return services.quiz_analytics(get_managed_quiz(quiz_id, current_actor()), now=utcnow())
 

@@ -1,18 +1,23 @@
 """Analytics payloads. `*_score` fields are percentages (0–100); `*_marks` are marks."""
 from marshmallow import Schema, fields
 
-from app.common.schemas import DateTimeZ, Decimal2
+from app.attempts.models import ATTEMPT_STATUSES
+from app.common.schemas import OPTIONAL, DateTimeZ, Decimal2
+from app.questions.models import DIFFICULTIES, QUESTION_TYPES
+from app.quizzes.models import QUIZ_STATUSES
 
 
 class AnalyticsRef(Schema):
+    """A quiz, student or teacher named in a report: `id` and the fields of its kind."""
+
     id = fields.String()
-    name = fields.String()
-    title = fields.String()
-    subject = fields.String()
-    status = fields.String()
-    registration_number = fields.String()
-    class_name = fields.String(allow_none=True)
-    class_id = fields.String(allow_none=True)
+    name = fields.String(metadata=OPTIONAL)
+    title = fields.String(metadata=OPTIONAL)
+    subject = fields.String(metadata=OPTIONAL)
+    status = fields.String(metadata={"enum": list(QUIZ_STATUSES), **OPTIONAL})
+    registration_number = fields.String(metadata=OPTIONAL)
+    class_name = fields.String(allow_none=True, metadata=OPTIONAL)
+    class_id = fields.String(allow_none=True, metadata=OPTIONAL)
 
 
 class SummaryFields(Schema):
@@ -56,7 +61,7 @@ class AttemptActivitySchema(Schema):
     attempt_id = fields.String()
     quiz = fields.Nested(AnalyticsRef)
     student = fields.Nested(AnalyticsRef)
-    status = fields.String()
+    status = fields.String(metadata={"enum": list(ATTEMPT_STATUSES)})
     attempt_number = fields.Integer()
     score = Decimal2(allow_none=True)
     total_marks = fields.Integer(allow_none=True)
@@ -91,9 +96,9 @@ class StudentPerformanceSchema(Schema):
 class AnalyticsQuestionSchema(Schema):
     id = fields.String()
     text = fields.String()
-    type = fields.String()
+    type = fields.String(metadata={"enum": list(QUESTION_TYPES)})
     topic = fields.String(allow_none=True)
-    difficulty = fields.String(allow_none=True)
+    difficulty = fields.String(allow_none=True, metadata={"enum": list(DIFFICULTIES)})
     marks = fields.Integer()
 
 
@@ -124,7 +129,7 @@ class AnalyticsQuizSchema(Schema):
     id = fields.String()
     title = fields.String()
     subject = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"enum": list(QUIZ_STATUSES)})
     passing_percentage = fields.Integer()
     question_count = fields.Integer()
     total_marks = fields.Integer()

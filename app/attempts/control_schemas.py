@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from app.attempts.models import ATTEMPT_STATUSES, AUTO_SUBMIT_REASONS, REVIEW_STATUSES, SEVERITIES, VIOLATION_TYPES
 from app.attempts.schemas import AttemptItemSchema, ClockSchema
-from app.common.schemas import BaseSchema, DateTimeZ, UUIDString
+from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, UUIDString
 from app.quizzes.models import VIOLATION_ACTIONS
 
 # A day at most: beyond that it is a new sitting, not an extension.
@@ -87,7 +87,7 @@ class TimelineEntrySchema(Schema):
     question_index = fields.Integer(allow_none=True)
     client_event_id = fields.String(allow_none=True)
     client_details = fields.Dict(allow_none=True, attribute="details",
-                                 metadata={"description": "The client's `metadata`, as sent."})
+                                 metadata={"description": "The client's `metadata`, as sent.", **FREE_FORM})
 
 
 class ReviewSchema(Schema):

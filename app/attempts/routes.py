@@ -41,9 +41,10 @@ from app.attempts.schemas import (
     ViolationResultSchema,
 )
 from app.auth.holder import current_token_holder, token_holder_required
+from app.common.apidoc import documents_errors
 from app.common.authz import current_actor, role_required
 from app.common.clock import utcnow
-from app.common.pagination import page_schema
+from app.common.pagination import ordering_field, page_schema
 from app.common.schemas import json_body_doc, load_json_body
 from app.extensions import not_rate_limited
 from app.quizzes.effective import student_fields
@@ -53,11 +54,16 @@ blp = Blueprint("attempts", __name__, url_prefix="/api", description="Taking qui
 AttemptPage = page_schema(AttemptItemSchema, "AttemptPage")
 
 
+class AttemptListQuery(AttemptListQuerySchema):
+    ordering = ordering_field(queries.ORDERINGS)
+
+
 @blp.route("/quizzes/<string:quiz_id>/start", methods=["POST"])
 @blp.arguments(StartInSchema, required=False)
 @blp.response(201, StartSchema)
 @blp.alt_response(200, schema=StartSchema, description="The attempt already in progress")
 @role_required("student")
+@documents_errors(409)
 def start_quiz(body, quiz_id):
     """Start the quiz, or resume the attempt in progress
 
@@ -77,10 +83,14 @@ def start_quiz(body, quiz_id):
 
 @blp.route("/attempts")
 class Attempts(MethodView):
-    @blp.arguments(AttemptListQuerySchema, location="query")
+    @blp.arguments(AttemptListQuery, location="query")
     @blp.response(200, AttemptPage)
     @role_required()
     def get(self, params):
+        """List attempts.
+
+        Admins see all, teachers the attempts at their quizzes, students their own.
+        """
         return queries.list_attempts(params, actor=current_actor(), now=utcnow())
 
 
@@ -89,6 +99,11 @@ class AttemptItem(MethodView):
     @blp.response(200, AttemptDetailSchema)
     @role_required()
     def get(self, attempt_id):
+        """Read one attempt.
+
+        With `server_time`, `expires_at` and `time_remaining_seconds`; a student sees answer keys only after
+        submission and as the quiz's review settings allow.
+        """
         return queries.detail_view(attempt_id, actor=current_actor(), now=utcnow())
 
 
@@ -105,7 +120,14 @@ _SAVE_RESULT = SaveResultSchema()
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 @not_rate_limited
 @token_holder_required("student")
+@documents_errors(409)
 def save_answer(attempt_id):
+    """Save one answer (autosave).
+
+    An idempotent upsert per question: saving the same question again replaces the answer. Refused with 409
+    once the attempt is closed or past its deadline plus the grace period (the attempt is then submitted as
+    it stands).
+    """
     body = load_json_body(_ANSWER_IN)
     now = utcnow()
     attempt, answered, index = services.save_answers(attempt_id, [body], actor=current_token_holder(), now=now)
@@ -120,7 +142,13 @@ def save_answer(attempt_id):
 @blp.arguments(AnswerBatchSchema())
 @blp.response(200, SaveResultSchema)
 @token_holder_required("student")
+@documents_errors(409)
 def save_answers(body, attempt_id):
+    """Save several answers at once.
+
+    The batch form of the autosave, for a client that was offline: each answer is an upsert per
+    question.
+    """
     now = utcnow()
     attempt, answered, index = services.save_answers(attempt_id, body["answers"], actor=current_token_holder(),
                                                      now=now)
@@ -134,7 +162,13 @@ def save_answers(body, attempt_id):
 @blp.arguments(SubmitInSchema, required=False)
 @blp.response(200, SubmitResultSchema)
 @role_required("student")
+@documents_errors(409)
 def submit(_body, attempt_id):
+    """Submit the attempt.
+
+    Closes the attempt and grades what can be graded automatically; descriptive answers wait for a teacher.
+    Submitting twice is a 409.
+    """
     now = utcnow()
     attempt, pending = services.submit_attempt(attempt_id, actor=current_actor(), now=now)
     return {"message": "Quiz submitted successfully", "attempt_id": attempt.id,
@@ -149,7 +183,13 @@ def submit(_body, attempt_id):
 @blp.arguments(ViolationInSchema)
 @blp.response(200, ViolationResultSchema)
 @role_required("student")
+@documents_errors(409)
 def report_violation(body, attempt_id):
+    """Report an integrity violation.
+
+    A retried report with the same `client_event_id` counts once. Reaching the quiz's `max_violations`
+    submits the attempt (`auto_submit_reason: violations`).
+    """
     now = utcnow()
     attempt, violation, duplicate = services.record_violation(attempt_id, body, actor=current_actor(), now=now)
     limit = attempt.quiz.max_violations
@@ -165,7 +205,12 @@ def report_violation(body, attempt_id):
 @blp.arguments(ResetInSchema)
 @blp.response(200, ResetResultSchema)
 @role_required("teacher", "admin")
+@documents_errors(409)
 def reset(body):
+    """Grant a student another attempt at a quiz.
+
+    The earlier attempts stay, archived as reset, and the student may start again.
+    """
     return resets.reset_attempts(body, actor=current_actor(), now=utcnow())
 
 
@@ -174,6 +219,7 @@ def reset(body):
 @blp.response(200, HistorySchema)
 @role_required()
 def history(params):
+    """The calling student's attempt history."""
     return resets.attempt_history(params, actor=current_actor(), now=utcnow())
 
 
@@ -182,6 +228,10 @@ def history(params):
 @blp.response(200, AvailableSchema)
 @role_required("student")
 def available(params):
+    """Quizzes the calling student may start now.
+
+    With the student's effective window, time limit and attempts left.
+    """
     return resets.available_attempts(params["quiz_id"], actor=current_actor())
 
 
@@ -189,6 +239,10 @@ def available(params):
 @blp.response(200, CategorizedSchema)
 @role_required("teacher", "admin")
 def categorized(quiz_id):
+    """A quiz's attempts by state.
+
+    The quiz's attempts split into in progress, submitted automatically, submitted by the student and reset.
+    """
     return resets.categorized_attempts(quiz_id, actor=current_actor(), now=utcnow())
 
 
@@ -209,6 +263,7 @@ def _run_control(control, attempt_id: str, body: dict, message: str) -> dict:
 @blp.arguments(ExtendInSchema)
 @blp.response(200, ControlResultSchema)
 @role_required()
+@documents_errors(409)
 def extend_attempt(body, attempt_id):
     """Give an attempt in progress more time (saves accepted until the new deadline plus grace)"""
     return _run_control(controls.extend_attempt, attempt_id, body, "Attempt extended")
@@ -218,6 +273,7 @@ def extend_attempt(body, attempt_id):
 @blp.arguments(ForceSubmitInSchema)
 @blp.response(200, ControlResultSchema)
 @role_required()
+@documents_errors(409)
 def force_submit_attempt(body, attempt_id):
     """Close an attempt in progress now, as submitted by its teacher"""
     return _run_control(controls.force_submit_attempt, attempt_id, body, "Attempt submitted")
@@ -227,6 +283,7 @@ def force_submit_attempt(body, attempt_id):
 @blp.arguments(ReopenInSchema)
 @blp.response(200, ControlResultSchema)
 @role_required()
+@documents_errors(409)
 def reopen_attempt(body, attempt_id):
     """Put a closed, not hand-graded attempt back in progress, answers kept"""
     return _run_control(controls.reopen_attempt, attempt_id, body, "Attempt reopened")

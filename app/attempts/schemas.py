@@ -2,10 +2,11 @@
 the dicts built in queries.py decide which of them a given reader does get."""
 from marshmallow import Schema, fields, validate
 
-from app.attempts.models import ATTEMPT_STATUSES, SEVERITIES, VIOLATION_TYPES
+from app.attempts.models import ATTEMPT_STATUSES, AUTO_SUBMIT_REASONS, SEVERITIES, VIOLATION_TYPES
 from app.common.pagination import PageQuerySchema, time_window_schema
 from app.common.predumped import PreDumpedList
-from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, deprecated
+from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, Decimal2, deprecated
+from app.questions.models import QUESTION_TYPES
 from app.questions.schemas import OptionSchema
 from app.quizzes.schemas import EffectiveValuesSchema
 
@@ -61,7 +62,8 @@ class ViolationInSchema(BaseSchema):
     severity = fields.String(allow_none=True, validate=validate.OneOf(SEVERITIES))
     question_index = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100_000))
     client_event_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=64))
-    metadata = fields.Dict(allow_none=True)
+    metadata = fields.Dict(allow_none=True, metadata={
+        "description": "Anything the client wants kept with the report (a free-form JSON object).", **FREE_FORM})
 
 
 class AttemptListQuerySchema(PageQuerySchema, time_window_schema("created", "submitted")):
@@ -99,7 +101,7 @@ class StudentQuestionSchema(Schema):
     id = fields.String(required=True)
     question_index = fields.Integer(required=True)
     text = fields.String(required=True)
-    type = fields.String(required=True)
+    type = fields.String(required=True, metadata={"enum": list(QUESTION_TYPES)})
     marks = fields.Integer(required=True)
     options = fields.List(fields.Nested(OptionSchema), allow_none=True, metadata={
         "description": "Choices; for matching the matches, for ordering the items, numbered by position"})
@@ -120,8 +122,8 @@ class QuizSummarySchema(Schema):
     show_answers_after_submission = fields.Boolean()
     start_date = DateTimeZ(allow_none=True)
     end_date = DateTimeZ(allow_none=True)
-    question_count = fields.Integer()
-    total_marks = fields.Integer()
+    question_count = fields.Integer(metadata={"optional": True})
+    total_marks = fields.Integer(metadata={"optional": True})
     negative_marking_percent = fields.Integer(metadata={
         "description": "The share of a question's marks a wrong answer costs (0: none)"})
 
@@ -137,7 +139,7 @@ class SavedAnswerSchema(Schema):
 class StartSchema(ClockSchema, EffectiveValuesSchema):
     attempt_id = fields.String(required=True)
     attempt_number = fields.Integer(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(ATTEMPT_STATUSES)})
     started_at = DateTimeZ(required=True)
     quiz = fields.Nested(QuizSummarySchema, required=True)
     # Built by app.attempts.queries.student_question in their dumped form (app.common.predumped).
@@ -170,7 +172,7 @@ class SubmitResultSchema(ClockSchema):
                        "(not the attempt's state: see attempt_status)"})
     attempt_status = fields.String(required=True, validate=validate.OneOf(ATTEMPT_STATUSES), metadata={
         "description": "The attempt's state: submitted while answers wait for marks, else graded"})
-    auto_submit_reason = fields.String(allow_none=True)
+    auto_submit_reason = fields.String(allow_none=True, metadata={"enum": list(AUTO_SUBMIT_REASONS)})
     score = Decimal2(allow_none=True)
     total_marks = fields.Integer(allow_none=True)
     percentage = Decimal2(allow_none=True)
@@ -188,24 +190,28 @@ class ViolationResultSchema(ClockSchema):
     remaining = fields.Integer(required=True)
     auto_submit = fields.Boolean(required=True)
     auto_submitted = fields.Boolean(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(ATTEMPT_STATUSES)})
 
 
-class RefSchema(Schema):
+class QuizRefSchema(Schema):
     id = fields.String(required=True)
     title = fields.String()
     subject = fields.String()
+
+
+class StudentRefSchema(Schema):
+    id = fields.String(required=True)
     name = fields.String()
     registration_number = fields.String()
 
 
 class AttemptItemSchema(ClockSchema):
     id = fields.String(required=True)
-    quiz = fields.Nested(RefSchema)
-    student = fields.Nested(RefSchema)
+    quiz = fields.Nested(QuizRefSchema)
+    student = fields.Nested(StudentRefSchema)
     attempt_number = fields.Integer()
-    status = fields.String()
-    auto_submit_reason = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": list(ATTEMPT_STATUSES)})
+    auto_submit_reason = fields.String(allow_none=True, metadata={"enum": list(AUTO_SUBMIT_REASONS)})
     auto_submitted_due_to_violations = fields.Boolean()
     score = Decimal2(allow_none=True)
     total_marks = fields.Integer(allow_none=True)
@@ -222,8 +228,9 @@ class AttemptItemSchema(ClockSchema):
 class ViolationSchema(Schema):
     id = fields.String()
     violation_type = fields.String(validate=validate.OneOf(VIOLATION_TYPES))
-    type = fields.Function(lambda v: v.violation_type, metadata=deprecated("violation_type"))
-    severity = fields.String(allow_none=True)
+    type = fields.Function(lambda v: v.violation_type,
+                           metadata={"type": "string", "enum": list(VIOLATION_TYPES), **deprecated("violation_type")})
+    severity = fields.String(allow_none=True, metadata={"enum": list(SEVERITIES)})
     question_index = fields.Integer(allow_none=True)
     detected_at = DateTimeZ()
 
@@ -239,12 +246,15 @@ class AnswerEntrySchema(Schema):
     result = fields.Dict(allow_none=True, metadata={
         "description": "Per part: which choices, pairs, items or gaps were right (docs/api/question-types.md)"})
     feedback = fields.String(allow_none=True)
-    correct_answer = fields.Integer(allow_none=True)
-    accepted_answers = fields.List(fields.Raw(), allow_none=True)
+    # The answer key: only where the reader may see it (staff, or a student once the
+    # quiz's review settings allow).
+    correct_answer = fields.Integer(allow_none=True, metadata={"optional": True})
+    accepted_answers = fields.List(fields.Raw(), allow_none=True, metadata={"optional": True})
     answer_key = fields.Dict(allow_none=True, metadata={
+        "optional": True, **FREE_FORM,
         "description": "The later types' key fields (correct_options, correct_value, pairs, items, blanks…)"})
-    sample_answer = fields.String(allow_none=True)
-    marking_rubric = fields.String(allow_none=True)
+    sample_answer = fields.String(allow_none=True, metadata={"optional": True})
+    marking_rubric = fields.String(allow_none=True, metadata={"optional": True})
 
 
 class AttemptDetailSchema(AttemptItemSchema):
@@ -254,7 +264,8 @@ class AttemptDetailSchema(AttemptItemSchema):
     last_activity_at = DateTimeZ(allow_none=True)
     answers = fields.List(fields.Nested(AnswerEntrySchema))
     violations = fields.List(fields.Nested(ViolationSchema))
-    questions = fields.List(fields.Nested(StudentQuestionSchema))
+    questions = fields.List(fields.Nested(StudentQuestionSchema), metadata={
+        "optional": True, "description": "The questions, in this attempt's order, while it is in progress."})
 
 
 class ResetResultSchema(Schema):
@@ -269,7 +280,7 @@ class HistoryItemSchema(Schema):
     id = fields.String()
     attempt_id = fields.String(allow_none=True)
     attempt_number = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"enum": list(ATTEMPT_STATUSES)})
     score = Decimal2(allow_none=True)
     total_marks = fields.Integer(allow_none=True)
     percentage = Decimal2(allow_none=True)

@@ -47,6 +47,7 @@ def token_holder_required(role: str):
     def decorator(view):
         wrapper = authorized_by(partial(_admit, role))(view)
         wrapper.acts_for_token_holder = True
+        wrapper.required_roles = (role,)
         return wrapper
 
     return decorator

@@ -21,7 +21,7 @@ class LoginSchema(BaseSchema):
 class TokenPairSchema(BaseSchema):
     access_token = fields.String(required=True)
     refresh_token = fields.String(required=True)
-    token_type = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"enum": ["bearer"]})
     expires_in = fields.Integer(required=True)
 
 
@@ -60,7 +60,8 @@ class ForgotPasswordSchema(BaseSchema):
 
 class ForgotPasswordResponseSchema(BaseSchema):
     message = fields.String(required=True)
-    token = fields.String()
+    token = fields.String(metadata={
+        "optional": True, "description": "The reset code, echoed only in development and testing configuration."})
 
 
 class VerifyCodeSchema(BaseSchema):

@@ -36,7 +36,14 @@ def role_required(*roles: str):
     so a caller without a token gets 401 and a wrong role 403, never a 422 about a body
     it may not send at all.
     """
-    return authorized_by(partial(require_token, roles))
+    guard = authorized_by(partial(require_token, roles))
+
+    def decorator(view):
+        wrapper = guard(view)
+        wrapper.required_roles = roles  # the OpenAPI document derives 401/403 from it (app.common.apidoc)
+        return wrapper
+
+    return decorator
 
 
 def authorized_by(authorize):

@@ -11,7 +11,7 @@ blp = Blueprint("health", __name__, url_prefix="/api", description="Service heal
 
 
 class HealthSchema(Schema):
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["ok", "degraded"]})
     timestamp = fields.String(required=True)
     version = fields.String(required=True)
     database = fields.String(required=True)
@@ -45,6 +45,10 @@ def redis_state() -> str:
 @blp.response(200, HealthSchema)
 @blp.alt_response(503, schema=HealthSchema, description="The database is unreachable")
 def health():
+    """Service health.
+
+    `status`, the database and Redis; 503 when the database is unreachable. Needs no token.
+    """
     database = database_state()
     body = {
         "status": "ok" if database == "ok" else "degraded",

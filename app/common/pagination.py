@@ -60,19 +60,24 @@ def within_window(stmt, params: dict, prefix: str, column):
 
 def ordering_field(keys) -> fields.String:
     """An `ordering` parameter limited to `keys` (each optionally `-`-prefixed, comma-separated),
-    documented as a pattern; override `PageQuerySchema.ordering` with it in a list's query schema."""
+    documented as an array of those keys (app.common.apidoc); override `PageQuerySchema.ordering`
+    with it in a list's query schema."""
     names = "|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True))
     allowed = ", ".join(sorted(keys))
     return fields.String(
         validate=[validate.Length(max=200),
                   validate.Regexp(rf"^-?({names})(,-?({names}))*$", error=f"Must be one of: {allowed}")],
-        metadata={"description": f"Comma-separated, `-` for descending. Fields: {allowed}."},
+        metadata={"description": f"Comma-separated, `-` for descending. Fields: {allowed}.",
+                  "x-ordering-keys": sorted(keys)},
     )
 
 
-def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
-    """A response schema for a page of `item_schema`, named for the OpenAPI document."""
+def page_schema(item_schema: type[Schema], name: str, *, view: str | None = None) -> type[Schema]:
+    """A response schema for a page of `item_schema`, named for the OpenAPI document; with
+    `view`, the page carries it too (a list whose items depend on the caller's role)."""
+    extra = {"view": fields.Constant(view, required=True, metadata={"type": "string", "enum": [view]})} if view else {}
     return type(name, (Schema,), {
+        **extra,
         "items": fields.List(fields.Nested(item_schema), required=True),
         "total": fields.Integer(required=True),
         "page": fields.Integer(required=True),

@@ -7,6 +7,16 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from app.common.clock import isoformat, to_naive_utc
 from app.common.html import sanitize_html
+from app.errors import ERROR_CODES
+
+# A JSON object whose keys are not fixed (`metadata`, `details`): declared on purpose,
+# so that the OpenAPI document says "any object" rather than leaving a schema empty.
+FREE_FORM = {"additionalProperties": True}
+
+
+# A response field left out of some bodies (by the reader's role, or the object's kind):
+# not listed as `required` in the OpenAPI document (app.common.apidoc.complete_document).
+OPTIONAL = {"optional": True}
 
 
 class BaseSchema(Schema):
@@ -49,6 +59,16 @@ def deprecated(canonical: str) -> dict:
                            "removed in the next release."}
 
 
+class StrictBoolean(fields.Boolean):
+    """`true` or `false` only: a plain Boolean also takes 0, 1, "yes" and "on", which
+    the OpenAPI document (and a client generated from it) does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Decimal2(fields.Float):
     """Scores are DECIMAL in the database and plain numbers in JSON."""
 
@@ -66,11 +86,14 @@ class MessageSchema(Schema):
 class ErrorSchema(Schema):
     """The error envelope every error response carries (documented in the OpenAPI spec)."""
 
-    error = fields.String(required=True)
-    error_code = fields.String(required=True)
+    error = fields.String(required=True, metadata={"description": "A short human title of the status"})
+    error_code = fields.String(required=True, metadata={"enum": list(ERROR_CODES)})
     message = fields.String(required=True)
-    details = fields.Dict(required=True)
-    timestamp = fields.String(required=True)
+    details = fields.Dict(required=True, metadata={**FREE_FORM,
+        "description": "On 422 `{field: [messages]}`; otherwise what the error is about, often empty"})
+    timestamp = fields.String(required=True, metadata={"format": "date-time"})
+    request_id = fields.String(required=True, metadata={
+        "description": "The response's `X-Request-ID`; quote it when reporting a problem."})
     error_id = fields.String(metadata={"description": "Only on 500; also in the server log."})
 
 

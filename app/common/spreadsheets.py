@@ -84,7 +84,9 @@ def to_xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence], sheet_title:
 
 
 def download(content: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(content, mimetype=mimetype)
+    # `content_type`, not `mimetype`: Werkzeug appends a charset to a text/* mimetype,
+    # and CSV_MIME already names one (`text/csv; charset=utf-8; charset=utf-8` otherwise).
+    response = Response(content, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

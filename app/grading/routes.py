@@ -4,8 +4,10 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.common.apidoc import documents_errors
 from app.common.authz import current_actor, get_visible_attempt, get_visible_question, role_required
 from app.common.clock import utcnow
+from app.common.pagination import ordering_field
 from app.extensions import db
 from app.grading import services
 from app.grading.regrade import regrade_question
@@ -22,9 +24,13 @@ from app.questions.schemas import QuestionRegradeResultSchema, QuestionUpdateSch
 blp = Blueprint("grading", __name__, url_prefix="/api", description="Manual grading and regrading")
 
 
+class GradingQuery(GradingQuerySchema):
+    ordering = ordering_field(services.ORDERINGS)
+
+
 @blp.route("/grading/pending")
 class Pending(MethodView):
-    @blp.arguments(GradingQuerySchema, location="query")
+    @blp.arguments(GradingQuery, location="query")
     @blp.response(200, QueuePage)
     @role_required("admin", "teacher")
     def get(self, params):
@@ -34,7 +40,7 @@ class Pending(MethodView):
 
 @blp.route("/grading/graded")
 class Graded(MethodView):
-    @blp.arguments(GradingQuerySchema, location="query")
+    @blp.arguments(GradingQuery, location="query")
     @blp.response(200, QueuePage)
     @role_required("admin", "teacher")
     def get(self, params):
@@ -55,6 +61,7 @@ class AttemptForGrading(MethodView):
 @blp.arguments(GradeRequestSchema)
 @blp.response(200, GradeResultSchema)
 @role_required("admin", "teacher")
+@documents_errors(409)
 def grade(body, attempt_id):
     """Marks and feedback for some or all answers; re-grading and overrides are audited."""
     attempt = get_visible_attempt(attempt_id, current_actor(), for_update=True)
@@ -66,6 +73,7 @@ def grade(body, attempt_id):
 @blp.arguments(QuestionUpdateSchema)
 @blp.response(200, QuestionRegradeResultSchema)
 @role_required("admin", "teacher")
+@documents_errors(409)
 def update_question(query, body, question_id):
     """Change a question; with `"regrade": true`, also its key after students answered, and
     regrade their closed attempts (`?dry_run=true`: only report what would change)"""

@@ -1,9 +1,11 @@
 """Grading queues, the grading view of one attempt, and the teacher's marks."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from app.attempts.models import ATTEMPT_STATUSES, AUTO_SUBMIT_REASONS
 from app.attempts.schemas import RESPONSE_SHAPES
 from app.common.pagination import PageQuerySchema, page_schema
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, deprecated
+from app.questions.models import QUESTION_TYPES
 from app.questions.schemas import AcceptedValueSchema, BlankSchema, PairSchema
 
 
@@ -29,8 +31,8 @@ class GradingQuizSchema(BaseSchema):
 class GradingAttemptSchema(BaseSchema):
     id = fields.String(required=True)
     attempt_number = fields.Integer()
-    status = fields.String()
-    auto_submit_reason = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": list(ATTEMPT_STATUSES)})
+    auto_submit_reason = fields.String(allow_none=True, metadata={"enum": list(AUTO_SUBMIT_REASONS)})
     started_at = DateTimeZ()
     submitted_at = DateTimeZ(allow_none=True)
     score = Decimal2(allow_none=True)
@@ -59,7 +61,7 @@ QueuePage = page_schema(QueueItemSchema, "GradingQueuePage")
 class GradingQuestionSchema(BaseSchema):
     id = fields.String(required=True)
     text = fields.String()
-    type = fields.String()
+    type = fields.String(metadata={"enum": list(QUESTION_TYPES)})
     options = fields.Method("indexed_options", allow_none=True, metadata={
         "type": "array", "items": {"$ref": "#/components/schemas/Option"}})
     marks = fields.Integer(metadata={"description": "Marks of the question in this quiz"})
@@ -133,7 +135,7 @@ class GradeRequestSchema(BaseSchema):
 class GradeResultSchema(BaseSchema):
     message = fields.String()
     attempt_id = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"enum": list(ATTEMPT_STATUSES)})
     final_score = Decimal2()
     total_marks = fields.Integer()
     percentage = Decimal2()

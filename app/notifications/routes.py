@@ -5,7 +5,7 @@ from marshmallow import fields
 
 from app.common.authz import current_actor, get_visible_class, role_required
 from app.common.idempotency import idempotent
-from app.common.pagination import PageQuerySchema, page_schema
+from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.notifications import services
 from app.notifications.schemas import (
     BroadcastResultSchema,
@@ -22,7 +22,7 @@ blp = Blueprint("notifications", __name__, url_prefix="/api", description="Notif
 
 
 class NotificationListQuery(PageQuerySchema, NotificationListQuerySchema):
-    pass
+    ordering = ordering_field(services.ORDERINGS)
 
 
 class NotificationPage(page_schema(NotificationSchema, "NotificationPageBase")):
@@ -35,6 +35,7 @@ class Notifications(MethodView):
     @blp.response(200, NotificationPage)
     @role_required()
     def get(self, params):
+        """List the caller's notifications."""
         return services.list_notifications(current_actor(), params)
 
 
@@ -42,6 +43,7 @@ class Notifications(MethodView):
 @blp.response(200, UnreadCountSchema)
 @role_required()
 def unread_count():
+    """Count the caller's unread notifications."""
     return {"unread_count": services.unread_count(current_actor().id)}
 
 
@@ -49,6 +51,7 @@ def unread_count():
 @blp.response(200, ReadAllSchema)
 @role_required()
 def read_all():
+    """Mark all the caller's notifications read."""
     return {"success": True, "count": services.mark_all_read(actor=current_actor())}
 
 
@@ -56,6 +59,7 @@ def read_all():
 @blp.response(200, NotificationReadSchema)
 @role_required()
 def read_one(notification_id):
+    """Mark one notification read."""
     return {"success": True, "notification": services.mark_read(notification_id, actor=current_actor())}
 
 
@@ -63,6 +67,7 @@ def read_one(notification_id):
 @blp.response(200, SuccessSchema)
 @role_required()
 def delete_one(notification_id):
+    """Delete one notification."""
     services.delete_notification(notification_id, actor=current_actor())
     return {"success": True}
 
@@ -73,6 +78,7 @@ def delete_one(notification_id):
 @role_required("teacher", "admin")
 @idempotent
 def notify_class(body, class_id):
+    """Send a notification to every student of a class."""
     actor = current_actor()
     count = services.broadcast_to_class(get_visible_class(class_id, actor), body, actor=actor)
     return {"success": True, "notified_count": count, "message": f"Notification sent to {count} student(s)"}

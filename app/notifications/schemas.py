@@ -3,26 +3,27 @@ from marshmallow import Schema, fields, validate
 from marshmallow.utils import get_value
 
 from app.common.pagination import time_window_schema
-from app.common.schemas import BaseSchema, DateTimeZ, deprecated, require_non_blank
+from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, deprecated, require_non_blank
 from app.notifications.models import CATEGORIES, PRIORITIES
-from app.notifications.templates import BROADCAST_KINDS
+from app.notifications.templates import BROADCAST_KINDS, NOTIFICATION_TYPES
 
 
 class NotificationSchema(BaseSchema):
     id = fields.String(required=True)
-    type = fields.String(required=True)
+    type = fields.String(required=True, metadata={"enum": list(NOTIFICATION_TYPES)})
     title = fields.String(required=True)
     message = fields.String(required=True)
     action_url = fields.String(allow_none=True, metadata={"description": "Where the notification leads in the app"})
     link = fields.Function(lambda n: get_value(n, "action_url") or get_value(n, "link"), allow_none=True,
-                           metadata=deprecated("action_url"))
-    priority = fields.String()
-    category = fields.String()
+                           metadata={"type": "string", **deprecated("action_url")})
+    priority = fields.String(metadata={"enum": list(PRIORITIES)})
+    category = fields.String(metadata={"enum": list(CATEGORIES)})
     is_read = fields.Boolean()
     read_at = DateTimeZ(allow_none=True)
     created_at = DateTimeZ()
     expires_at = DateTimeZ(allow_none=True)
-    metadata = fields.Dict(attribute="details", allow_none=True)
+    metadata = fields.Dict(attribute="details", allow_none=True, metadata={
+        "description": "What the notification is about (ids, names), by kind of notification.", **FREE_FORM})
 
 
 class NotificationListQuerySchema(time_window_schema("created")):

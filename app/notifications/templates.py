@@ -82,6 +82,9 @@ TEMPLATES = {
 }
 
 BROADCAST_KINDS = ("announcement", "content", "assignment", "schedule")
+# Every `type` a stored notification can have: each template's, and a broadcast's kind.
+NOTIFICATION_TYPES = tuple(sorted(
+    {t["type"] for t in TEMPLATES.values() if "{" not in t["type"]} | set(BROADCAST_KINDS)))
 
 
 def render(key: str, context: dict) -> dict:

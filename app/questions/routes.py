@@ -3,10 +3,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 
+from app.common.apidoc import documents_errors
 from app.common.authz import current_actor, get_visible_question, role_required
 from app.common.clock import utcnow
 from app.common.idempotency import idempotent
-from app.common.pagination import PageQuerySchema, page_schema
+from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import BaseSchema, MessageSchema
 from app.questions import bulk, exporting, importing, services
 from app.questions.media_routes import blp as media_blp
@@ -38,7 +39,7 @@ def _act_on_visible_question(action, question_id, *args):
 
 
 class QuestionListQuery(PageQuerySchema, QuestionListQuerySchema):
-    pass
+    ordering = ordering_field(services.ORDERINGS)
 
 
 class ImportFileSchema(BaseSchema):
@@ -54,6 +55,10 @@ class Questions(MethodView):
     @blp.response(200, QuestionPage)
     @role_required(*AUTHORS)
     def get(self, params):
+        """List questions.
+
+        Teachers see their own questions, admins all.
+        """
         return services.list_questions(current_actor(), params)
 
     @blp.arguments(QuestionCreateSchema)
@@ -61,6 +66,7 @@ class Questions(MethodView):
     @role_required(*AUTHORS)
     @idempotent
     def post(self, body):
+        """Create a question."""
         return services.create_question(body, actor=current_actor())
 
 
@@ -69,11 +75,17 @@ class QuestionItem(MethodView):
     @blp.response(200, QuestionSchema)
     @role_required(*AUTHORS)
     def get(self, question_id):
+        """Read one question, with its answer key."""
         return get_visible_question(str(question_id), current_actor())
 
     @blp.response(200, MessageSchema)
     @role_required(*AUTHORS)
+    @documents_errors(409)
     def delete(self, question_id):
+        """Delete a question.
+
+        Refused with 409 when students have answered it; archive it instead.
+        """
         _act_on_visible_question(services.delete_question, question_id)
         return {"message": "Question deleted"}
 
@@ -82,6 +94,7 @@ class QuestionItem(MethodView):
 @blp.response(200, QuestionSchema)
 @role_required(*AUTHORS)
 def archive_question(question_id):
+    """Archive a question."""
     return _act_on_visible_question(services.archive_question, question_id)
 
 
@@ -89,6 +102,7 @@ def archive_question(question_id):
 @blp.response(200, QuestionSchema)
 @role_required(*AUTHORS)
 def restore_question(question_id):
+    """Restore an archived question."""
     return _act_on_visible_question(services.restore_question, question_id)
 
 
@@ -97,6 +111,7 @@ def restore_question(question_id):
 @role_required(*AUTHORS)
 @idempotent
 def duplicate_question(question_id):
+    """Duplicate a question."""
     return _act_on_visible_question(services.duplicate_question, question_id)
 
 
@@ -106,6 +121,10 @@ def duplicate_question(question_id):
 @role_required(*AUTHORS)
 @idempotent
 def bulk_create(body):
+    """Create several questions in one request.
+
+    Each item is validated on its own; the result lists what was created and why the others failed.
+    """
     return bulk.bulk_create(body, actor=current_actor())
 
 
@@ -117,6 +136,10 @@ def bulk_create(body):
 @role_required(*AUTHORS)
 @idempotent
 def bulk_import(query, form, files):
+    """Import questions from a CSV or XLSX file.
+
+    With `dry_run` nothing is stored and the report says what would be.
+    """
     dry_run = query["dry_run"] or form["dry_run"]
     return bulk.import_questions(files.get("file"), actor=current_actor(), dry_run=dry_run)
 

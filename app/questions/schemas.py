@@ -3,7 +3,16 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from webargs.fields import DelimitedList
 
 from app.common.html import sanitize_html
-from app.common.schemas import BaseSchema, DateTimeZ, SafeHTML, UUIDString, deprecated, require_non_blank
+from app.common.schemas import (
+    FREE_FORM,
+    BaseSchema,
+    DateTimeZ,
+    SafeHTML,
+    StrictBoolean,
+    UUIDString,
+    deprecated,
+    require_non_blank,
+)
 from app.questions.formats import EXPORT_FORMATS, FORMATS
 from app.questions.models import DIFFICULTIES, MEDIA_TYPES, QUESTION_TYPES
 from app.questions.rules import check_typed_fields
@@ -48,9 +57,9 @@ class QuestionSchema(BaseSchema):
 
     id = fields.String(required=True)
     text = fields.String(required=True)
-    type = fields.String(required=True)
+    type = fields.String(required=True, metadata={"enum": list(QUESTION_TYPES)})
     topic = fields.String(allow_none=True)
-    difficulty = fields.String(allow_none=True)
+    difficulty = fields.String(allow_none=True, metadata={"enum": list(DIFFICULTIES)})
     marks = fields.Integer(required=True)
     options = fields.Method("indexed_options", allow_none=True, metadata={
         "type": "array", "items": {"$ref": "#/components/schemas/Option"},
@@ -120,7 +129,11 @@ class QuestionFieldsSchema(BaseSchema):
     # Texts, or `[{index, text}]` as every view shows them. rules.py decides the shape.
     options = fields.List(_part(1000, shown_as_html=True), allow_none=True)
     # mcq: an index; true_false: a boolean or 0/1. rules.py decides.
-    correct_answer = fields.Raw(allow_none=True)
+    correct_answer = fields.Raw(allow_none=True, metadata={
+        "oneOf": [{"type": "integer", "minimum": 0, "description": "mcq: the 0-based index of the correct option; "
+                                                                  "true_false: 0 (True) or 1 (False)"},
+                  {"type": "boolean", "description": "true_false: the correct value"}],
+        "description": "By `type`: mcq an option index, true_false a boolean (or 0/1); null or absent otherwise."})
     accepted_answers = fields.List(_part(500), allow_none=True)
     sample_answer = _text(20000)
     marking_rubric = _text(20000)
@@ -202,17 +215,26 @@ class QuestionListQuerySchema(BaseSchema):
     teacher_id = UUIDString()
 
 
+BULK_ITEM = [
+    {"$ref": "#/components/schemas/QuestionCreate"},
+    {"type": "object", **FREE_FORM, "description": "Any other item is reported in the result's `errors`."},
+    {"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "array", "items": FREE_FORM},
+]
+
+
 class BulkCreateSchema(BaseSchema):
-    # Items are checked one by one by the service, so one bad item does not sink the rest.
-    questions = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=MAX_BULK_ITEMS))
-    dry_run = fields.Boolean(load_default=False)
+    # Items are checked one by one by the service (bulk.check_item), so one bad item does
+    # not sink the rest: it is reported in `errors`. Any value but null is taken here.
+    questions = fields.List(fields.Raw(metadata={"anyOf": BULK_ITEM}),
+                            required=True, validate=validate.Length(min=1, max=MAX_BULK_ITEMS))
+    dry_run = StrictBoolean(load_default=False)
 
 
 class ItemErrorSchema(BaseSchema):
     """One refused item: `index` (bulk-create, from 0) or `row` (an import's line), the field, why."""
 
-    index = fields.Integer()
-    row = fields.Integer()
+    index = fields.Integer(metadata={"optional": True, "description": "Bulk create: the item's 0-based index."})
+    row = fields.Integer(metadata={"optional": True, "description": "Import: the file's row number."})
     field = fields.String(allow_none=True)
     message = fields.String(attribute="error", required=True, dump_only=True)
     error = fields.String(metadata=deprecated("message"))

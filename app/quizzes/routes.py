@@ -7,6 +7,7 @@ never gets the teacher's schema, not even with fields removed.
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.common.apidoc import component_name, documents_errors
 from app.common.authz import (
     current_actor,
     get_managed_override,
@@ -21,6 +22,8 @@ from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.schemas import MessageSchema
 from app.quizzes import overrides, queries, services
 from app.quizzes.schemas import (
+    STAFF_VIEW,
+    STUDENT_VIEW,
     OverrideCreateSchema,
     OverrideSchema,
     OverrideUpdateSchema,
@@ -40,22 +43,25 @@ ROLE_VIEWS = ("QuizDetail for admins and teachers (answer keys included); "
 
 
 class QuizListQuery(PageQuerySchema, QuizListQuerySchema):
-    pass
+    ordering = ordering_field(queries.ORDERINGS)
 
 
-QuizPage = page_schema(QuizSchema, "QuizPage")
+QuizPage = page_schema(QuizSchema, "QuizPage", view=STAFF_VIEW)
 OverridePage = page_schema(OverrideSchema, "OverridePage")
 
 
 class OverrideListQuery(PageQuerySchema):
     ordering = ordering_field(overrides.ORDERINGS)
-StudentQuizPage = page_schema(StudentQuizSchema, "StudentQuizPage")
+StudentQuizPage = page_schema(StudentQuizSchema, "StudentQuizPage", view=STUDENT_VIEW)
 
 
-def role_views(description: str, *schemas) -> dict:
-    """OpenAPI for a response whose schema depends on the caller's role."""
-    return {"responses": {"200": {"description": description,
-                                  "content": {"application/json": {"schema": {"anyOf": list(schemas)}}}}}}
+def role_views(description: str, staff, student) -> dict:
+    """OpenAPI for a response whose schema depends on the caller's role: one of two
+    representations, told apart by their `view`."""
+    names = {STAFF_VIEW: component_name(staff), STUDENT_VIEW: component_name(student)}
+    schema = {"oneOf": [staff, student], "discriminator": {
+        "propertyName": "view", "mapping": {view: f"#/components/schemas/{name}" for view, name in names.items()}}}
+    return {"responses": {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}}
 
 
 def quiz_for_role(quiz, actor) -> dict:
@@ -71,6 +77,11 @@ class Quizzes(MethodView):
     @blp.doc(**role_views("QuizPage for admins and teachers, StudentQuizPage for students.", QuizPage, StudentQuizPage))
     @role_required()
     def get(self, params):
+        """List quizzes.
+
+        Teachers see their own, admins all, students the published quizzes of their class (with their
+        effective settings).
+        """
         actor = current_actor()
         page = queries.list_quizzes(actor, params, now=utcnow())
         return (StudentQuizPage if actor.is_student else QuizPage)().dump(page)
@@ -78,8 +89,10 @@ class Quizzes(MethodView):
     @blp.arguments(QuizCreateSchema)
     @blp.response(201, QuizDetailSchema)
     @role_required(*AUTHORS)
+    @documents_errors(409)
     @idempotent
     def post(self, body):
+        """Create a quiz."""
         return services.create_quiz(body, actor=current_actor())
 
 
@@ -89,19 +102,31 @@ class QuizItem(MethodView):
     @blp.doc(**role_views(ROLE_VIEWS, QuizDetailSchema, StudentQuizSchema))
     @role_required()
     def get(self, quiz_id):
+        """Read one quiz.
+
+        Teachers and admins get the questions with their answer keys; students get the student view, without
+        answer keys.
+        """
         actor = current_actor()
         return quiz_for_role(get_visible_quiz(quiz_id, actor), actor)
 
     @blp.arguments(QuizUpdateSchema)
     @blp.response(200, QuizDetailSchema)
     @role_required(*AUTHORS)
+    @documents_errors(409)
     def put(self, body, quiz_id):
+        """Update a quiz."""
         actor = current_actor()
         return services.update_quiz(get_managed_quiz(quiz_id, actor), body, actor=actor, now=utcnow())
 
     @blp.response(200, MessageSchema)
     @role_required(*AUTHORS)
+    @documents_errors(409)
     def delete(self, quiz_id):
+        """Delete a quiz.
+
+        Refused with 409 when the quiz has attempts; archive it instead.
+        """
         actor = current_actor()
         services.delete_quiz(get_managed_quiz(quiz_id, actor), actor=actor)
         return {"message": "Quiz deleted"}
@@ -112,6 +137,7 @@ class QuizItem(MethodView):
 @blp.doc(**role_views(ROLE_VIEWS, QuizDetailSchema, StudentQuizSchema))
 @role_required()
 def quiz_by_access_code(access_code):
+    """Find a quiz by its access code."""
     actor = current_actor()
     return quiz_for_role(get_visible_quiz_by_code(access_code, actor), actor)
 
@@ -119,7 +145,12 @@ def quiz_by_access_code(access_code):
 @blp.route("/<string:quiz_id>/publish", methods=["POST"])
 @blp.response(200, PublishResultSchema)
 @role_required(*AUTHORS)
+@documents_errors(409)
 def publish_quiz(quiz_id):
+    """Publish a quiz.
+
+    Refused with 409 and per-field reasons when the quiz is not ready (no questions, no class, a bad window).
+    """
     actor = current_actor()
     quiz = services.publish_quiz(get_managed_quiz(quiz_id, actor), actor=actor, now=utcnow())
     return {"message": "Quiz published", "access_code": quiz.access_code}
@@ -128,7 +159,9 @@ def publish_quiz(quiz_id):
 @blp.route("/<string:quiz_id>/archive", methods=["POST"])
 @blp.response(200, MessageSchema)
 @role_required(*AUTHORS)
+@documents_errors(409)
 def archive_quiz(quiz_id):
+    """Archive a quiz."""
     actor = current_actor()
     services.archive_quiz(get_managed_quiz(quiz_id, actor), actor=actor)
     return {"message": "Quiz archived"}
@@ -137,8 +170,10 @@ def archive_quiz(quiz_id):
 @blp.route("/<string:quiz_id>/duplicate", methods=["POST"])
 @blp.response(201, QuizDetailSchema)
 @role_required(*AUTHORS)
+@documents_errors(409)
 @idempotent
 def duplicate_quiz(quiz_id):
+    """Duplicate a quiz as a new draft."""
     actor = current_actor()
     return services.duplicate_quiz(get_managed_quiz(quiz_id, actor), actor=actor)
 
@@ -158,6 +193,7 @@ class QuizOverrides(MethodView):
     @blp.arguments(OverrideCreateSchema)
     @blp.response(201, OverrideSchema)
     @role_required(*AUTHORS)
+    @documents_errors(409)
     @idempotent
     def post(self, body, quiz_id):
         """Override the quiz's window, time limit, attempts or access-code rule for a student or class
@@ -180,6 +216,7 @@ class QuizOverrideItem(MethodView):
     @blp.arguments(OverrideUpdateSchema)
     @blp.response(200, OverrideSchema)
     @role_required(*AUTHORS)
+    @documents_errors(409)
     def put(self, body, quiz_id, override_id):
         """Change an override's settings (null inherits again); its student or class stays. Audited."""
         actor = current_actor()

@@ -19,6 +19,18 @@ MAX_CLASSES = 100
 ACCESS_CODE = validate.Regexp(r"^[A-Za-z0-9]{4,20}$", error="4 to 20 letters and digits.")
 
 
+STAFF_VIEW, STUDENT_VIEW = "staff", "student"
+
+
+def view_field(view: str) -> fields.Constant:
+    """`view`: which of a quiz's two representations a body is, so that a client (and the
+    OpenAPI discriminator) tells them apart without knowing the caller's role."""
+    return fields.Constant(view, required=True, metadata={
+        "type": "string", "enum": [view],
+        "description": "`staff` (teachers and admins: settings, classes and, in detail, answer keys) "
+                       "or `student` (the student's own view: effective settings and attempts)."})
+
+
 class PoolSchema(BaseSchema):
     """A random draw per attempt (app.quizzes.pools): `count` questions fitting every filter given."""
 
@@ -38,7 +50,7 @@ class QuizCommonSchema(BaseSchema):
     description = fields.String(allow_none=True)
     access_code = fields.String()
     time_limit_minutes = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"enum": list(QUIZ_STATUSES)})
     start_date = DateTimeZ(allow_none=True)
     end_date = DateTimeZ(allow_none=True)
     published_at = DateTimeZ(allow_none=True)
@@ -55,6 +67,8 @@ class QuizCommonSchema(BaseSchema):
 
 class QuizSchema(QuizCommonSchema):
     """A teacher's or admin's view of a quiz in a list."""
+
+    view = view_field(STAFF_VIEW)
 
     access_code_required = fields.Boolean()
     created_by = fields.String()
@@ -84,9 +98,9 @@ class QuizQuestionSchema(BaseSchema):
     marks_override = fields.Integer(allow_none=True)
     question_marks = fields.Integer(attribute="question.marks")
     text = fields.String(attribute="question.text")
-    type = fields.String(attribute="question.type")
+    type = fields.String(attribute="question.type", metadata={"enum": list(QUESTION_TYPES)})
     topic = fields.String(attribute="question.topic", allow_none=True)
-    difficulty = fields.String(attribute="question.difficulty", allow_none=True)
+    difficulty = fields.String(attribute="question.difficulty", allow_none=True, metadata={"enum": list(DIFFICULTIES)})
     options = fields.Function(lambda link: _indexed(link.question.options), allow_none=True, metadata={
         "type": "array", "items": {"$ref": "#/components/schemas/Option"}})
     correct_answer = fields.Integer(attribute="question.correct_answer", allow_none=True)
@@ -143,6 +157,7 @@ class StudentQuizSchema(QuizCommonSchema, EffectiveValuesSchema):
     the `effective_*` fields are what applies to this student, and `is_open` follows them.
     """
 
+    view = view_field(STUDENT_VIEW)
     is_open = fields.Boolean()
     used_attempts = fields.Integer(metadata={"description": "Attempts made, those voided by a reset aside"})
     attempts_used = fields.Integer(metadata=deprecated("used_attempts"))
@@ -291,8 +306,10 @@ class OverrideSchema(BaseSchema):
     quiz_id = fields.String(required=True)
     student_id = fields.String(required=True, allow_none=True)
     class_id = fields.String(required=True, allow_none=True)
-    student_name = fields.Function(lambda o: o.student.user.name if o.student else None, allow_none=True)
-    class_name = fields.Function(lambda o: o.school_class.name if o.school_class else None, allow_none=True)
+    student_name = fields.Function(lambda o: o.student.user.name if o.student else None, allow_none=True,
+                                   metadata={"type": "string"})
+    class_name = fields.Function(lambda o: o.school_class.name if o.school_class else None, allow_none=True,
+                                 metadata={"type": "string"})
     start_date = DateTimeZ(required=True, allow_none=True)
     end_date = DateTimeZ(required=True, allow_none=True)
     time_limit_minutes = fields.Integer(required=True, allow_none=True)

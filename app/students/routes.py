@@ -6,10 +6,11 @@ teach (another teacher's student is "not found"). Students are refused (403).
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.common.apidoc import CSV, XLSX, documents_errors, file_download
 from app.common.authz import current_actor, get_visible_student, role_required
 from app.common.clock import utcnow
 from app.common.idempotency import idempotent
-from app.common.pagination import PageQuerySchema, page_schema
+from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.common.spreadsheets import table_response
 from app.students import accommodations, importing, queries, schemas, services
 
@@ -18,7 +19,7 @@ STAFF = ("admin", "teacher")
 
 
 class StudentListQuery(PageQuerySchema, schemas.StudentListQuerySchema):
-    pass
+    ordering = ordering_field(services.ORDERINGS)
 
 
 StudentPage = page_schema(schemas.StudentSchema, "StudentPage")
@@ -36,13 +37,22 @@ class Students(MethodView):
     @blp.response(200, StudentPage)
     @role_required(*STAFF)
     def get(self, params):
+        """List students.
+
+        Teachers see the students of their classes.
+        """
         return services.list_students(current_actor(), params)
 
     @blp.arguments(schemas.StudentCreateSchema)
     @blp.response(201, schemas.StudentWithCodeSchema)
     @role_required(*STAFF)
+    @documents_errors(409)
     @idempotent
     def post(self, body):
+        """Create a student.
+
+        The response carries the one-time `claim_code` the student needs to claim the account.
+        """
         return services.create_student(body, actor=current_actor())
 
 
@@ -51,31 +61,45 @@ class StudentItem(MethodView):
     @blp.response(200, schemas.StudentSchema)
     @role_required(*STAFF)
     def get(self, student_id):
+        """Read one student."""
         return get_visible_student(student_id, current_actor())
 
     @blp.arguments(schemas.StudentUpdateSchema)
     @blp.response(200, schemas.StudentSchema)
     @role_required(*STAFF)
+    @documents_errors(409)
     def put(self, body, student_id):
+        """Update a student."""
         return _act_on_visible_student(services.update_student, student_id, body)
 
     @blp.response(200, schemas.StudentDeletedSchema)
     @role_required(*STAFF)
     def delete(self, student_id):
+        """Deactivate a student.
+
+        A soft delete: `POST /api/students/{student_id}/restore` undoes it.
+        """
         return _act_on_visible_student(services.deactivate_student, student_id)
 
 
 @blp.route("/students/<string:student_id>/restore", methods=["POST"])
 @blp.response(200, schemas.StudentSchema)
 @role_required(*STAFF)
+@documents_errors(409)
 def restore_student(student_id):
+    """Reactivate a deactivated student."""
     return _act_on_visible_student(services.restore_student, student_id)
 
 
 @blp.route("/students/<string:student_id>/regenerate-claim-code", methods=["POST"])
 @blp.response(200, schemas.StudentWithCodeSchema)
 @role_required(*STAFF)
+@documents_errors(409)
 def regenerate_claim_code(student_id):
+    """Issue a new claim code for an unclaimed student.
+
+    The previous code stops working.
+    """
     return _act_on_visible_student(services.regenerate_claim_code, student_id)
 
 
@@ -85,6 +109,7 @@ def regenerate_claim_code(student_id):
 @blp.arguments(schemas.StudentImportOptionsSchema, location="query")
 @blp.response(200, schemas.StudentImportResultSchema)
 @role_required(*STAFF)
+@documents_errors(409)
 @idempotent
 def bulk_import(files, form, query):
     """Import students from CSV/XLSX (`dry_run` as a form field or query parameter)."""
@@ -100,17 +125,24 @@ def _export(params):
 
 @blp.route("/students/export")
 @blp.arguments(schemas.StudentExportQuerySchema, location="query")
-@blp.response(200, content_type="text/csv", description="CSV (or XLSX with format=xlsx) download")
+@blp.response(200, description="CSV (or XLSX with format=xlsx) download")
+@file_download(CSV, XLSX)
 @role_required(*STAFF)
 def export_students(params):
+    """Download the student list (CSV or XLSX)."""
     return _export(params)
 
 
 @blp.route("/exports/students")
 @blp.arguments(schemas.StudentExportQuerySchema, location="query")
-@blp.response(200, content_type="text/csv", description="CSV (or XLSX with format=xlsx) download")
+@blp.response(200, description="CSV (or XLSX with format=xlsx) download")
+@file_download(CSV, XLSX)
 @role_required(*STAFF)
 def export_students_alias(params):
+    """Download the student list (alias).
+
+    The same file as `GET /api/students/export`.
+    """
     return _export(params)
 
 

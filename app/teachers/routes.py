@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from app.classes import services as class_services
 from app.classes.routes import ClassListQuery, ClassPage
 from app.common.authz import current_actor, get_visible_teacher, role_required
-from app.common.pagination import PageQuerySchema, page_schema
+from app.common.pagination import PageQuerySchema, ordering_field, page_schema
 from app.students import services as student_services
 from app.students.routes import StudentListQuery, StudentPage
 from app.teachers import services
@@ -20,7 +20,7 @@ STAFF = ("admin", "teacher")
 
 
 class TeacherListQuery(PageQuerySchema, TeacherListQuerySchema):
-    pass
+    ordering = ordering_field(services.ORDERINGS)
 
 
 TeacherPage = page_schema(TeacherSchema, "TeacherPage")
@@ -32,6 +32,7 @@ class Teachers(MethodView):
     @blp.response(200, TeacherPage)
     @role_required(*STAFF)
     def get(self, params):
+        """List teachers."""
         return services.list_teachers(current_actor(), params)
 
 
@@ -39,6 +40,7 @@ class Teachers(MethodView):
 @blp.response(200, TeacherSchema)
 @role_required(*STAFF)
 def get_teacher(teacher_id):
+    """Read one teacher."""
     return services.teacher_detail(get_visible_teacher(teacher_id, current_actor()))
 
 
@@ -54,6 +56,7 @@ def _list_for_visible_teacher(list_items, params: dict, teacher_id: str) -> dict
 @blp.response(200, ClassPage)
 @role_required(*STAFF)
 def teacher_classes(params, teacher_id):
+    """List a teacher's classes."""
     return _list_for_visible_teacher(class_services.list_classes, params, teacher_id)
 
 
@@ -62,4 +65,5 @@ def teacher_classes(params, teacher_id):
 @blp.response(200, StudentPage)
 @role_required(*STAFF)
 def teacher_students(params, teacher_id):
+    """List the students of a teacher's classes."""
     return _list_for_visible_teacher(student_services.list_students, params, teacher_id)

@@ -3,6 +3,7 @@ signed-in user's profile, which is built here: auth signs people in, users owns 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.common.apidoc import documents_errors
 from app.common.authz import current_actor, role_required
 from app.common.idempotency import idempotent
 from app.common.pagination import PageQuerySchema, ordering_field, page_schema
@@ -26,13 +27,16 @@ class Users(MethodView):
     @blp.response(200, UserPage)
     @role_required("admin")
     def get(self, params):
+        """List user accounts."""
         return services.list_users(params)
 
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     @role_required("admin")
+    @documents_errors(409)
     @idempotent
     def post(self, body):
+        """Create a user account."""
         return services.create_user(body, actor=current_actor())
 
 
@@ -41,17 +45,28 @@ class UserItem(MethodView):
     @blp.response(200, UserSchema)
     @role_required("admin")
     def get(self, user_id):
+        """Read one user account."""
         return services.get_user(user_id)
 
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     @role_required("admin")
+    @documents_errors(409)
     def put(self, body, user_id):
+        """Update a user account.
+
+        A role change takes effect on the account's next request; deactivating revokes its tokens.
+        """
         return services.update_user(services.get_user(user_id), body, actor=current_actor())
 
     @blp.response(200, MessageSchema)
     @role_required("admin")
+    @documents_errors(409)
     def delete(self, user_id):
+        """Deactivate a user account.
+
+        A soft delete: `POST /api/users/{user_id}/restore` undoes it.
+        """
         services.deactivate_user(services.get_user(user_id), actor=current_actor())
         return {"message": "User deleted successfully"}
 
@@ -59,7 +74,9 @@ class UserItem(MethodView):
 @blp.route("/users/<string:user_id>/restore", methods=["POST"])
 @blp.response(200, UserSchema)
 @role_required("admin")
+@documents_errors(409)
 def restore_user(user_id):
+    """Reactivate a deactivated user account."""
     return services.restore_user(services.get_user(user_id), actor=current_actor())
 
 
@@ -68,4 +85,5 @@ def restore_user(user_id):
 @blp.doc(tags=["auth"])
 @role_required()
 def me():
+    """The signed-in user's profile."""
     return services.load_profile(current_actor())

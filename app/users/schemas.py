@@ -5,12 +5,15 @@ from app.classes.schemas import ClassRefSchema
 from app.common.schemas import BaseSchema, DateTimeZ, require_non_blank
 from app.users.models import ROLES
 
+TEACHERS_ONLY = {"optional": True, "description": "Teachers only."}
+STUDENTS_ONLY = {"optional": True, "description": "Students only."}
+
 
 class UserSchema(BaseSchema):
     id = fields.String(required=True)
     email = fields.String(required=True)
     name = fields.String(required=True)
-    role = fields.String(required=True)
+    role = fields.String(required=True, metadata={"enum": list(ROLES)})
     is_active = fields.Boolean()
     is_email_verified = fields.Boolean()
     created_at = DateTimeZ()
@@ -18,23 +21,23 @@ class UserSchema(BaseSchema):
     last_login = DateTimeZ(allow_none=True)
     deleted_at = DateTimeZ(allow_none=True)
     # Teacher profile
-    subject = fields.String(attribute="teacher.subject", allow_none=True)
-    phone = fields.String(attribute="teacher.phone", allow_none=True)
-    department = fields.String(attribute="teacher.department", allow_none=True)
-    bio = fields.String(attribute="teacher.bio", allow_none=True)
+    subject = fields.String(attribute="teacher.subject", allow_none=True, metadata=TEACHERS_ONLY)
+    phone = fields.String(attribute="teacher.phone", allow_none=True, metadata=TEACHERS_ONLY)
+    department = fields.String(attribute="teacher.department", allow_none=True, metadata=TEACHERS_ONLY)
+    bio = fields.String(attribute="teacher.bio", allow_none=True, metadata=TEACHERS_ONLY)
     # Student profile
-    registration_number = fields.String(attribute="student.registration_number")
-    class_id = fields.String(attribute="student.class_id", allow_none=True)
-    is_account_claimed = fields.Boolean(attribute="student.is_account_claimed")
+    registration_number = fields.String(attribute="student.registration_number", metadata=STUDENTS_ONLY)
+    class_id = fields.String(attribute="student.class_id", allow_none=True, metadata=STUDENTS_ONLY)
+    is_account_claimed = fields.Boolean(attribute="student.is_account_claimed", metadata=STUDENTS_ONLY)
 
 
 class MeSchema(UserSchema):
     """The signed-in user's own profile: `GET /auth/me`, and the `user` of a login or claim."""
 
     classes = fields.List(fields.Nested(ClassRefSchema), attribute="teacher.assigned_classes",
-                          metadata={"description": "A teacher's classes"})
+                          metadata={**TEACHERS_ONLY, "description": "A teacher's classes"})
     school_class = fields.Nested(ClassRefSchema, data_key="class", attribute="student.school_class",
-                                 allow_none=True, metadata={"description": "A student's class"})
+                                 allow_none=True, metadata={**STUDENTS_ONLY, "description": "A student's class"})
 
 
 class UserListQuerySchema(BaseSchema):

@@ -103,6 +103,15 @@ def test_import_refuses_other_file_types_and_students(client):
     assert_error(upload(client, make_student(make_class()), HEADER.encode()), 403)
 
 
+def test_bulk_create_takes_only_a_boolean_dry_run(client):
+    items = [{"text": "Essay", "type": "descriptive", "marks": 5}]
+    response = client.post("/api/questions/bulk-create", json={"questions": items, "dry_run": 0},
+                           headers=auth(make_teacher()))
+    assert response.status_code == 422
+    assert "dry_run" in response.get_json()["details"]
+    assert db.session.scalar(select(func.count()).select_from(Question)) == 0
+
+
 def test_bulk_create_answers_in_the_shared_bulk_shape(client):
     items = [{"text": "2+2?", "type": "mcq", "marks": 1, "options": ["3", "4"], "correct_answer": 1},
              {"text": "Bad", "type": "mcq", "marks": 1, "options": ["only"], "correct_answer": 0}]

@@ -151,6 +151,7 @@ def _comparable(response, named_id: str) -> tuple[int, str]:
     body = response.get_json(silent=True)
     if isinstance(body, dict):
         body.pop("timestamp", None)
+        body.pop("request_id", None)
     text = json.dumps(body, sort_keys=True) if body is not None else response_text(response)
     return response.status_code, text.replace(named_id, "<id>")
 

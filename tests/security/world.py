@@ -221,7 +221,7 @@ def build_world() -> World:
         _side(world, side, admin)
     db.session.flush()
     for role, user in world.users.items():
-        db.session.add(Notification(user_id=user.id, type="system", title=f"For {role}", message="Hello"))
+        db.session.add(Notification(user_id=user.id, type="announcement", title=f"For {role}", message="Hello"))
     db.session.flush()
     for role, user in world.users.items():
         world.tokens[role] = issue_token_pair(user)

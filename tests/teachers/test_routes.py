@@ -7,7 +7,7 @@ from tests.helpers import assert_error
 @pytest.fixture
 def class_c(school):
     """A third class of the shared school, taught by teacher A too, with one student, Carla."""
-    school_class = make_class()
+    school_class = make_class(section="C")  # never the shared school's "Class 10" A or B
     assign_teacher(school.teacher_a, school_class)
     make_student(school_class, name="Carla")
     return school_class
