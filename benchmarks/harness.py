@@ -144,7 +144,17 @@ QUESTION_SHAPES = {  # type: the fields a question of it is seeded with
     "true_false": {"options": ["True", "False"], "correct_answer": 0},
     "short_answer": {"accepted_answers": ["Paris"]},
     "descriptive": {"sample_answer": "An essay."},
+    "multiple_select": {"options": ["2", "3", "4", "5"], "correct_options": [0, 1, 3], "scoring": "partial"},
+    "numeric": {"correct_value": 9.81, "tolerance": 0.01, "tolerance_type": "absolute"},
+    "matching": {"pairs": [{"prompt": "France", "match": "Paris"}, {"prompt": "Spain", "match": "Madrid"}],
+                 "distractors": ["Rome"]},
+    "ordering": {"items": ["one", "two", "three"], "scoring": "partial"},
+    "fill_in_blanks": {"text": "{{1}} is the capital of {{2}}.",
+                       "blanks": [{"accepted": [{"text": "Paris", "credit": 1}], "case_sensitive": False},
+                                  {"options": ["France", "Spain"], "correct_option": 0}]},
 }
+# Every key a shape sets, so that each seeded row names the same columns.
+SHAPE_KEYS = sorted({key for shape in QUESTION_SHAPES.values() for key in shape} - {"text"})
 
 
 def seed_school(app, *, class_sizes: list[int], questions: int, quizzes_per_class: int = 1,
@@ -181,8 +191,8 @@ def seed_school(app, *, class_sizes: list[int], questions: int, quizzes_per_clas
         question_ids = [new_id() for _ in range(questions)]
         kinds = [question_types[i % len(question_types)] for i in range(questions)]
         ex(insert(Question), [{"id": q, "text": f"Question {i}?", "type": kinds[i], "marks": 1,
-                               "created_by": teacher_id, "options": None, "correct_answer": None,
-                               "accepted_answers": None, "sample_answer": None, **QUESTION_SHAPES[kinds[i]]}
+                               "created_by": teacher_id, **dict.fromkeys(SHAPE_KEYS),
+                               **QUESTION_SHAPES[kinds[i]]}
                               for i, q in enumerate(question_ids)])
         classes, number, quiz_number = [], 0, 0
         for index, size in enumerate(class_sizes):
