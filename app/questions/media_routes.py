@@ -74,7 +74,7 @@ def delete_question_media(question_id, media_id):
 @blp.arguments(MediaQuerySchema, location="query")
 @blp.response(200, description="The image", content_type="image/*")
 def serve_media(query, media_id):
-    """An image by signed URL (no Authorization header: it works in an `<img>` tag)."""
+    """An image by signed URL, without an Authorization header (so it works in an img tag)."""
     item, data = open_signed_media(str(media_id), query, now=utcnow())
     response = send_file(io.BytesIO(data), mimetype=item.content_type, download_name=item.filename,
                          max_age=0, etag=item.sha256)
