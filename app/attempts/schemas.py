@@ -7,7 +7,7 @@ from app.common.pagination import PageQuerySchema, time_window_schema
 from app.common.predumped import PreDumpedList
 from app.common.schemas import FREE_FORM, OPTIONAL, BaseSchema, DateTimeZ, Decimal2, deprecated
 from app.questions.models import QUESTION_TYPES
-from app.questions.schemas import OptionSchema, accepted_answers_field
+from app.questions.schemas import AcceptedAnswers, OptionSchema
 from app.quizzes.schemas import EffectiveValuesSchema
 
 # The `response` of each type (app.attempts.responses), for the OpenAPI document: an
@@ -109,7 +109,8 @@ class StudentQuestionSchema(Schema):
     options = fields.List(fields.Nested(OptionSchema), allow_none=True, metadata={
         "description": "Choices; for matching the matches, for ordering the items, numbered by position"})
     prompts = fields.List(fields.String(), metadata={**OPTIONAL, "description": "matching only: the prompts, in order"})
-    gaps = fields.List(fields.Nested(GapSchema), metadata={**OPTIONAL, "description": "fill_in_blanks only: one per gap"})
+    gaps = fields.List(fields.Nested(GapSchema), metadata={
+        **OPTIONAL, "description": "fill_in_blanks only: one per gap"})
 
 
 class QuizSummarySchema(Schema):
@@ -247,12 +248,13 @@ class AnswerEntrySchema(Schema):
     marks_awarded = Decimal2(allow_none=True)
     is_correct = fields.Boolean(allow_none=True)
     result = fields.Dict(allow_none=True, metadata={
-        **FREE_FORM, "description": "Per part: which choices, pairs, items or gaps were right (docs/api/question-types.md)"})
+        **FREE_FORM,
+        "description": "Per part: which choices, pairs, items or gaps were right (docs/api/question-types.md)"})
     feedback = fields.String(allow_none=True)
     # The answer key: only where the reader may see it (staff, or a student once the
     # quiz's review settings allow).
     correct_answer = fields.Integer(allow_none=True, metadata={"optional": True})
-    accepted_answers = accepted_answers_field(allow_none=True, metadata=OPTIONAL)
+    accepted_answers = AcceptedAnswers(allow_none=True, metadata=OPTIONAL)
     answer_key = fields.Dict(allow_none=True, metadata={
         "optional": True, **FREE_FORM,
         "description": "The later types' key fields (correct_options, correct_value, pairs, items, blanks…)"})

@@ -7,12 +7,12 @@ from app.common.pagination import PageQuerySchema, page_schema
 from app.common.schemas import FREE_FORM, OPTIONAL, BaseSchema, DateTimeZ, Decimal2, UUIDString, deprecated
 from app.questions.models import QUESTION_TYPES
 from app.questions.schemas import (
+    AcceptedAnswers,
     AcceptedValueSchema,
+    Blanks,
     PairSchema,
-    accepted_answers_field,
-    blanks_field,
-    scoring_field,
-    tolerance_type_field,
+    Scoring,
+    ToleranceType,
 )
 
 
@@ -73,24 +73,24 @@ class GradingQuestionSchema(BaseSchema):
         "type": "array", "items": {"$ref": "#/components/schemas/Option"}})
     marks = fields.Integer(metadata={"description": "Marks of the question in this quiz"})
     correct_answer = fields.Integer(allow_none=True)
-    accepted_answers = accepted_answers_field(allow_none=True)
+    accepted_answers = AcceptedAnswers(allow_none=True)
     sample_answer = fields.String(allow_none=True)
     marking_rubric = fields.String(allow_none=True)
     is_auto_gradable = fields.Boolean()
     # The later types' key fields: present only for the types that have them
     # (app.quizzes.display.KEY_FIELDS).
     correct_options = fields.List(fields.Integer(), allow_none=True, metadata=OPTIONAL)
-    scoring = scoring_field(allow_none=True, metadata=OPTIONAL)
+    scoring = Scoring(allow_none=True, metadata=OPTIONAL)
     correct_value = fields.Float(allow_none=True, metadata=OPTIONAL)
     tolerance = fields.Float(allow_none=True, metadata=OPTIONAL)
-    tolerance_type = tolerance_type_field(allow_none=True, metadata=OPTIONAL)
+    tolerance_type = ToleranceType(allow_none=True, metadata=OPTIONAL)
     accepted_values = fields.List(fields.Nested(AcceptedValueSchema), allow_none=True, metadata=OPTIONAL)
     pairs = fields.List(fields.Nested(PairSchema), allow_none=True, metadata=OPTIONAL)
     distractors = fields.List(fields.String(), allow_none=True, metadata=OPTIONAL)
     # A dict's `items` is its method: read the key.
     items = fields.Function(lambda question: question.get("items"), allow_none=True,
                             metadata={"type": "array", "items": {"type": "string"}, **OPTIONAL})
-    blanks = blanks_field(allow_none=True, metadata=OPTIONAL)
+    blanks = Blanks(allow_none=True, metadata=OPTIONAL)
 
     def indexed_options(self, question):
         options = question.get("options")

@@ -77,7 +77,11 @@ def delete_question_media(question_id, media_id):
 @blp.response(200, description="The image")
 @file_download(*MEDIA_TYPES, inline=True)
 def serve_media(query, media_id):
-    """An image by signed URL (no Authorization header: it works in an `<img>` tag)."""
+    """An image by signed URL, with no Authorization header.
+
+    The URL (a question's `url`, or one written into the HTML shown to a student) is
+    signed for one viewer and expires, so it works in an `<img>` tag.
+    """
     item, data = open_signed_media(str(media_id), query, now=utcnow())
     response = send_file(io.BytesIO(data), mimetype=item.content_type, download_name=item.filename,
                          max_age=0, etag=item.sha256)

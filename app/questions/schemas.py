@@ -13,9 +13,9 @@ from app.common.schemas import (
     deprecated,
     require_non_blank,
 )
+from app.questions import type_rules
 from app.questions.formats import EXPORT_FORMATS, FORMATS
 from app.questions.models import DIFFICULTIES, MEDIA_TYPES, QUESTION_TYPES
-from app.questions import type_rules
 from app.questions.rules import check_typed_fields
 
 MAX_BULK_ITEMS = 500
@@ -70,22 +70,30 @@ BLANK = {"oneOf": [
 SCORINGS = tuple(dict.fromkeys(s for choices in type_rules.SCORINGS.values() for s in choices))
 
 
-def accepted_answers_field(*, metadata: dict | None = None, **kwargs) -> fields.List:
-    return fields.List(fields.Raw(metadata=ACCEPTED_ANSWER), metadata=metadata or {}, **kwargs)
+class AcceptedAnswers(fields.List):
+    """short_answer's accepted answers as stored (ACCEPTED_ANSWER), for every staff view."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Raw(metadata=ACCEPTED_ANSWER), **kwargs)
 
 
-def blanks_field(*, metadata: dict | None = None, **kwargs) -> fields.List:
-    return fields.List(fields.Raw(metadata=BLANK), metadata=metadata or {}, **kwargs)
+class Blanks(fields.List):
+    """fill_in_blanks' gaps as stored (BLANK), for every staff view."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Raw(metadata=BLANK), **kwargs)
 
 
-def scoring_field(*, metadata: dict | None = None, **kwargs) -> fields.String:
-    return fields.String(metadata={"enum": list(SCORINGS), "description": (
-        "multiple_select: any of the three; ordering: all_or_nothing or partial"), **(metadata or {})}, **kwargs)
+class Scoring(fields.String):
+    def __init__(self, *, metadata: dict | None = None, **kwargs):
+        super().__init__(metadata={"enum": list(SCORINGS), "description": (
+            "multiple_select: any of the three; ordering: all_or_nothing or partial"), **(metadata or {})}, **kwargs)
 
 
-def tolerance_type_field(*, metadata: dict | None = None, **kwargs) -> fields.String:
-    return fields.String(metadata={"enum": list(type_rules.TOLERANCE_TYPES), "description": (
-        "relative: the tolerance is a fraction of the value"), **(metadata or {})}, **kwargs)
+class ToleranceType(fields.String):
+    def __init__(self, *, metadata: dict | None = None, **kwargs):
+        super().__init__(metadata={"enum": list(type_rules.TOLERANCE_TYPES), "description": (
+            "relative: the tolerance is a fraction of the value"), **(metadata or {})}, **kwargs)
 
 
 class QuestionSchema(BaseSchema):
@@ -101,19 +109,19 @@ class QuestionSchema(BaseSchema):
         "type": "array", "items": {"$ref": "#/components/schemas/Option"},
         "description": "`[{index, text}]`, the shape students see"})
     correct_answer = fields.Integer(allow_none=True)
-    accepted_answers = accepted_answers_field(allow_none=True)
+    accepted_answers = AcceptedAnswers(allow_none=True)
     sample_answer = fields.String(allow_none=True)
     marking_rubric = fields.String(allow_none=True)
     correct_options = fields.List(fields.Integer(), allow_none=True)
-    scoring = scoring_field(allow_none=True)
+    scoring = Scoring(allow_none=True)
     correct_value = fields.Float(allow_none=True)
     tolerance = fields.Float(allow_none=True)
-    tolerance_type = tolerance_type_field(allow_none=True)
+    tolerance_type = ToleranceType(allow_none=True)
     accepted_values = fields.List(fields.Nested(AcceptedValueSchema), allow_none=True)
     pairs = fields.List(fields.Nested(PairSchema), allow_none=True)
     distractors = fields.List(fields.String(), allow_none=True)
     items = fields.List(fields.String(), allow_none=True)
-    blanks = blanks_field(allow_none=True)
+    blanks = Blanks(allow_none=True)
     is_auto_gradable = fields.Boolean()
     is_archived = fields.Boolean()
     created_by = fields.String()
@@ -195,10 +203,10 @@ class QuestionFieldsSchema(BaseSchema):
     # The later types' fields: shapes and cross-field rules in app.questions.type_rules.
     # Raw, not Integer/Float: a numeric string or a boolean is refused there, not coerced.
     correct_options = fields.List(fields.Raw(metadata={"type": "integer", "minimum": 0}), allow_none=True)
-    scoring = scoring_field(allow_none=True)
+    scoring = Scoring(allow_none=True)
     correct_value = fields.Raw(allow_none=True, metadata={"type": "number"})
     tolerance = fields.Raw(allow_none=True, metadata={"type": "number", "minimum": 0})
-    tolerance_type = tolerance_type_field(allow_none=True)
+    tolerance_type = ToleranceType(allow_none=True)
     accepted_values = fields.List(fields.Raw(metadata=ACCEPTED_VALUE_IN), allow_none=True)
     pairs = fields.List(fields.Raw(metadata=PAIR_IN), allow_none=True)
     distractors = fields.List(_part(1000, shown_as_html=True), allow_none=True)

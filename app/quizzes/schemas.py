@@ -12,12 +12,12 @@ from app.classes.schemas import ClassRefSchema
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, deprecated, require_non_blank
 from app.questions.models import DIFFICULTIES, QUESTION_TYPES
 from app.questions.schemas import (
+    AcceptedAnswers,
     AcceptedValueSchema,
+    Blanks,
     PairSchema,
-    accepted_answers_field,
-    blanks_field,
-    scoring_field,
-    tolerance_type_field,
+    Scoring,
+    ToleranceType,
 )
 from app.quizzes.models import OVERRIDABLE, QUIZ_STATUSES, VIOLATION_ACTIONS
 
@@ -111,20 +111,20 @@ class QuizQuestionSchema(BaseSchema):
     options = fields.Function(lambda link: _indexed(link.question.options), allow_none=True, metadata={
         "type": "array", "items": {"$ref": "#/components/schemas/Option"}})
     correct_answer = fields.Integer(attribute="question.correct_answer", allow_none=True)
-    accepted_answers = accepted_answers_field(attribute="question.accepted_answers", allow_none=True)
+    accepted_answers = AcceptedAnswers(attribute="question.accepted_answers", allow_none=True)
     sample_answer = fields.String(attribute="question.sample_answer", allow_none=True)
     marking_rubric = fields.String(attribute="question.marking_rubric", allow_none=True)
     correct_options = fields.List(fields.Integer(), attribute="question.correct_options", allow_none=True)
-    scoring = scoring_field(attribute="question.scoring", allow_none=True)
+    scoring = Scoring(attribute="question.scoring", allow_none=True)
     correct_value = fields.Float(attribute="question.correct_value", allow_none=True)
     tolerance = fields.Float(attribute="question.tolerance", allow_none=True)
-    tolerance_type = tolerance_type_field(attribute="question.tolerance_type", allow_none=True)
+    tolerance_type = ToleranceType(attribute="question.tolerance_type", allow_none=True)
     accepted_values = fields.List(fields.Nested(AcceptedValueSchema), attribute="question.accepted_values",
                                   allow_none=True)
     pairs = fields.List(fields.Nested(PairSchema), attribute="question.pairs", allow_none=True)
     distractors = fields.List(fields.String(), attribute="question.distractors", allow_none=True)
     items = fields.List(fields.String(), attribute="question.items", allow_none=True)
-    blanks = blanks_field(attribute="question.blanks", allow_none=True)
+    blanks = Blanks(attribute="question.blanks", allow_none=True)
     is_archived = fields.Boolean(attribute="question.is_archived")
 
 
