@@ -73,7 +73,7 @@ class QuizCommonSchema(BaseSchema):
 
 
 class QuizSchema(QuizCommonSchema):
-    """A teacher's or admin's view of a quiz in a list."""
+    """A teacher's or admin's view of a quiz."""
 
     view = view_field(STAFF_VIEW)
 
@@ -89,11 +89,17 @@ class QuizSchema(QuizCommonSchema):
         "description": "What reaching max_violations does: auto_submit closes the attempt, "
                        "flag_only flags it for review and the student carries on."})
     classes = fields.List(fields.Nested(ClassRefSchema))
+
+
+class QuizListItemSchema(QuizSchema):
+    """A quiz in the teacher's list, with the counts the list screen shows
+    (queries.attach_attempt_counts, one query per page)."""
+
     attempt_count = fields.Integer(
-        metadata={"description": "Attempts at the quiz (not those voided by a reset); lists only"})
-    in_progress_count = fields.Integer(metadata={"description": "Attempts in progress now; lists only"})
+        metadata={"description": "Attempts at the quiz (not those voided by a reset)"})
+    in_progress_count = fields.Integer(metadata={"description": "Attempts in progress now"})
     pending_grading_count = fields.Integer(
-        metadata={"description": "Closed attempts with descriptive answers left to mark; lists only"})
+        metadata={"description": "Closed attempts with descriptive answers left to mark"})
 
 
 class QuizQuestionSchema(BaseSchema):
