@@ -5,12 +5,14 @@ from marshmallow import Schema, fields, validate
 from app.attempts.models import ATTEMPT_STATUSES, AUTO_SUBMIT_REASONS, SEVERITIES, VIOLATION_TYPES
 from app.common.pagination import PageQuerySchema, time_window_schema
 from app.common.predumped import PreDumpedList
-from app.common.schemas import FREE_FORM, BaseSchema, DateTimeZ, Decimal2, deprecated
+from app.common.schemas import FREE_FORM, OPTIONAL, BaseSchema, DateTimeZ, Decimal2, deprecated
 from app.questions.models import QUESTION_TYPES
-from app.questions.schemas import OptionSchema
+from app.questions.schemas import AcceptedAnswers, OptionSchema
 from app.quizzes.schemas import EffectiveValuesSchema
 
-# The `response` of each type (app.attempts.responses), for the OpenAPI document.
+# The `response` of each type (app.attempts.responses), for the OpenAPI document: an
+# `anyOf`, not a `oneOf`, since several types answer with a list of indexes (one list
+# can fit three shapes); the question's `type` says which shape applies.
 RESPONSE_SHAPES = [
     {"title": "multiple_select", "type": "array", "items": {"type": "integer", "minimum": 0},
      "description": "The chosen option indexes"},
@@ -44,7 +46,7 @@ class AnswerInSchema(BaseSchema):
     answer_text = fields.String(allow_none=True)
     response = fields.Raw(allow_none=True, metadata={"description": (
         "The answer of a multiple_select, numeric, matching, ordering or fill_in_blanks question; "
-        "its shape follows the type (docs/api/question-types.md)"), "oneOf": RESPONSE_SHAPES})
+        "its shape follows the type (docs/api/question-types.md)"), "anyOf": RESPONSE_SHAPES})
     question_index = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100_000))
 
 
@@ -94,7 +96,8 @@ class AvailableQuerySchema(BaseSchema):
 
 class GapSchema(Schema):
     index = fields.Integer(required=True, metadata={"description": "The gap's number in the text, from 1"})
-    options = fields.List(fields.Nested(OptionSchema), metadata={"description": "A drop-down gap's choices"})
+    options = fields.List(fields.Nested(OptionSchema), metadata={**OPTIONAL, "description": (
+        "A drop-down gap's choices; absent for a gap the student types into")})
 
 
 class StudentQuestionSchema(Schema):
@@ -105,8 +108,9 @@ class StudentQuestionSchema(Schema):
     marks = fields.Integer(required=True)
     options = fields.List(fields.Nested(OptionSchema), allow_none=True, metadata={
         "description": "Choices; for matching the matches, for ordering the items, numbered by position"})
-    prompts = fields.List(fields.String(), metadata={"description": "matching: the prompts, in order"})
-    gaps = fields.List(fields.Nested(GapSchema), metadata={"description": "fill_in_blanks: one per gap"})
+    prompts = fields.List(fields.String(), metadata={**OPTIONAL, "description": "matching only: the prompts, in order"})
+    gaps = fields.List(fields.Nested(GapSchema), metadata={
+        **OPTIONAL, "description": "fill_in_blanks only: one per gap"})
 
 
 class QuizSummarySchema(Schema):
@@ -132,7 +136,7 @@ class SavedAnswerSchema(Schema):
     question_id = fields.String(required=True)
     answer_option = fields.Integer(allow_none=True)
     answer_text = fields.String(allow_none=True)
-    response = fields.Raw(allow_none=True, metadata={"oneOf": RESPONSE_SHAPES})
+    response = fields.Raw(allow_none=True, metadata={"anyOf": RESPONSE_SHAPES})
     updated_at = DateTimeZ()
 
 
@@ -239,17 +243,18 @@ class AnswerEntrySchema(Schema):
     question = fields.Nested(StudentQuestionSchema)
     answer_option = fields.Integer(allow_none=True)
     answer_text = fields.String(allow_none=True)
-    response = fields.Raw(allow_none=True, metadata={"oneOf": RESPONSE_SHAPES})
+    response = fields.Raw(allow_none=True, metadata={"anyOf": RESPONSE_SHAPES})
     answered_at = DateTimeZ(allow_none=True)
     marks_awarded = Decimal2(allow_none=True)
     is_correct = fields.Boolean(allow_none=True)
     result = fields.Dict(allow_none=True, metadata={
+        **FREE_FORM,
         "description": "Per part: which choices, pairs, items or gaps were right (docs/api/question-types.md)"})
     feedback = fields.String(allow_none=True)
     # The answer key: only where the reader may see it (staff, or a student once the
     # quiz's review settings allow).
     correct_answer = fields.Integer(allow_none=True, metadata={"optional": True})
-    accepted_answers = fields.List(fields.Raw(), allow_none=True, metadata={"optional": True})
+    accepted_answers = AcceptedAnswers(allow_none=True, metadata=OPTIONAL)
     answer_key = fields.Dict(allow_none=True, metadata={
         "optional": True, **FREE_FORM,
         "description": "The later types' key fields (correct_options, correct_value, pairs, items, blanks…)"})

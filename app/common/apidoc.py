@@ -33,6 +33,8 @@ ASSETS_URL = "/api/docs/assets/"
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
+XML = "application/xml"
+TEXT = "text/plain"
 ALL_ROLES = {"admin", "teacher", "student"}
 ERROR_RESPONSES = {
     400: "Malformed request body (not JSON)",
@@ -69,11 +71,13 @@ def documents_errors(*statuses: int):
     return mark
 
 
-def file_download(*media_types: str):
-    """Declare the media types of a view's 200, a file (`CSV`, `XLSX`, `PDF`)."""
+def file_download(*media_types: str, inline: bool = False):
+    """Declare the media types of a view's 200, a file (`CSV`, `XLSX`, `PDF`, `XML`,
+    `TEXT`, an image type); `inline` when it is shown in place (an image), not saved."""
 
     def mark(view):
         view.file_media_types = media_types
+        view.file_inline = inline
         return view
 
     return mark
@@ -169,8 +173,9 @@ class ContractPlugin(BasePlugin):
             return
         ok = operation["responses"].setdefault("200", {"description": "A file"})
         ok["content"] = {media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in media_types}
+        disposition = "inline" if getattr(function, "file_inline", False) else "attachment"
         ok.setdefault("headers", {})["Content-Disposition"] = {
-            "description": "`attachment; filename=\"…\"`", "schema": {"type": "string"}}
+            "description": f"`{disposition}; filename=\"…\"`", "schema": {"type": "string"}}
 
 
 

@@ -4,9 +4,16 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from app.attempts.models import ATTEMPT_STATUSES, AUTO_SUBMIT_REASONS
 from app.attempts.schemas import RESPONSE_SHAPES
 from app.common.pagination import PageQuerySchema, page_schema
-from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, deprecated
+from app.common.schemas import FREE_FORM, OPTIONAL, BaseSchema, DateTimeZ, Decimal2, UUIDString, deprecated
 from app.questions.models import QUESTION_TYPES
-from app.questions.schemas import AcceptedValueSchema, BlankSchema, PairSchema
+from app.questions.schemas import (
+    AcceptedAnswers,
+    AcceptedValueSchema,
+    Blanks,
+    PairSchema,
+    Scoring,
+    ToleranceType,
+)
 
 
 class GradingQuerySchema(PageQuerySchema):
@@ -66,22 +73,24 @@ class GradingQuestionSchema(BaseSchema):
         "type": "array", "items": {"$ref": "#/components/schemas/Option"}})
     marks = fields.Integer(metadata={"description": "Marks of the question in this quiz"})
     correct_answer = fields.Integer(allow_none=True)
-    accepted_answers = fields.List(fields.Raw(), allow_none=True)
+    accepted_answers = AcceptedAnswers(allow_none=True)
     sample_answer = fields.String(allow_none=True)
     marking_rubric = fields.String(allow_none=True)
     is_auto_gradable = fields.Boolean()
-    correct_options = fields.List(fields.Integer(), allow_none=True)
-    scoring = fields.String(allow_none=True)
-    correct_value = fields.Float(allow_none=True)
-    tolerance = fields.Float(allow_none=True)
-    tolerance_type = fields.String(allow_none=True)
-    accepted_values = fields.List(fields.Nested(AcceptedValueSchema), allow_none=True)
-    pairs = fields.List(fields.Nested(PairSchema), allow_none=True)
-    distractors = fields.List(fields.String(), allow_none=True)
+    # The later types' key fields: present only for the types that have them
+    # (app.quizzes.display.KEY_FIELDS).
+    correct_options = fields.List(fields.Integer(), allow_none=True, metadata=OPTIONAL)
+    scoring = Scoring(allow_none=True, metadata=OPTIONAL)
+    correct_value = fields.Float(allow_none=True, metadata=OPTIONAL)
+    tolerance = fields.Float(allow_none=True, metadata=OPTIONAL)
+    tolerance_type = ToleranceType(allow_none=True, metadata=OPTIONAL)
+    accepted_values = fields.List(fields.Nested(AcceptedValueSchema), allow_none=True, metadata=OPTIONAL)
+    pairs = fields.List(fields.Nested(PairSchema), allow_none=True, metadata=OPTIONAL)
+    distractors = fields.List(fields.String(), allow_none=True, metadata=OPTIONAL)
     # A dict's `items` is its method: read the key.
     items = fields.Function(lambda question: question.get("items"), allow_none=True,
-                            metadata={"type": "array", "items": {"type": "string"}})
-    blanks = fields.List(fields.Nested(BlankSchema), allow_none=True)
+                            metadata={"type": "array", "items": {"type": "string"}, **OPTIONAL})
+    blanks = Blanks(allow_none=True, metadata=OPTIONAL)
 
     def indexed_options(self, question):
         options = question.get("options")
@@ -93,8 +102,9 @@ class GradingAnswerSchema(BaseSchema):
     question = fields.Nested(GradingQuestionSchema)
     answer_text = fields.String(attribute="student_answer", allow_none=True, dump_only=True)
     answer_option = fields.Integer(allow_none=True)
-    response = fields.Raw(allow_none=True, metadata={"oneOf": RESPONSE_SHAPES})
-    result = fields.Dict(allow_none=True, metadata={"description": "Per part: which choices, pairs, items or gaps"})
+    response = fields.Raw(allow_none=True, metadata={"anyOf": RESPONSE_SHAPES})
+    result = fields.Dict(allow_none=True, metadata={**FREE_FORM, "description": (
+        "Per part: which choices, pairs, items or gaps were right; keys by type (docs/api/question-types.md)")})
     is_correct = fields.Boolean(allow_none=True)
     marks_awarded = Decimal2(attribute="current_marks", allow_none=True, dump_only=True)
     feedback = fields.String(attribute="current_feedback", allow_none=True, dump_only=True)

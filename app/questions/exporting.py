@@ -9,6 +9,7 @@ the questions that have any.
 """
 from sqlalchemy import select
 
+from app.common.apidoc import TEXT, XML
 from app.common.authz import get_managed_quiz, visible_questions_clause
 from app.common.clock import utcnow
 from app.common.spreadsheets import download
@@ -26,7 +27,7 @@ EXPORTED_FIELDS = (
     "correct_value", "tolerance", "tolerance_type", "accepted_values", "pairs", "distractors", "items", "blanks",
     "accepted_answers", "sample_answer", "marking_rubric",
 )
-MIMETYPES = {"moodle_xml": "application/xml", "gift": "text/plain"}
+MIMETYPES = {"moodle_xml": XML, "gift": TEXT}
 EXTENSIONS = {"moodle_xml": "xml", "gift": "txt"}
 
 

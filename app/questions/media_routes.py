@@ -6,12 +6,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 
+from app.common.apidoc import file_download
 from app.common.authz import current_actor, get_visible_question, role_required
 from app.common.clock import utcnow
 from app.common.schemas import BaseSchema, MessageSchema
 from app.errors import ValidationFailed
 from app.questions import media, services
 from app.questions.media_urls import open_signed_media, signed_url
+from app.questions.models import MEDIA_TYPES
 from app.questions.schemas import MediaQuerySchema, MediaSchema
 
 blp = Blueprint("media", __name__, url_prefix="/api", description="Images in questions")
@@ -72,9 +74,14 @@ def delete_question_media(question_id, media_id):
 
 @blp.route("/media/<uuid:media_id>", methods=["GET"])
 @blp.arguments(MediaQuerySchema, location="query")
-@blp.response(200, description="The image", content_type="image/*")
+@blp.response(200, description="The image")
+@file_download(*MEDIA_TYPES, inline=True)
 def serve_media(query, media_id):
-    """An image by signed URL, without an Authorization header (so it works in an img tag)."""
+    """An image by signed URL, with no Authorization header.
+
+    The URL (a question's `url`, or one written into the HTML shown to a student) is
+    signed for one viewer and expires, so it works in an `<img>` tag.
+    """
     item, data = open_signed_media(str(media_id), query, now=utcnow())
     response = send_file(io.BytesIO(data), mimetype=item.content_type, download_name=item.filename,
                          max_age=0, etag=item.sha256)

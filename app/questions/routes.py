@@ -3,7 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 
-from app.common.apidoc import documents_errors
+from app.common.apidoc import TEXT, XML, documents_errors, file_download
 from app.common.authz import current_actor, get_visible_question, role_required
 from app.common.clock import utcnow
 from app.common.idempotency import idempotent
@@ -160,9 +160,8 @@ def import_file(query, form, files):
 
 @blp.route("/export")
 @blp.arguments(QuestionExportQuerySchema, location="query")
-@blp.response(200, description="The questions as Moodle XML (application/xml) or GIFT (text/plain)",
-              content_type="application/xml")
-@blp.alt_response(200, description="GIFT", content_type="text/plain", success=True)
+@blp.response(200, description="The questions as Moodle XML (application/xml) or GIFT (text/plain)")
+@file_download(XML, TEXT)
 @role_required(*AUTHORS)
 def export_file(params):
     """Export the questions the list's filters select, the `ids` given, or one quiz's questions."""

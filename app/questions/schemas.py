@@ -13,6 +13,7 @@ from app.common.schemas import (
     deprecated,
     require_non_blank,
 )
+from app.questions import type_rules
 from app.questions.formats import EXPORT_FORMATS, FORMATS
 from app.questions.models import DIFFICULTIES, MEDIA_TYPES, QUESTION_TYPES
 from app.questions.rules import check_typed_fields
@@ -43,13 +44,56 @@ class AcceptedTextSchema(Schema):
     credit = fields.Float(required=True)
 
 
-class BlankSchema(Schema):
-    """A typed gap (`accepted`, `case_sensitive`) or a drop-down (`options`, `correct_option`)."""
+# --- the stored answer-key parts, as every staff view shows them ------------------------
+# Written out as OpenAPI because each is one of two shapes (a `oneOf`), which a nested
+# marshmallow schema cannot say; app.questions.type_rules is what produces them.
 
-    accepted = fields.List(fields.Nested(AcceptedTextSchema))
-    case_sensitive = fields.Boolean()
-    options = fields.List(fields.String())
-    correct_option = fields.Integer()
+ACCEPTED_TEXT = {
+    "type": "object", "title": "AcceptedText", "required": ["text", "credit"], "additionalProperties": False,
+    "properties": {"text": {"type": "string"},
+                   "credit": {"type": "number", "minimum": 0, "maximum": 1,
+                              "description": "The share of the marks this answer earns (1 = full)"}}}
+ACCEPTED_ANSWER = {"oneOf": [
+    {"type": "string", "description": "Full credit (the form questions written before credits keep)"},
+    ACCEPTED_TEXT,
+], "description": "short_answer: an accepted text, with its credit"}
+BLANK = {"oneOf": [
+    {"type": "object", "title": "TypedBlank", "required": ["accepted", "case_sensitive"],
+     "additionalProperties": False, "description": "A gap the student types into",
+     "properties": {"accepted": {"type": "array", "items": ACCEPTED_TEXT}, "case_sensitive": {"type": "boolean"}}},
+    {"type": "object", "title": "DropDownBlank", "required": ["options", "correct_option"],
+     "additionalProperties": False, "description": "A gap the student fills from a drop-down",
+     "properties": {"options": {"type": "array", "items": {"type": "string"}},
+                    "correct_option": {"type": "integer", "minimum": 0,
+                                       "description": "The 0-based index of the right option"}}},
+], "description": "fill_in_blanks: one per gap `{{n}}`, in order"}
+SCORINGS = tuple(dict.fromkeys(s for choices in type_rules.SCORINGS.values() for s in choices))
+
+
+class AcceptedAnswers(fields.List):
+    """short_answer's accepted answers as stored (ACCEPTED_ANSWER), for every staff view."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Raw(metadata=ACCEPTED_ANSWER), **kwargs)
+
+
+class Blanks(fields.List):
+    """fill_in_blanks' gaps as stored (BLANK), for every staff view."""
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Raw(metadata=BLANK), **kwargs)
+
+
+class Scoring(fields.String):
+    def __init__(self, *, metadata: dict | None = None, **kwargs):
+        super().__init__(metadata={"enum": list(SCORINGS), "description": (
+            "multiple_select: any of the three; ordering: all_or_nothing or partial"), **(metadata or {})}, **kwargs)
+
+
+class ToleranceType(fields.String):
+    def __init__(self, *, metadata: dict | None = None, **kwargs):
+        super().__init__(metadata={"enum": list(type_rules.TOLERANCE_TYPES), "description": (
+            "relative: the tolerance is a fraction of the value"), **(metadata or {})}, **kwargs)
 
 
 class QuestionSchema(BaseSchema):
@@ -65,20 +109,19 @@ class QuestionSchema(BaseSchema):
         "type": "array", "items": {"$ref": "#/components/schemas/Option"},
         "description": "`[{index, text}]`, the shape students see"})
     correct_answer = fields.Integer(allow_none=True)
-    accepted_answers = fields.List(fields.Raw(), allow_none=True, metadata={
-        "description": "short_answer: texts (full credit) or `{text, credit}` objects"})
+    accepted_answers = AcceptedAnswers(allow_none=True)
     sample_answer = fields.String(allow_none=True)
     marking_rubric = fields.String(allow_none=True)
     correct_options = fields.List(fields.Integer(), allow_none=True)
-    scoring = fields.String(allow_none=True)
+    scoring = Scoring(allow_none=True)
     correct_value = fields.Float(allow_none=True)
     tolerance = fields.Float(allow_none=True)
-    tolerance_type = fields.String(allow_none=True)
+    tolerance_type = ToleranceType(allow_none=True)
     accepted_values = fields.List(fields.Nested(AcceptedValueSchema), allow_none=True)
     pairs = fields.List(fields.Nested(PairSchema), allow_none=True)
     distractors = fields.List(fields.String(), allow_none=True)
     items = fields.List(fields.String(), allow_none=True)
-    blanks = fields.List(fields.Nested(BlankSchema), allow_none=True)
+    blanks = Blanks(allow_none=True)
     is_auto_gradable = fields.Boolean()
     is_archived = fields.Boolean()
     created_by = fields.String()
@@ -87,6 +130,26 @@ class QuestionSchema(BaseSchema):
 
     def indexed_options(self, question):
         return None if question.options is None else [{"index": i, "text": t} for i, t in enumerate(question.options)]
+
+
+# How the request fields of a question body are described; app.questions.type_rules
+# checks them (so a wrong shape is a 422 naming the field, in the bank's words).
+TEXT_OR_OBJECT = {"oneOf": [{"type": "string"}, {
+    "type": "object", "required": ["text"],
+    "properties": {"text": {"type": "string"}, "index": {"type": "integer", "minimum": 0},
+                   "credit": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1}}}]}
+PAIR_IN = {"type": "object", "required": ["prompt", "match"],
+           "properties": {"prompt": {"type": "string"}, "match": {"type": "string"}}}
+ACCEPTED_VALUE_IN = {"type": "object", "required": ["value"], "properties": {
+    "value": {"type": "number"}, "tolerance": {"type": "number", "minimum": 0},
+    "credit": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1}}}
+BLANK_IN = {"oneOf": [
+    {"type": "object", "required": ["accepted"], "description": "A gap the student types into",
+     "properties": {"accepted": {"type": "array", "items": TEXT_OR_OBJECT}, "case_sensitive": {"type": "boolean"}}},
+    {"type": "object", "required": ["options", "correct_option"], "description": "A drop-down gap",
+     "properties": {"options": {"type": "array", "items": TEXT_OR_OBJECT},
+                    "correct_option": {"type": "integer", "minimum": 0}}},
+]}
 
 
 def _text(max_length: int, **kw):
@@ -114,7 +177,7 @@ def _part(max_length: int, *, shown_as_html: bool = False):
             raise ValidationError("Must be a text, or an object with a text.")
         if len(text) > max_length:
             raise ValidationError(f"At most {max_length} characters.")
-    return (_ShownPart if shown_as_html else fields.Raw)(validate=bounded)
+    return (_ShownPart if shown_as_html else fields.Raw)(validate=bounded, metadata=TEXT_OR_OBJECT)
 
 
 class QuestionFieldsSchema(BaseSchema):
@@ -138,16 +201,17 @@ class QuestionFieldsSchema(BaseSchema):
     sample_answer = _text(20000)
     marking_rubric = _text(20000)
     # The later types' fields: shapes and cross-field rules in app.questions.type_rules.
-    correct_options = fields.List(fields.Raw(), allow_none=True)
-    scoring = fields.String(allow_none=True)
-    correct_value = fields.Raw(allow_none=True)
-    tolerance = fields.Raw(allow_none=True)
-    tolerance_type = fields.String(allow_none=True)
-    accepted_values = fields.List(fields.Raw(), allow_none=True)
-    pairs = fields.List(fields.Raw(), allow_none=True)
+    # Raw, not Integer/Float: a numeric string or a boolean is refused there, not coerced.
+    correct_options = fields.List(fields.Raw(metadata={"type": "integer", "minimum": 0}), allow_none=True)
+    scoring = Scoring(allow_none=True)
+    correct_value = fields.Raw(allow_none=True, metadata={"type": "number"})
+    tolerance = fields.Raw(allow_none=True, metadata={"type": "number", "minimum": 0})
+    tolerance_type = ToleranceType(allow_none=True)
+    accepted_values = fields.List(fields.Raw(metadata=ACCEPTED_VALUE_IN), allow_none=True)
+    pairs = fields.List(fields.Raw(metadata=PAIR_IN), allow_none=True)
     distractors = fields.List(_part(1000, shown_as_html=True), allow_none=True)
     items = fields.List(_part(1000, shown_as_html=True), allow_none=True)
-    blanks = fields.List(fields.Raw(), allow_none=True)
+    blanks = fields.List(fields.Raw(metadata=BLANK_IN), allow_none=True)
 
     @post_load
     def tidy(self, data, **kwargs):
@@ -298,8 +362,14 @@ class QuestionFileImportOptionsSchema(BaseSchema):
 class QuestionFileImportItemSchema(BaseSchema):
     index = fields.Integer(required=True, metadata={"description": "0-based position in the file."})
     name = fields.String(required=True, allow_none=True)
-    type = fields.String(required=True, allow_none=True, metadata={
-        "description": "The bank's type, or the file's own type when the bank has none for it."})
+    # Not an enum: for an item the bank cannot take, this is the file's own word
+    # (a Moodle `type` attribute such as `calculated`, whatever a JSON or CSV item
+    # says), reported as written so the teacher sees what was refused.
+    type = fields.Function(lambda item: None if item["type"] is None else str(item["type"]),
+                           required=True, allow_none=True, metadata={
+        "anyOf": [{"type": "string", "enum": list(QUESTION_TYPES), "description": "The bank's type"},
+                  {"type": "string", "description": "The file's own type name, when the bank has none for it"}],
+        "description": "The bank's type, or the file's own type (as written) when the bank has none for it."})
     status = fields.String(required=True, validate=validate.OneOf(IMPORT_STATUSES), metadata={
         "description": "`valid` only in a dry run."})
     message = fields.String(required=True, allow_none=True)
@@ -337,12 +407,6 @@ class QuestionExportQuerySchema(QuestionListQuerySchema):
 # Requests are checked by QuestionCreateSchema and app.questions.rules; these schemas
 # only describe, per type, the fields that type takes (app.questions.openapi).
 
-TEXT_OR_OBJECT = {"oneOf": [{"type": "string"}, {
-    "type": "object", "required": ["text"],
-    "properties": {"text": {"type": "string"}, "index": {"type": "integer", "minimum": 0},
-                   "credit": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1}}}]}
-
-
 class AcceptedValueInSchema(Schema):
     value = fields.Float(required=True)
     tolerance = fields.Float(allow_none=True, validate=validate.Range(min=0))
@@ -371,7 +435,7 @@ def _doc_fields() -> dict:
         "scoring": fields.String(),
         "correct_value": fields.Float(),
         "tolerance": fields.Float(validate=validate.Range(min=0)),
-        "tolerance_type": fields.String(validate=validate.OneOf(("absolute", "relative"))),
+        "tolerance_type": fields.String(validate=validate.OneOf(type_rules.TOLERANCE_TYPES)),
         "accepted_values": fields.List(fields.Nested(AcceptedValueInSchema)),
         "pairs": fields.List(fields.Nested(PairSchema), validate=validate.Length(min=2, max=20)),
         "distractors": fields.List(fields.Raw(metadata=TEXT_OR_OBJECT)),
@@ -383,8 +447,6 @@ def _doc_fields() -> dict:
 DOC_REQUIRED = {"mcq": {"options", "correct_answer"}, "true_false": {"correct_answer"},
                 "multiple_select": {"options", "correct_options"}, "numeric": {"correct_value"},
                 "matching": {"pairs"}, "ordering": {"items"}, "fill_in_blanks": {"blanks"}}
-SCORING_CHOICES = {"multiple_select": ("all_or_nothing", "partial", "right_minus_wrong"),
-                   "ordering": ("all_or_nothing", "partial")}
 
 
 def question_body_schemas() -> dict[str, type[Schema]]:
@@ -400,7 +462,7 @@ def question_body_schemas() -> dict[str, type[Schema]]:
             field.required = name in DOC_REQUIRED.get(question_type, ())
             field.allow_none = not field.required  # null counts as not sent
             if name == "scoring":
-                field.validators = [validate.OneOf(SCORING_CHOICES[question_type])]
+                field.validators = [validate.OneOf(type_rules.SCORINGS[question_type])]
             typed[name] = field
         made[question_type] = Schema.from_dict({
             "text": fields.String(required=True, validate=validate.Length(min=1, max=10000)),

@@ -30,8 +30,8 @@ from app.quizzes.schemas import (
     PublishResultSchema,
     QuizCreateSchema,
     QuizDetailSchema,
+    QuizListItemSchema,
     QuizListQuerySchema,
-    QuizSchema,
     QuizUpdateSchema,
     StudentQuizSchema,
 )
@@ -46,7 +46,7 @@ class QuizListQuery(PageQuerySchema, QuizListQuerySchema):
     ordering = ordering_field(queries.ORDERINGS)
 
 
-QuizPage = page_schema(QuizSchema, "QuizPage", view=STAFF_VIEW)
+QuizPage = page_schema(QuizListItemSchema, "QuizPage", view=STAFF_VIEW)
 OverridePage = page_schema(OverrideSchema, "OverridePage")
 
 

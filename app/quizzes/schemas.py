@@ -11,7 +11,14 @@ from app.attempts.models import ATTEMPT_STATUSES
 from app.classes.schemas import ClassRefSchema
 from app.common.schemas import BaseSchema, DateTimeZ, Decimal2, UUIDString, deprecated, require_non_blank
 from app.questions.models import DIFFICULTIES, QUESTION_TYPES
-from app.questions.schemas import AcceptedValueSchema, BlankSchema, PairSchema
+from app.questions.schemas import (
+    AcceptedAnswers,
+    AcceptedValueSchema,
+    Blanks,
+    PairSchema,
+    Scoring,
+    ToleranceType,
+)
 from app.quizzes.models import OVERRIDABLE, QUIZ_STATUSES, VIOLATION_ACTIONS
 
 MAX_QUESTIONS = 500
@@ -66,7 +73,7 @@ class QuizCommonSchema(BaseSchema):
 
 
 class QuizSchema(QuizCommonSchema):
-    """A teacher's or admin's view of a quiz in a list."""
+    """A teacher's or admin's view of a quiz."""
 
     view = view_field(STAFF_VIEW)
 
@@ -82,11 +89,17 @@ class QuizSchema(QuizCommonSchema):
         "description": "What reaching max_violations does: auto_submit closes the attempt, "
                        "flag_only flags it for review and the student carries on."})
     classes = fields.List(fields.Nested(ClassRefSchema))
+
+
+class QuizListItemSchema(QuizSchema):
+    """A quiz in the teacher's list, with the counts the list screen shows
+    (queries.attach_attempt_counts, one query per page)."""
+
     attempt_count = fields.Integer(
-        metadata={"description": "Attempts at the quiz (not those voided by a reset); lists only"})
-    in_progress_count = fields.Integer(metadata={"description": "Attempts in progress now; lists only"})
+        metadata={"description": "Attempts at the quiz (not those voided by a reset)"})
+    in_progress_count = fields.Integer(metadata={"description": "Attempts in progress now"})
     pending_grading_count = fields.Integer(
-        metadata={"description": "Closed attempts with descriptive answers left to mark; lists only"})
+        metadata={"description": "Closed attempts with descriptive answers left to mark"})
 
 
 class QuizQuestionSchema(BaseSchema):
@@ -104,20 +117,20 @@ class QuizQuestionSchema(BaseSchema):
     options = fields.Function(lambda link: _indexed(link.question.options), allow_none=True, metadata={
         "type": "array", "items": {"$ref": "#/components/schemas/Option"}})
     correct_answer = fields.Integer(attribute="question.correct_answer", allow_none=True)
-    accepted_answers = fields.List(fields.Raw(), attribute="question.accepted_answers", allow_none=True)
+    accepted_answers = AcceptedAnswers(attribute="question.accepted_answers", allow_none=True)
     sample_answer = fields.String(attribute="question.sample_answer", allow_none=True)
     marking_rubric = fields.String(attribute="question.marking_rubric", allow_none=True)
     correct_options = fields.List(fields.Integer(), attribute="question.correct_options", allow_none=True)
-    scoring = fields.String(attribute="question.scoring", allow_none=True)
+    scoring = Scoring(attribute="question.scoring", allow_none=True)
     correct_value = fields.Float(attribute="question.correct_value", allow_none=True)
     tolerance = fields.Float(attribute="question.tolerance", allow_none=True)
-    tolerance_type = fields.String(attribute="question.tolerance_type", allow_none=True)
+    tolerance_type = ToleranceType(attribute="question.tolerance_type", allow_none=True)
     accepted_values = fields.List(fields.Nested(AcceptedValueSchema), attribute="question.accepted_values",
                                   allow_none=True)
     pairs = fields.List(fields.Nested(PairSchema), attribute="question.pairs", allow_none=True)
     distractors = fields.List(fields.String(), attribute="question.distractors", allow_none=True)
     items = fields.List(fields.String(), attribute="question.items", allow_none=True)
-    blanks = fields.List(fields.Nested(BlankSchema), attribute="question.blanks", allow_none=True)
+    blanks = Blanks(attribute="question.blanks", allow_none=True)
     is_archived = fields.Boolean(attribute="question.is_archived")
 
 

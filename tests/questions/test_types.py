@@ -127,6 +127,23 @@ def test_the_openapi_document_describes_each_type_and_each_response_shape(client
     assert multiple["properties"]["options"]["items"]["oneOf"][0] == {"type": "string"}
     numeric = schemas[mapping["numeric"].rsplit("/", 1)[-1]]
     assert numeric["required"] == ["correct_value", "marks", "text", "type"]
-    response = schemas["AnswerIn"]["properties"]["response"]["oneOf"]
+    # anyOf: a list of indexes fits the multiple_select, matching and ordering shapes
+    # at once, which a oneOf would refuse; the question's type says which applies.
+    response = schemas["AnswerIn"]["properties"]["response"]["anyOf"]
     assert [shape["title"] for shape in response] == [
         "multiple_select", "numeric", "matching", "ordering", "fill_in_blanks"]
+
+
+def test_the_staff_views_type_every_answer_key_field(client):
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    for name in ("Question", "QuizQuestion", "GradingQuestion"):
+        fields = schemas[name]["properties"]
+        assert [shape["title"] for shape in fields["blanks"]["items"]["oneOf"]] == ["TypedBlank", "DropDownBlank"]
+        assert fields["accepted_answers"]["items"]["oneOf"][1]["required"] == ["text", "credit"]
+        assert fields["scoring"]["enum"] == ["all_or_nothing", "partial", "right_minus_wrong", None]  # nullable
+        assert fields["tolerance_type"]["enum"] == ["absolute", "relative", None]
+    # The grading view carries only its own type's key fields.
+    assert {"correct_options", "scoring", "correct_value", "blanks"}.isdisjoint(schemas["GradingQuestion"]["required"])
+    body = schemas["QuestionCreate"]["properties"]
+    assert body["correct_options"]["items"]["type"] == "integer" and body["correct_value"]["type"] == "number"
+    assert body["pairs"]["items"]["required"] == ["prompt", "match"]
