@@ -207,6 +207,7 @@ def complete_document(spec) -> None:
     for schema in schemas.values():
         for prop in schema.get("properties", {}).values():
             tidy_property(prop)
+    keep_tidy(spec)
 
 
 def tidy_property(prop: dict) -> None:
@@ -219,6 +220,25 @@ def tidy_property(prop: dict) -> None:
     if len(any_of) == 2 and len(refs) == 1 and any(m.get("nullable") for m in any_of if "$ref" not in m):
         del prop["anyOf"]
         prop.update({"allOf": refs, "nullable": True})
+
+
+def keep_tidy(spec) -> None:
+    """Tidy the nullable nested objects again each time the document is served.
+
+    The blueprints are module-level objects: an app built later in the same process (a
+    test's, a CLI's) converts their schemas again, and apispec writes its
+    `anyOf: [{type: object}, $ref]` back into property dicts this app already tidied.
+    """
+    build = spec.to_dict
+
+    def to_dict():
+        document = build()
+        for schema in document.get("components", {}).get("schemas", {}).values():
+            for prop in schema.get("properties", {}).values():
+                tidy_property(prop)
+        return document
+
+    spec.to_dict = to_dict
 
 
 def schema_classes(spec) -> dict:
