@@ -12,8 +12,8 @@ Usage (from the repository root):
     .venv/bin/python -m benchmarks.hot_paths --profile save  # + the top functions by CPU
     .venv/bin/python -m benchmarks.hot_paths --profile start --saves 1000
 
-Options: --saves N, --starts N, --mixed-types, --mysql URL (default root@127.0.0.1:3306, allowed to
-create and drop a database), --profile save|start (cProfile on CPU time; its overhead
+Options: --saves N, --starts N, --rounds N (the starts in alternating floor/app rounds), --mixed-types,
+--mysql URL (default root@127.0.0.1:3306, allowed to create and drop a database), --profile save|start (cProfile on CPU time; its overhead
 inflates pure-Python code, so read it for proportions only).
 """
 from gevent import monkey
@@ -26,6 +26,7 @@ import io  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import pstats  # noqa: E402
+import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
@@ -76,6 +77,8 @@ def cpu_per_request(fn, n: int, profile: bool = False) -> float:
         profiler.disable()
         stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
         stats.print_stats(45)
+        if os.environ.get("PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["PROFILE_DUMP"])
         # Where the framework's share goes: every before/after-request hook, by cost.
         # PROFILE_SORT and PROFILE_CALLEES (a regular expression) change what is shown;
         # PROFILE_SHOW=callers shows who calls the matching functions instead.
@@ -90,6 +93,7 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=3000)
     parser.add_argument("--starts", type=int, default=300)
     harness.add_mysql_option(parser)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating floor/app rounds the starts are split into")
     parser.add_argument("--profile", choices=("save", "start"))
     parser.add_argument("--mixed-types", action="store_true", help="the 30 questions cycle through every type")
     args = parser.parse_args()
@@ -128,15 +132,25 @@ def measure_saves(args, app, floor_app, data: dict) -> None:
 
 
 def measure_starts(args, app, floor_app, data: dict) -> None:
-    starters = data["burst_targets"]
-    for offset, (name, wsgi) in enumerate((("floor", floor_app), ("app", app))):
-        quiz = data["burst_quizzes"][offset]
-
-        def start(i, wsgi=wsgi, quiz=quiz):
-            call(wsgi, environ("POST", f"/api/quizzes/{quiz}/start", starters[i]["token"], None), "201")
-        cpu = cpu_per_request(start, args.starts, profile=args.profile == "start" and name == "app")
-        print(f"{name:<5} start: {cpu:.3f} ms CPU per request (new attempts, 30 questions)", flush=True)
-
+    """Each arm starts its own quiz for the same students, in alternating rounds (floor,
+    app, floor, app, ...), so that drift on the machine touches both alike."""
+    starters, rounds = data["burst_targets"], max(1, args.rounds)
+    per_round = args.starts // rounds
+    arms = {"floor": (floor_app, data["burst_quizzes"][0]), "app": (app, data["burst_quizzes"][1])}
+    cpu = {"floor": [], "app": []}
+    for r in range(rounds):
+        for name, (wsgi, quiz) in arms.items():
+            def start(i, wsgi=wsgi, quiz=quiz, r=r):
+                call(wsgi, environ("POST", f"/api/quizzes/{quiz}/start", starters[r * per_round + i]["token"], None),
+                     "201")
+            profile = args.profile == "start" and name == "app" and r == rounds - 1
+            cpu[name].append(cpu_per_request(start, per_round, profile=profile))
+    ratios = sorted(a / f for f, a in zip(cpu["floor"], cpu["app"], strict=True))
+    for name in arms:
+        print(f"{name:<5} start: {statistics.median(cpu[name]):.3f} ms CPU per request (median of {rounds} rounds "
+              f"of {per_round} new attempts, 30 questions: {', '.join(f'{c:.2f}' for c in cpu[name])})", flush=True)
+    print(f"start app/floor CPU: median {statistics.median(ratios):.2f} (min {ratios[0]:.2f}, max {ratios[-1]:.2f})",
+          flush=True)
 
 if __name__ == "__main__":
     main()

@@ -8,11 +8,12 @@ keep increasing across resets.
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app.attempts.allowance import attempt_allowance
 from app.attempts.integrity import review_fields
 from app.attempts.lifecycle import close_attempt
 from app.attempts.models import AttemptHistory, QuizAttempt
 from app.attempts.queries import attempt_item
-from app.attempts.services import attempt_allowance, in_progress_attempt
+from app.attempts.services import in_progress_attempt
 from app.common import events
 from app.common.audit import record_audit
 from app.common.authz import get_managed_quiz, get_visible_quiz, get_visible_student

@@ -62,7 +62,8 @@ class AttemptListQuery(AttemptListQuerySchema):
 @blp.arguments(StartInSchema, required=False)
 @blp.response(201, StartSchema)
 @blp.alt_response(200, schema=StartSchema, description="The attempt already in progress")
-@role_required("student")
+@not_rate_limited
+@token_holder_required("student")
 @documents_errors(409)
 def start_quiz(body, quiz_id):
     """Start the quiz, or resume the attempt in progress
@@ -73,7 +74,7 @@ def start_quiz(body, quiz_id):
     """
     now = utcnow()
     attempt, questions = services.start_attempt(
-        quiz_id, actor=current_actor(), now=now, ip_address=request.remote_addr,
+        quiz_id, actor=current_token_holder(), now=now, ip_address=request.remote_addr,
         user_agent=request.user_agent.string, access_code=body.get("access_code"),
     )
     view = {**queries.taking_view(attempt, now, questions),

@@ -1,12 +1,12 @@
 """Taking a quiz: start, autosave, violations and submit."""
 import hmac
-from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case, func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.attempts import answers as answer_store
+from app.attempts.allowance import Allowance
 from app.attempts.integrity import recent_repeat
 from app.attempts.lifecycle import (
     close_attempt,
@@ -18,71 +18,16 @@ from app.attempts.lifecycle import (
 )
 from app.attempts.models import AttemptQuestion, QuizAttempt, Violation
 from app.attempts.ordering import decide_order, draw_questions
+from app.attempts.start_read import read_for_start
 from app.common import events
-from app.common.authz import get_own_attempt, get_visible_quiz
+from app.common.authz import get_own_attempt
 from app.common.db import commit, rollback
 from app.errors import Conflict, Forbidden, InvalidState
 from app.extensions import db
 from app.quizzes import shown
-from app.quizzes.effective import EffectiveSettings, effective_settings
-from app.quizzes.models import Quiz
+from app.quizzes.effective import EffectiveSettings
 
 START_TRIES = 5
-# What start and its response read of the quiz (app.attempts.queries.quiz_summary among
-# them); the rest of the row (authoring dates, owner, violation action) stays unread.
-START_QUIZ_COLUMNS = (
-    Quiz.id, Quiz.title, Quiz.subject, Quiz.description, Quiz.status, Quiz.start_date, Quiz.end_date,
-    Quiz.time_limit_minutes, Quiz.passing_percentage, Quiz.max_attempts, Quiz.max_violations,
-    Quiz.allow_review, Quiz.show_answers_after_submission, Quiz.access_code, Quiz.access_code_required,
-    Quiz.randomize_questions, Quiz.randomize_options, Quiz.questions_version, Quiz.question_pools,
-    Quiz.negative_marking_percent,
-)
-
-
-@dataclass
-class Allowance:
-    max_attempts: int
-    additional_granted: int
-    used: int
-    last_number: int
-    in_progress_id: str | None = None
-
-    @property
-    def allowed(self) -> int:
-        return self.max_attempts + self.additional_granted
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.allowed - self.used)
-
-
-def attempt_allowance(quiz, student_id: str, *, max_attempts: int) -> Allowance:
-    """Seed 000 §3: the student's attempts (their effective `max_attempts`) plus the latest
-    reset's grant, minus attempts not reset.
-
-    The same query names the attempt in progress, if any (`in_progress_id`): only that
-    one has an `in_progress_key`, so start learns both in one statement. It runs on the
-    session's connection without an autoflush: a caller that changed attempts in this
-    transaction flushes first (`reset_attempts` does).
-    """
-    used, last_number, in_progress_id, granted = db.session.connection().execute(
-        _ALLOWANCE, {"quiz_id": quiz.id, "student_id": student_id}).one()
-    return Allowance(max_attempts, granted or 0, int(used or 0), last_number or 0, in_progress_id)
-
-
-def _allowance_statement():
-    mine = (QuizAttempt.quiz_id == bindparam("quiz_id"), QuizAttempt.student_id == bindparam("student_id"))
-    latest_grant = (
-        select(QuizAttempt.additional_attempts_granted).where(*mine, QuizAttempt.is_reset.is_(True))
-        .order_by(QuizAttempt.reset_at.desc(), QuizAttempt.attempt_number.desc()).limit(1).scalar_subquery()
-    )
-    return select(func.sum(case((QuizAttempt.is_reset.is_(False), 1), else_=0)),
-                  func.max(QuizAttempt.attempt_number),
-                  func.max(case((QuizAttempt.in_progress_key.is_not(None), QuizAttempt.id))),
-                  latest_grant).where(*mine)
-
-
-_ALLOWANCE = _allowance_statement()  # built once: every start runs it
 
 
 def in_progress_attempt(quiz_id: str, student_id: str) -> QuizAttempt | None:
@@ -122,9 +67,7 @@ def start_attempt(quiz_id: str, *, actor, now, ip_address=None, user_agent=None,
 
 
 def _start_once(quiz_id, actor, now, ip_address, user_agent, access_code) -> tuple[QuizAttempt, list | None]:
-    quiz = get_visible_quiz(quiz_id, actor, columns=START_QUIZ_COLUMNS)
-    settings = effective_settings(quiz, actor.id)
-    allowance = attempt_allowance(quiz, actor.id, max_attempts=settings.max_attempts)
+    quiz, settings, allowance, student_name = read_for_start(quiz_id, actor)
     if allowance.in_progress_id is not None:
         current = db.session.get(QuizAttempt, allowance.in_progress_id)
         set_committed_value(current, "quiz", quiz)
@@ -153,7 +96,7 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent, access_code) -> tup
     _with_effective(attempt, settings, allowance)
     set_committed_value(attempt, "quiz", quiz)  # the quiz in hand: no query to load it again
     events.publish(events.attempt_started, attempt_id=attempt.id, quiz_id=quiz.id, student_id=actor.id,
-                   student_name=actor.name, attempt_number=attempt.attempt_number,
+                   student_name=student_name, attempt_number=attempt.attempt_number,
                    total_questions=len(question_order), started_at=now, expires_at=attempt.deadline_at)
     return attempt, questions
 

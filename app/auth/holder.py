@@ -1,17 +1,20 @@
-"""Acting for a token's holder before loading their account: the autosave's shortcut.
+"""Acting for a token's holder before loading their account: the hot paths' shortcut.
 
 Every other route loads the caller's account in the per-request check (one query)
-before its own queries run. The autosave, the hottest route, folds that check into
-its own locking read instead: `token_holder_required(role)` verifies the token with
-the library alone (no database read) and the view acts for a `TokenHolder`; the
-view's locking read includes `app.auth.tokens.token_still_good(role)`, bound with the
-holder's `token_params`, and a row found by it vouches for the token (`vouch()`).
+before its own queries run. The two routes a whole year group calls at once, the
+autosave and start, fold that check into their own read instead:
+`token_holder_required(role)` verifies the token with the library alone (no database
+read) and the view acts for a `TokenHolder`; the view's read includes
+`app.auth.tokens.token_still_good(role)`, bound with the holder's `token_params`, and a
+row found by it vouches for the token (`vouch()`). The autosave's read is its locking
+read of the attempt (app.attempts.answers); start's is its one read
+(app.attempts.start_read).
 
 A new route may use it only when it is that hot and every successful response
-follows one such locking read. The request boundary holds it to that
+follows one such read. The request boundary holds it to that
 (`settle_token_holder`): a success that no read vouched for is a 500 (and nothing is
 committed), and a refusal that no read vouched for (a body refused before the read,
-no such attempt, a token no longer good) waits for the full per-request check, so a
+nothing found, a token no longer good) waits for the full per-request check, so a
 revoked token or a wrong role hears the same 401 or 403 as on any other route.
 """
 from dataclasses import dataclass, field
@@ -36,7 +39,7 @@ class TokenHolder(RoleChecks):
     vouched: bool = False
 
     def vouch(self) -> None:
-        """Called by the locking read that found the token still good."""
+        """Called by the read that found the token still good."""
         self.vouched = True
 
 
@@ -78,13 +81,13 @@ def _bearer_claims() -> dict | None:
 
 
 def settle_token_holder(response):
-    """after_request: the token of a holder no locking read vouched for gets the full check."""
+    """after_request: the token of a holder no read vouched for gets the full check."""
     holder = g.pop("token_holder", None)
     if holder is None or holder.vouched:
         return response
     if response.status_code < 400:
         return handle_unexpected(RuntimeError(
-            f"{request.endpoint} acted for a token holder without a locking read that vouched for the token"))
+            f"{request.endpoint} acted for a token holder without a read that vouched for the token"))
     try:
         require_token((holder.role,))
     except Exception as exc:  # the token's own 401/403, through the app's error handlers

@@ -5,7 +5,7 @@ algorithm, expiry, not-before, issuer, audience: the app's configuration and key
 callbacks), it is an access token (`is_access_token`), and `token_still_good` holds in
 the database: its account is active and at the token's version, and neither the token
 (logout) nor its family (refresh-token reuse) is on the blocklist. Every route (the jwt
-callbacks below), the autosave's locking read (app.auth.holder) and the sockets decide
+callbacks below), the autosave's and start's own reads (app.auth.holder) and the sockets decide
 with these functions; nothing else does.
 """
 import math

@@ -14,8 +14,7 @@ from functools import partial, wraps
 
 from flask import current_app, g, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
-from sqlalchemy import and_, bindparam, exists, false, or_, select, true
-from sqlalchemy.orm import load_only
+from sqlalchemy import and_, exists, false, or_, select, true
 
 from app.attempts.models import QuizAttempt
 from app.classes.models import SchoolClass, TeacherClass
@@ -173,11 +172,12 @@ def visible_quizzes_clause(actor: User):
         return true()
     if actor.is_teacher:
         return Quiz.created_by == actor.id
-    return _student_quizzes_clause(actor.id)
+    return student_quizzes_clause(actor.id)
 
 
-def _student_quizzes_clause(student_id):
-    """`student_id`: a value, or a bind parameter (a statement built once, `get_visible_quiz`)."""
+def student_quizzes_clause(student_id):
+    """The quizzes a student sees. `student_id`: a value, or a bind parameter (a
+    statement built once: start's one read, app.attempts.start_read)."""
     # The student's class as a subquery, not a lazy load of actor.student: starting a
     # quiz is a hot path on exam day. No class (NULL) matches no quiz.
     class_id = select(Student.class_id).where(Student.id == student_id).scalar_subquery()
@@ -194,33 +194,11 @@ def _attempt_in_progress(student_id):
                           QuizAttempt.status == "in_progress")
 
 
-def get_visible_quiz(quiz_id: str, actor: User, *, for_update: bool = False, columns: tuple = ()) -> Quiz:
-    """`columns`: read only these of the row (a hot path's narrow read); the others load on access."""
-    if actor.is_student and columns and not for_update:
-        found = db.session.scalar(_student_quiz_read(columns), {"quiz_id": quiz_id, "student_id": actor.id})
-        if found is None:
-            raise NotFound("Quiz not found")
-        return found
+def get_visible_quiz(quiz_id: str, actor: User, *, for_update: bool = False) -> Quiz:
     stmt = select(Quiz).where(Quiz.id == quiz_id, visible_quizzes_clause(actor))
-    if columns:
-        stmt = stmt.options(load_only(*columns))
     if for_update:
         stmt = stmt.with_for_update()
     return _found_or_404(stmt, "Quiz")
-
-
-_student_quiz_reads: dict = {}
-
-
-def _student_quiz_read(columns: tuple):
-    """A student's narrow read of one quiz, built once per set of columns: composing the
-    rule's subqueries costs more than running them, and every start of the bell runs it."""
-    key = tuple(column.key for column in columns)
-    if key not in _student_quiz_reads:
-        _student_quiz_reads[key] = (
-            select(Quiz).where(Quiz.id == bindparam("quiz_id"), _student_quizzes_clause(bindparam("student_id")))
-            .options(load_only(*columns)))
-    return _student_quiz_reads[key]
 
 
 def get_managed_quiz(quiz_id: str, actor: User) -> Quiz:

@@ -104,33 +104,43 @@ _EXTRA_TIME = ("extra_time_percent", "extra_time_minutes")
 
 def _one_student_statement():
     by_student, by_class = aliased(QuizOverride), aliased(QuizOverride)
-    quiz_id, student_id = bindparam("quiz_id"), bindparam("student_id")
     return (
         select(*(getattr(by_student, f) for f in OVERRIDABLE), *(getattr(by_class, f) for f in OVERRIDABLE),
                *(getattr(StudentAccommodation, f) for f in _EXTRA_TIME))
-        .select_from(Student)
-        .outerjoin(by_student, and_(by_student.quiz_id == quiz_id, by_student.student_id == Student.id))
-        .outerjoin(by_class, and_(by_class.quiz_id == quiz_id, by_class.class_id == Student.class_id))
+        .select_from(Quiz)
+        .join(Student, Student.id == bindparam("student_id"))
+        .outerjoin(by_student, and_(by_student.quiz_id == Quiz.id, by_student.student_id == Student.id))
+        .outerjoin(by_class, and_(by_class.quiz_id == Quiz.id, by_class.class_id == Student.class_id))
         .outerjoin(StudentAccommodation, StudentAccommodation.student_id == Student.id)
-        .where(Student.id == student_id)
+        .where(Quiz.id == bindparam("quiz_id"))
     )
 
 
 # Built once: composing it (two aliases of the overrides) costs more than running it.
-_ONE_STUDENT = _one_student_statement()
-_NOTHING = (None,) * (2 * len(OVERRIDABLE) + len(_EXTRA_TIME))
+# Bound by `quiz_id` and `student_id`, from the quiz's and the student's rows; its row's
+# first `ONE_STUDENT_WIDTH` columns are what `settings_from_row` reads. Start extends it
+# into its one read (app.attempts.start_read).
+ONE_STUDENT = _one_student_statement()
+ONE_STUDENT_WIDTH = 2 * len(OVERRIDABLE) + len(_EXTRA_TIME)
+_NOTHING = (None,) * ONE_STUDENT_WIDTH
 
 
 def effective_settings(quiz: Quiz, student_id: str) -> EffectiveSettings:
     """One student's settings at one quiz in one query: both overrides and the
-    accommodation joined to the student's row (start reads this on every call)."""
+    accommodation joined to the student's row."""
     # Core rows on the session's connection: no ORM entity is wanted, and no autoflush.
     row = db.session.connection().execute(
-        _ONE_STUDENT, {"quiz_id": quiz.id, "student_id": student_id}).one_or_none() or _NOTHING
+        ONE_STUDENT, {"quiz_id": quiz.id, "student_id": student_id}).one_or_none() or _NOTHING
+    return settings_from_row(quiz, row)
+
+
+def settings_from_row(quiz: Quiz, row) -> EffectiveSettings:
+    """The settings from a row that begins with `ONE_STUDENT`'s columns."""
     width = len(OVERRIDABLE)
     student_layer = _Layer(**dict(zip(OVERRIDABLE, row[:width], strict=True)))
     class_layer = _Layer(**dict(zip(OVERRIDABLE, row[width:2 * width], strict=True)))
-    return resolve(quiz, student_layer, class_layer, _Layer(**dict(zip(_EXTRA_TIME, row[2 * width:], strict=True))))
+    extra_time = row[2 * width:ONE_STUDENT_WIDTH]
+    return resolve(quiz, student_layer, class_layer, _Layer(**dict(zip(_EXTRA_TIME, extra_time, strict=True))))
 
 
 def effective_settings_for_students(quiz: Quiz, students: dict[str, str | None]) -> dict[str, EffectiveSettings]:

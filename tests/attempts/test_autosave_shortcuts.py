@@ -165,16 +165,16 @@ def test_the_openapi_document_still_describes_the_autosave(client):
     assert "422" in operation["responses"]
 
 
-def test_only_the_autosave_routes_act_for_a_token_holder(app):
+def test_only_the_autosave_and_start_act_for_a_token_holder(app):
     """A new route joins this list only if it is as hot and vouches for its token with
-    its locking read (see app.auth.holder)."""
+    its own read (see app.auth.holder)."""
     holders = set()
     for endpoint, view in app.view_functions.items():
         methods = [getattr(view.view_class, m) for m in ("get", "post", "put", "patch", "delete")
                    if hasattr(view.view_class, m)] if hasattr(view, "view_class") else [view]
         if any(getattr(method, "acts_for_token_holder", False) for method in methods):
             holders.add(endpoint)
-    assert holders == {"attempts.save_answer", "attempts.save_answers"}
+    assert holders == {"attempts.save_answer", "attempts.save_answers", "attempts.start_quiz"}
 
 
 def _through_the_request(app, attempt_id, token, view):

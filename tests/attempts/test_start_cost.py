@@ -1,10 +1,9 @@
 """What a start costs the database: a fixed number of statements, whatever the quiz's size.
 
-A new attempt: the caller's account (the per-request check), the quiz (visibility),
-the student's effective settings (both overrides and the accommodation in one
-query), their attempts at the quiz (the allowance and the attempt in progress in one
-query), the questions version's locking read, and the INSERT. The question rows are
-read once per version, by the first start (app.quizzes.shown).
+A new attempt: start's one read (the token, the quiz under the visibility rule, the
+student's effective settings and their attempts at the quiz: app.attempts.start_read),
+the questions version's locking read, and the INSERT. The question rows are read once
+per version, by the first start (app.quizzes.shown).
 """
 import pytest
 
@@ -15,10 +14,10 @@ from app.quizzes.models import QuizOverride
 from app.students.models import StudentAccommodation
 from tests.factories import auth, make_question, make_quiz, make_student
 
-NEW_ATTEMPT = 6
-# The account, the quiz, the settings, the attempts, the attempt row, its questions and
-# its saved answers (a resume shows them: it is not the bell's path).
-RESUME = 7
+NEW_ATTEMPT = 3
+# The one read, the attempt row, its questions and its saved answers (a resume shows
+# them: it is not the bell's path).
+RESUME = 4
 
 
 def _quiz_of(school, size: int):
