@@ -36,7 +36,7 @@ def in_progress_attempt(quiz_id: str, student_id: str) -> QuizAttempt | None:
 
 
 def _is_retryable(exc: Exception) -> bool:
-    if isinstance(exc, (IntegrityError, shown.VersionMoved)):
+    if isinstance(exc, IntegrityError):
         return True
     code = getattr(getattr(exc, "orig", None), "args", [None])[0]
     return isinstance(exc, OperationalError) and code in (1205, 1213)  # lock wait, deadlock
@@ -52,14 +52,14 @@ def start_attempt(quiz_id: str, *, actor, now, ip_address=None, user_agent=None,
     attempt carries them as `effective` and `attempts_remaining` for the response.
     Two simultaneous starts race on the unique
     `in_progress_key` and attempt number; the loser rolls back and retries in a
-    fresh transaction, whose first read then finds the winner's attempt. A start
-    that an edit of the quiz's questions overtook begins again the same way
-    (`app.quizzes.shown`).
+    fresh transaction, whose first read then finds the winner's attempt. The first
+    read is a shared locking read of the quiz, so an edit of its questions in flight
+    is waited for and none can commit until the start does (`app.quizzes.shown`).
     """
     for _ in range(START_TRIES):
         try:
             return _start_once(quiz_id, actor, now, ip_address, user_agent, access_code)
-        except (IntegrityError, OperationalError, shown.VersionMoved) as exc:
+        except (IntegrityError, OperationalError) as exc:
             if not _is_retryable(exc):
                 raise
             rollback()
@@ -78,7 +78,6 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent, access_code) -> tup
     drawn = draw_questions(quiz)
     questions = shown.shown_questions(quiz) + drawn
     question_order, option_order, answer_forms = decide_order(quiz, questions)
-    shown.confirm_version(quiz)
     attempt = QuizAttempt(
         quiz_id=quiz.id, student_id=actor.id, attempt_number=allowance.last_number + 1,
         in_progress_key=QuizAttempt.in_progress_key_for(quiz.id, actor.id), started_at=now,

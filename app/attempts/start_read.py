@@ -9,6 +9,11 @@ start must know that the caller's token is still good and names a student
 stays in its own module as a statement or clause; this module only joins them into one
 round trip, so a start reads one row where it would otherwise send four queries.
 
+It is a shared locking read: it waits for an edit of the quiz's questions in flight,
+sees the latest committed `questions_version`, and holds it until the start commits,
+so the questions a start shows are its version's (app.quizzes.shown). The locks are
+shared: starts do not wait for one another.
+
 It acts for the token's holder before their account is read (`app.auth.holder`): the
 row exists only while the token is still good, and then vouches for it. No row is a
 404 here: the student does not see the quiz, or the token is no longer good (or names
@@ -71,6 +76,7 @@ def _start_read_statement():
         .add_columns(Quiz, student_name.label("student_name"), *ALLOWANCE.selected_columns)
         .where(student_quizzes_clause(bindparam("student_id")), exists().where(token_still_good(role="student")))
         .options(load_only(*START_QUIZ_COLUMNS))
+        .with_for_update(read=True)
     )
 
 

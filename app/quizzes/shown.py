@@ -12,13 +12,15 @@ transaction (`bump_versions`), so an entry is never rewritten nor invalidated: t
 start reads a new version and misses. Once a quiz has an attempt its questions are
 frozen, so its version stops moving.
 
-An edit racing the first start: start reads the version and, on a miss, the rows from
-one snapshot, so an entry holds exactly its version's rows. Before creating the attempt
-start re-reads the version with a locking read (`confirm_version`), which waits for an
-edit in flight and sees the latest committed version; if it moved, start begins again
-(`VersionMoved`). An edit bumps the version (an exclusive lock on the quiz row) before
-it looks for attempts with a locking read: of an edit and a first start, one waits for
-the other's commit, and either the edit is refused or the start sees the new version.
+An edit racing the first start: start reads the version with a shared locking read
+(its one read, app.attempts.start_read), which waits for an edit in flight, sees the
+latest committed version and holds it until the start commits. On a miss the rows are
+read with a shared locking read too, which also sees the latest committed rows: a
+plain read would see the transaction's snapshot, which the start's read may have taken
+before it waited for the edit. So an entry holds exactly its version's rows. An edit
+bumps the version (an exclusive lock on the quiz row) before it looks for attempts
+with a locking read: of an edit and a first start, one waits for the other's commit,
+and either the edit is refused or the start shows the new version.
 
 Shared through Redis when `REDIS_URL` is configured, with an in-process copy in front
 (an entry's key never changes meaning, so a local copy is never stale).
@@ -28,7 +30,7 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.questions.models import Question
@@ -49,10 +51,6 @@ class ShownQuestion(NamedTuple):
     marks: int
     extra: dict | None = None
     pool: int | None = None  # a pool's candidate (app.quizzes.pools), or None for a fixed question
-
-
-class VersionMoved(Exception):
-    """The quiz's questions changed since this transaction's snapshot: start again."""
 
 
 def shown_questions(quiz: Quiz) -> list[tuple[ShownQuestion, int]]:
@@ -78,17 +76,6 @@ def _entry(quiz: Quiz) -> list[ShownQuestion]:
     return [ShownQuestion(*row) for row in rows]
 
 
-def confirm_version(quiz: Quiz) -> None:
-    """Hold the quiz's version until commit; VersionMoved if an edit committed since the snapshot."""
-    latest = db.session.connection().execute(_LOCKED_VERSION, {"quiz_id": quiz.id}).scalar()
-    if latest != quiz.questions_version:
-        raise VersionMoved(quiz.id)
-
-
-# Built once, run on the session's connection (a Core row, no autoflush): every start runs it.
-_LOCKED_VERSION = select(Quiz.questions_version).where(Quiz.id == bindparam("quiz_id")).with_for_update(read=True)
-
-
 def bump_versions(quiz_ids) -> None:
     """Call before any change to what these quizzes show, in the same transaction."""
     db.session.execute(
@@ -106,7 +93,8 @@ def _read_rows(quiz_id: str) -> list[list]:
     result = db.session.execute(
         select(*SHOWN_COLUMNS, QuizQuestion.marks_override)
         .join(QuizQuestion, QuizQuestion.question_id == Question.id)
-        .where(QuizQuestion.quiz_id == quiz_id).order_by(QuizQuestion.order_index))
+        .where(QuizQuestion.quiz_id == quiz_id).order_by(QuizQuestion.order_index)
+        .with_for_update(read=True))  # the latest committed rows, not the snapshot's: see the docstring
     return [shown_row(row, row.marks_override) for row in result]
 
 
@@ -115,7 +103,8 @@ def _read_pool_rows(quiz_id: str) -> list[list]:
         select(*SHOWN_COLUMNS, QuizPoolQuestion.pool_index)
         .join(QuizPoolQuestion, QuizPoolQuestion.question_id == Question.id)
         .where(QuizPoolQuestion.quiz_id == quiz_id, Question.is_archived.is_(False))
-        .order_by(QuizPoolQuestion.pool_index, Question.id))
+        .order_by(QuizPoolQuestion.pool_index, Question.id)
+        .with_for_update(read=True))
     return [[*shown_row(row), row.pool_index] for row in result]
 
 

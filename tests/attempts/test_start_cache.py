@@ -148,25 +148,38 @@ def _edit_questions(quiz_id, school):
 
 
 @mysql_only
-def test_a_start_overtaken_by_an_edit_starts_again_with_the_edited_questions(app, client, school, monkeypatch):
+def test_a_start_waits_for_an_edit_in_flight_and_shows_the_edited_questions(app, client, school, monkeypatch):
+    """The edit has moved the version (its lock on the quiz row) and not committed yet
+    when the first start arrives: the start's read waits for it, then shows the edit."""
+    from app.quizzes import services as quiz_services
+
     quiz = quiz_for(school)
     quiz_id, essay_id = quiz.id, school.q.essay.id
-    confirm, calls = shown.confirm_version, []
     edit = _edit_questions(quiz_id, school)  # issuing its token commits: not inside the start
+    student_headers = auth(school.student_a)
+    bumped, release = threading.Event(), threading.Event()
+    looks_for_attempts = quiz_services.has_attempts
 
-    def edit_commits_first(quiz):
-        calls.append(quiz.questions_version)
-        if len(calls) == 1:  # the start has its snapshot and the old questions in hand
-            thread, outcome = _in_thread(app, edit)
-            thread.join(30)
-            assert outcome["response"].status_code == 200
-        confirm(quiz)
+    def hold_the_edit_after_its_bump(quiz, **kw):
+        found = looks_for_attempts(quiz, **kw)
+        bumped.set()
+        assert release.wait(30)
+        return found
 
-    monkeypatch.setattr(shown, "confirm_version", edit_commits_first)
-    response = start(client, quiz, school.student_a)
+    monkeypatch.setattr(quiz_services, "has_attempts", hold_the_edit_after_its_bump)
+    edit_thread, edited = _in_thread(app, edit)
+    assert bumped.wait(30)
+    start_thread, started = _in_thread(app, lambda c: c.post(f"/api/quizzes/{quiz_id}/start",
+                                                             headers=student_headers))
+    start_thread.join(1.5)
+    assert start_thread.is_alive(), "the start must wait for the edit's commit"
+    release.set()
+    edit_thread.join(30)
+    start_thread.join(30)
+    assert edited["response"].status_code == 200
+    response = started["response"]
     assert response.status_code == 201
     assert [q["id"] for q in response.get_json()["questions"]] == [essay_id]
-    assert calls[1] == calls[0] + 1
     db.session.rollback()
     attempt = db.session.scalar(select(QuizAttempt).where(QuizAttempt.quiz_id == quiz_id))
     assert attempt.question_order == [essay_id]
@@ -176,16 +189,16 @@ def test_a_start_overtaken_by_an_edit_starts_again_with_the_edited_questions(app
 def test_an_edit_behind_the_first_start_waits_and_is_refused(app, client, school, monkeypatch):
     quiz = quiz_for(school)
     quiz_id = quiz.id
-    confirm, edit = shown.confirm_version, {}
+    questions_of, edit = shown.shown_questions, {}
     request_edit = _edit_questions(quiz_id, school)  # issuing its token commits: not inside the start
 
-    def edit_arrives_after_the_check(quiz):
-        confirm(quiz)
+    def edit_arrives_after_the_read(quiz):
         edit["thread"], edit["outcome"] = _in_thread(app, request_edit)
         edit["thread"].join(1.5)
         assert edit["thread"].is_alive(), "the edit must wait for the start's commit"
+        return questions_of(quiz)
 
-    monkeypatch.setattr(shown, "confirm_version", edit_arrives_after_the_check)
+    monkeypatch.setattr(shown, "shown_questions", edit_arrives_after_the_read)
     response = start(client, quiz, school.student_a)
     edit["thread"].join(30)
     assert response.status_code == 201

@@ -1,8 +1,8 @@
 """What a start costs the database: a fixed number of statements, whatever the quiz's size.
 
-A new attempt: start's one read (the token, the quiz under the visibility rule, the
-student's effective settings and their attempts at the quiz: app.attempts.start_read),
-the questions version's locking read, and the INSERT. The question rows are read once
+A new attempt: start's one read (the token, the quiz under the visibility rule and its
+questions version, the student's effective settings and their attempts at the quiz:
+app.attempts.start_read) and the INSERT. The question rows are read once
 per version, by the first start (app.quizzes.shown).
 """
 import pytest
@@ -14,7 +14,7 @@ from app.quizzes.models import QuizOverride
 from app.students.models import StudentAccommodation
 from tests.factories import auth, make_question, make_quiz, make_student
 
-NEW_ATTEMPT = 3
+NEW_ATTEMPT = 2
 # The one read, the attempt row, its questions and its saved answers (a resume shows
 # them: it is not the bell's path).
 RESUME = 4
