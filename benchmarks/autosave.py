@@ -84,7 +84,7 @@ def seed(app, students: int, burst: int, bursts: int, question_types: tuple) -> 
                                  attempts_on_first_quiz=True, question_types=question_types)
     (school_class,) = school.classes
     return {
-        "questions": school.questions, "burst_quizzes": school_class.quizzes[1:-1],
+        "questions": school.questions, "bodies": school.save_bodies, "burst_quizzes": school_class.quizzes[1:-1],
         "count_quiz": school_class.quizzes[-1],
         "targets": [{"token": s.token, "attempt_id": s.attempt_id} for s in school_class.students],
         "burst_targets": [{"token": s.token} for s in school_class.students[:burst]],
@@ -100,7 +100,7 @@ def count_statements(app, data: dict) -> dict:
         with harness.counting_statements(engine) as seen:
             response = client.post(path or f"/api/attempts/{target['attempt_id']}/answer",
                                    headers={"Authorization": f"Bearer {target['token']}"},
-                                   json=None if path else {"question_id": data["questions"][0], "answer_option": 1})
+                                   json=None if path else data["bodies"][0])
         assert response.status_code in (200, 201), response.get_json()
         return seen
 
@@ -119,20 +119,23 @@ def count_statements(app, data: dict) -> dict:
 # --- load ------------------------------------------------------------------------------------
 
 LUA = """
-local targets, questions = {}, {}
+local targets, bodies = {}, {}
 function init(args)
   for line in io.lines(args[1]) do
-    local kind, a, b = line:match("^(%a) (%S+) ?(%S*)$")
-    if kind == "t" then table.insert(targets, {a, b}) elseif kind == "q" then table.insert(questions, a) end
+    local kind, rest = line:match("^(%a) (.*)$")
+    if kind == "t" then
+      local token, attempt = rest:match("^(%S+) (%S+)$")
+      table.insert(targets, {token, attempt})
+    elseif kind == "b" then
+      table.insert(bodies, rest)
+    end
   end
   math.randomseed(os.time() + math.floor(os.clock() * 1000000))
 end
 function request()
   local t = targets[math.random(#targets)]
-  local body = '{"question_id":"' .. questions[math.random(#questions)] .. '","answer_option":'
-    .. math.random(0, 3) .. '}'
   return wrk.format("POST", "/api/attempts/" .. t[2] .. "/answer",
-    {["Authorization"] = "Bearer " .. t[1], ["Content-Type"] = "application/json"}, body)
+    {["Authorization"] = "Bearer " .. t[1], ["Content-Type"] = "application/json"}, bodies[math.random(#bodies)])
 end
 """
 
@@ -140,7 +143,7 @@ end
 def write_targets(tmp: Path, data: dict) -> None:
     (tmp / "targets.json").write_text(json.dumps(data))
     (tmp / "targets.txt").write_text("".join(f"t {t['token']} {t['attempt_id']}\n" for t in data["targets"])
-                                     + "".join(f"q {q}\n" for q in data["questions"]))
+                                     + "".join(f"b {json.dumps(b)}\n" for b in data["bodies"]))
     (tmp / "save.lua").write_text(LUA)
 
 

@@ -1,9 +1,10 @@
 """The bare floor for the autosave benchmark: only what any autosave must do.
 
 `POST /api/attempts/<id>/answer`: decode the JWT, read the attempt by key, upsert one
-answer row, commit. `POST /api/quizzes/<id>/start`: decode the JWT, look for the
-attempt in progress, read the quiz's questions, insert the attempt, commit, return
-the questions. No validation beyond ownership, no framework extensions, no events.
+answer row (its option, text or JSON response, as the question's type answers),
+commit. `POST /api/quizzes/<id>/start`: decode the JWT, look for the attempt in
+progress, read the quiz's questions, insert the attempt, commit, return the questions.
+No validation beyond ownership, no framework extensions, no events.
 
 Served by gunicorn exactly like the real app (`benchmarks.harness.serve`; see
 benchmarks/autosave.py), and called in-process by benchmarks/hot_paths.py:
@@ -36,10 +37,10 @@ app = Flask(__name__)
 
 ATTEMPT = text("SELECT student_id, status FROM quiz_attempts WHERE id = :id")
 UPSERT = text(
-    "INSERT INTO student_answers (id, attempt_id, question_id, answer_option, answer_text, is_final, "
-    "answered_at, updated_at) VALUES (:id, :attempt_id, :question_id, :answer_option, :answer_text, 0, :now, :now) "
-    "ON DUPLICATE KEY UPDATE answer_option = VALUES(answer_option), answer_text = VALUES(answer_text), "
-    "updated_at = VALUES(updated_at)"
+    "INSERT INTO student_answers (id, attempt_id, question_id, answer_option, answer_text, response, is_final, "
+    "answered_at, updated_at) VALUES (:id, :attempt_id, :question_id, :answer_option, :answer_text, :response, 0, "
+    ":now, :now) ON DUPLICATE KEY UPDATE answer_option = VALUES(answer_option), answer_text = VALUES(answer_text), "
+    "response = VALUES(response), updated_at = VALUES(updated_at)"
 )
 IN_PROGRESS = text("SELECT id FROM quiz_attempts WHERE in_progress_key = :key")
 QUESTIONS = text(
@@ -80,9 +81,10 @@ def save_answer(attempt_id):
         row = conn.execute(ATTEMPT, {"id": attempt_id}).first()
         if row is None or row.student_id != student_id or row.status != "in_progress":
             return _json({"error": "not found"}, 404)
+        response = body.get("response")  # the later question types answer with a JSON value
         conn.execute(UPSERT, {"id": str(uuid.uuid4()), "attempt_id": attempt_id, "question_id": body["question_id"],
                               "answer_option": body.get("answer_option"), "answer_text": body.get("answer_text"),
-                              "now": _now()})
+                              "response": None if response is None else json.dumps(response), "now": _now()})
         conn.commit()
     return _json({"message": "Answer saved"})
 

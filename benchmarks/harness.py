@@ -137,6 +137,8 @@ class School:
     teacher_token: str
     questions: list[str]
     classes: list[SchoolClass] = field(default_factory=list)
+    # One valid autosave body per question of the seeded attempts (`save_bodies`).
+    save_bodies: list[dict] = field(default_factory=list)
 
 
 QUESTION_SHAPES = {  # type: the fields a question of it is seeded with
@@ -194,7 +196,7 @@ def seed_school(app, *, class_sizes: list[int], questions: int, quizzes_per_clas
                                "created_by": teacher_id, **dict.fromkeys(SHAPE_KEYS),
                                **QUESTION_SHAPES[kinds[i]]}
                               for i, q in enumerate(question_ids)])
-        classes, number, quiz_number = [], 0, 0
+        classes, number, quiz_number, bodies = [], 0, 0, []
         for index, size in enumerate(class_sizes):
             class_id, students = new_id(), [new_id() for _ in range(size)]
             ex(insert(ClassRow), [{"id": class_id, "name": f"Bench {index}", "section": "A"}])
@@ -219,11 +221,13 @@ def seed_school(app, *, class_sizes: list[int], questions: int, quizzes_per_clas
                                       for z in quizzes for i, q in enumerate(question_ids)])
             attempts = {s: new_id() for s in students} if attempts_on_first_quiz else {}
             if attempts:
+                order, option_order, answer_forms = _attempt_layout(quizzes[0])
+                bodies = save_bodies(order, option_order, answer_forms)
                 ex(insert(QuizAttempt), [{
                     "id": attempts[s], "quiz_id": quizzes[0], "student_id": s, "attempt_number": 1,
                     "in_progress_key": QuizAttempt.in_progress_key_for(quizzes[0], s), "started_at": now,
                     "deadline_at": now + timedelta(minutes=600), "status": "in_progress",
-                    "question_order": question_ids, "option_order": {q: [0, 1, 2, 3] for q in question_ids},
+                    "question_order": order, "option_order": option_order, "answer_forms": answer_forms or None,
                 } for s in students])
             classes.append((students, quizzes, attempts))
         tokens = _issue_tokens()
@@ -231,7 +235,40 @@ def seed_school(app, *, class_sizes: list[int], questions: int, quizzes_per_clas
     return School(
         teacher_token=tokens[teacher_id], questions=question_ids,
         classes=[SchoolClass([Student(s, tokens[s], attempts.get(s)) for s in students], quizzes)
-                 for students, quizzes, attempts in classes])
+                 for students, quizzes, attempts in classes], save_bodies=bodies)
+
+
+def _attempt_layout(quiz_id: str) -> tuple[list, dict, dict]:
+    """The question order, option order and answer forms a start of this quiz decides,
+    by the app's own code, shared by every seeded attempt at it."""
+    from app.attempts.ordering import decide_order
+    from app.extensions import db
+    from app.quizzes import shown
+    from app.quizzes.models import Quiz
+
+    quiz = db.session.get(Quiz, quiz_id)
+    return decide_order(quiz, shown.shown_questions(quiz))
+
+
+def save_bodies(order: list, option_order: dict, answer_forms: dict) -> list[dict]:
+    """One valid autosave body per question, shaped as a student of its type sends it."""
+    responses = {
+        "multiple_select": lambda form: [0],
+        "numeric": lambda form: 9.81,
+        "matching": lambda form: [i % form["choices"] for i in range(form["prompts"])],
+        "ordering": lambda form: list(range(form["choices"])),
+        "fill_in_blanks": lambda form: ["Paris" if gap is None else 0 for gap in form["gaps"]],
+    }
+    bodies = []
+    for question_id in order:
+        form = answer_forms.get(question_id)
+        if form is not None:
+            bodies.append({"question_id": question_id, "response": responses[form["type"]](form)})
+        elif question_id in option_order:
+            bodies.append({"question_id": question_id, "answer_option": 1 % len(option_order[question_id])})
+        else:
+            bodies.append({"question_id": question_id, "answer_text": "An answer."})
+    return bodies
 
 
 def _issue_tokens() -> dict[str, str]:

@@ -12,9 +12,11 @@ Usage (from the repository root):
     .venv/bin/python -m benchmarks.hot_paths --profile save  # + the top functions by CPU
     .venv/bin/python -m benchmarks.hot_paths --profile start --saves 1000
 
-Options: --saves N, --starts N, --rounds N (the starts in alternating floor/app rounds), --mixed-types,
---mysql URL (default root@127.0.0.1:3306, allowed to create and drop a database), --profile save|start (cProfile on CPU time; its overhead
-inflates pure-Python code, so read it for proportions only).
+Options: --saves N, --starts N, --rounds N (the starts in alternating floor/app rounds),
+--mixed-types (saves answer each question as its type is), --mysql URL (default
+root@127.0.0.1:3306, allowed to create and drop a database), --profile save|start
+(cProfile on CPU time; its overhead inflates pure-Python code, so read it for
+proportions only).
 """
 from gevent import monkey
 
@@ -111,13 +113,13 @@ def main() -> None:
 
 
 def measure_saves(args, app, floor_app, data: dict) -> None:
-    targets, questions = data["targets"], data["questions"]
+    targets, bodies = data["targets"], data["bodies"]
 
     def saver(wsgi):
         def save(i):
             target = targets[i % len(targets)]
             call(wsgi, environ("POST", f"/api/attempts/{target['attempt_id']}/answer", target["token"],
-                               {"question_id": questions[i % len(questions)], "answer_option": i % 4}), "200")
+                               bodies[i % len(bodies)]), "200")
         return save
 
     for name, wsgi in (("floor", floor_app), ("app", app), ("floor", floor_app), ("app", app)):

@@ -51,10 +51,9 @@ class Client:
         return status, time.perf_counter() - started
 
 
-def save_body(target: dict, questions: list[str]) -> tuple[str, dict]:
-    question = random.choice(questions)
-    return (f"/api/attempts/{target['attempt_id']}/answer",
-            {"question_id": question, "answer_option": random.randrange(4)})
+def save_body(target: dict, bodies: list[dict]) -> tuple[str, dict]:
+    """One of the attempt's questions, answered as its type is (benchmarks.harness.save_bodies)."""
+    return f"/api/attempts/{target['attempt_id']}/answer", random.choice(bodies)
 
 
 def summary(latencies: list[float], statuses: list[int], elapsed: float) -> dict:
@@ -69,7 +68,7 @@ def summary(latencies: list[float], statuses: list[int], elapsed: float) -> dict
 
 
 def paced(args, data) -> dict:
-    targets, questions = data["targets"][: args.students], data["questions"]
+    targets, bodies = data["targets"][: args.students], data["bodies"]
     latencies, statuses, due = [], [], []
     deadline = time.perf_counter() + args.duration
 
@@ -80,7 +79,7 @@ def paced(args, data) -> dict:
             gevent.sleep(max(0.0, next_at - time.perf_counter()))
             if time.perf_counter() >= deadline:
                 return
-            path, body = save_body(target, questions)
+            path, body = save_body(target, bodies)
             status, latency = client.post(path, body)
             statuses.append(status)
             latencies.append(latency)
@@ -96,7 +95,7 @@ def paced(args, data) -> dict:
 
 
 def closed(args, data) -> dict:
-    targets, questions = data["targets"], data["questions"]
+    targets, bodies = data["targets"], data["bodies"]
     latencies, statuses = [], []
     deadline = time.perf_counter() + args.duration
 
@@ -104,7 +103,7 @@ def closed(args, data) -> dict:
         target = targets[i % len(targets)]
         client = Client(args.port, target["token"])
         while time.perf_counter() < deadline:
-            path, body = save_body(target, questions)
+            path, body = save_body(target, bodies)
             status, latency = client.post(path, body)
             statuses.append(status)
             latencies.append(latency)
