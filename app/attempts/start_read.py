@@ -61,6 +61,7 @@ def read_for_start(quiz_id: str, holder: TokenHolder) -> StartFacts:
     if row is None:
         raise NotFound("Quiz not found")
     holder.vouch()
+    # The row: ONE_STUDENT's columns, the quiz, the student's name, ALLOWANCE's columns.
     quiz = row[ONE_STUDENT_WIDTH]
     settings = settings_from_row(quiz, row)
     allowance = allowance_from_row(row[ONE_STUDENT_WIDTH + 2:], max_attempts=settings.max_attempts)
