@@ -10,14 +10,13 @@ from sqlalchemy import select
 
 from app.attempts.lifecycle import (
     close_attempt,
-    is_past_grace,
     move_deadline,
     refuse_closed,
     refuse_unreopenable,
     reopen,
     state_details,
 )
-from app.attempts.models import QuizAttempt
+from app.attempts.models import QuizAttempt, is_past_grace
 from app.common import events
 from app.common.audit import record_audit
 from app.common.authz import get_managed_attempt, get_managed_quiz

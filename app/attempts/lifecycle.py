@@ -12,9 +12,8 @@ answers wait for a teacher), whatever closed them; `auto_submit_reason` says why
 attempt was closed without the student asking. The enum's `auto_submitted` value is
 kept for the seed's schema but never written.
 """
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,14 +24,6 @@ from app.common.db import keep_changes_if_refused
 from app.errors import InvalidState
 from app.extensions import db
 from app.grading.scoring import attempt_marks, auto_grade, recompute_totals
-
-
-def grace() -> timedelta:
-    return timedelta(seconds=current_app.config["ATTEMPT_GRACE_SECONDS"])
-
-
-def is_past_grace(attempt: QuizAttempt, now: datetime) -> bool:
-    return now > attempt.deadline_at + grace()
 
 
 def time_fields(attempt: QuizAttempt, now: datetime) -> dict:

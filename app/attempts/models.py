@@ -3,9 +3,10 @@
 No foreign key here cascades a delete: a student's work outlives any edit to the
 quiz, the question bank or the people involved.
 """
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -37,6 +38,18 @@ VIOLATION_TYPES = (
     "right_click", "focus_lost", "multiple_windows",
 )
 SEVERITIES = ("low", "medium", "high")
+
+
+def grace() -> timedelta:
+    """How long after its deadline an attempt still takes saves and a submit: the time a
+    last answer sent on the bell may take to arrive (`ATTEMPT_GRACE_SECONDS`)."""
+    return timedelta(seconds=current_app.config["ATTEMPT_GRACE_SECONDS"])
+
+
+def is_past_grace(attempt, now: datetime) -> bool:
+    """Whether an in-progress attempt's time is up for good. `attempt`: a QuizAttempt or
+    any row carrying its `deadline_at` (the autosave's locked row)."""
+    return now > attempt.deadline_at + grace()
 
 
 class QuizAttempt(db.Model):
@@ -117,6 +130,10 @@ class QuizAttempt(db.Model):
     @property
     def is_in_progress(self) -> bool:
         return self.status == "in_progress"
+
+    def is_past_grace(self, now: datetime) -> bool:
+        """The module's `is_past_grace` for this attempt, for code outside the domain."""
+        return is_past_grace(self, now)
 
     @property
     def violations_toward_threshold(self) -> int:

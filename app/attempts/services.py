@@ -11,12 +11,10 @@ from app.attempts.integrity import recent_repeat
 from app.attempts.lifecycle import (
     close_attempt,
     expire_attempt,
-    grace,
-    is_past_grace,
     refuse_closed,
     state_details,
 )
-from app.attempts.models import AttemptQuestion, QuizAttempt, Violation
+from app.attempts.models import AttemptQuestion, QuizAttempt, Violation, grace, is_past_grace
 from app.attempts.ordering import decide_order, draw_questions
 from app.attempts.start_read import read_for_start
 from app.common import events

@@ -9,7 +9,6 @@ Rules (CONTRACT "Auth"):
 - everyone: their own notifications, and no one else's.
 An object the caller may not see is "not found" (404), never "forbidden".
 """
-from datetime import timedelta
 from functools import partial, wraps
 
 from flask import current_app, g, request
@@ -283,7 +282,7 @@ def attempt_shows_questions(attempt: QuizAttempt, actor: User, now) -> bool:
     if not actor.is_student:
         return True
     if attempt.is_in_progress:
-        return now <= attempt.deadline_at + timedelta(seconds=current_app.config["ATTEMPT_GRACE_SECONDS"])
+        return not attempt.is_past_grace(now)
     return student_may_review(attempt)
 
 
