@@ -16,8 +16,11 @@ from app.quizzes.models import QuizQuestion
 TWO_PLACES = Decimal("0.01")
 
 
-def normalise_text(value: str | None) -> str:
-    return " ".join((value or "").split()).casefold()
+def normalise_text(value: str | None, *, case_sensitive: bool = False) -> str:
+    """How a typed answer is compared: whitespace collapsed and, unless `case_sensitive`,
+    case folded."""
+    collapsed = " ".join((value or "").split())
+    return collapsed if case_sensitive else collapsed.casefold()
 
 
 # --- one pure rule per type: the share of the marks (0 to 1) and, for the later
@@ -26,12 +29,9 @@ def normalise_text(value: str | None) -> str:
 def text_credit(given: str | None, accepted: list, *, case_sensitive: bool = False) -> float:
     """The best credit among accepted answers (plain strings are full credit), by text with
     whitespace collapsed, ignoring case unless `case_sensitive`."""
-    def canon(value):
-        collapsed = " ".join((value or "").split())
-        return collapsed if case_sensitive else collapsed.casefold()
-    wanted = canon(given)
+    wanted = normalise_text(given, case_sensitive=case_sensitive)
     credits = [a["credit"] if isinstance(a, dict) else 1.0 for a in accepted
-               if canon(a["text"] if isinstance(a, dict) else a) == wanted]
+               if normalise_text(a["text"] if isinstance(a, dict) else a, case_sensitive=case_sensitive) == wanted]
     return max(credits, default=0.0) if wanted else 0.0
 
 
