@@ -83,7 +83,8 @@ def cpu_per_request(fn, n: int, profile: bool = False) -> float:
             profiler.dump_stats(os.environ["PROFILE_DUMP"])
         # Where the framework's share goes: every before/after-request hook, by cost.
         # PROFILE_SORT and PROFILE_CALLEES (a regular expression) change what is shown;
-        # PROFILE_SHOW=callers shows who calls the matching functions instead.
+        # PROFILE_SHOW=callers shows who calls the matching functions instead;
+        # PROFILE_DUMP=FILE also writes the raw profile, for pstats.
         show = stats.print_callers if os.environ.get("PROFILE_SHOW") == "callers" else stats.print_callees
         show(os.environ.get(
             "PROFILE_CALLEES", "start_quiz|_start_once|taking_view|dispatch_pending|preprocess_request"))

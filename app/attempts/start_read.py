@@ -54,9 +54,8 @@ class StartFacts(NamedTuple):
 
 
 def read_for_start(quiz_id: str, holder: TokenHolder) -> StartFacts:
-    """Everything a start decides on, for the token's holder; NotFound if there is no row."""
-    if not holder.is_student:
-        raise NotFound("Quiz not found")
+    """Everything a start decides on, for the token's holder; NotFound if there is no row
+    (the read itself requires the holder to be a student now: `token_still_good`)."""
     row = db.session.execute(_START_READ, {"quiz_id": quiz_id, "student_id": holder.id, **holder.token_params}).first()
     if row is None:
         raise NotFound("Quiz not found")
