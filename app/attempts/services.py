@@ -19,7 +19,7 @@ from app.attempts.ordering import decide_order, draw_questions
 from app.attempts.start_read import read_for_start
 from app.common import events
 from app.common.authz import get_own_attempt
-from app.common.db import commit, rollback
+from app.common.db import commit, insert_as_loaded, rollback
 from app.errors import Conflict, Forbidden, InvalidState
 from app.extensions import db
 from app.quizzes import shown
@@ -76,15 +76,13 @@ def _start_once(quiz_id, actor, now, ip_address, user_agent, access_code) -> tup
     drawn = draw_questions(quiz)
     questions = shown.shown_questions(quiz) + drawn
     question_order, option_order, answer_forms = decide_order(quiz, questions)
-    attempt = QuizAttempt(
+    attempt = insert_as_loaded(QuizAttempt, dict(
         quiz_id=quiz.id, student_id=actor.id, attempt_number=allowance.last_number + 1,
         in_progress_key=QuizAttempt.in_progress_key_for(quiz.id, actor.id), started_at=now,
         deadline_at=settings.deadline_for(now), status="in_progress", question_order=question_order,
         option_order=option_order, answer_forms=answer_forms or None, last_activity_at=now, current_question_index=0,
         ip_address=ip_address, user_agent=(user_agent or "")[:1000] or None,
-    )
-    db.session.add(attempt)
-    db.session.flush()
+    ))
     if drawn:
         db.session.execute(insert(AttemptQuestion), [
             {"attempt_id": attempt.id, "question_id": q.id, "position": question_order.index(q.id)}

@@ -1,4 +1,5 @@
 """Column types shared by the models, and the unit-of-work boundary."""
+import functools
 import uuid
 
 from flask import g
@@ -25,6 +26,48 @@ def new_id() -> str:
 
 def id_column_type() -> String:
     return String(36)
+
+
+def insert_as_loaded(model, values: dict):
+    """INSERT one new row of `model` as one Core statement, and return its object in the
+    session as though just loaded, without the unit of work's flush.
+
+    For the one hot insert: a new attempt at the bell, where flushing one new object
+    through the unit of work cost about as much CPU again as the INSERT it sends. The
+    column defaults apply as in a flush (Core evaluates them); the object holds exactly
+    the values inserted (NULL for a column neither given nor defaulted), with nothing
+    pending; a column the server fills itself loads on first access. `values` are keyed
+    by attribute. Refused for a model with insert listeners, which a flush would run and
+    this does not; relationships are not set here (set them afterwards with
+    `set_committed_value`).
+    """
+    from sqlalchemy import insert
+    from sqlalchemy.orm import make_transient_to_detached
+
+    mapper, columns = _insertable(model)
+    if mapper.dispatch.before_insert or mapper.dispatch.after_insert:
+        raise TypeError(f"{model.__name__} has insert listeners, which only a flush runs")
+    row = {columns[key][0]: value for key, value in values.items()}
+    result = db.session.connection().execute(insert(mapper.local_table), row)
+    inserted = result.last_inserted_params()
+    # A column neither given nor defaulted is NULL, unless the server fills it: that one
+    # stays unloaded (it loads on access).
+    instance = model(**{key: inserted.get(column) for key, (column, server_fills) in columns.items()
+                        if column in inserted or not server_fills})
+    make_transient_to_detached(instance)
+    db.session.add(instance)
+    return instance
+
+
+@functools.cache
+def _insertable(model) -> tuple:
+    """(mapper, {attribute: (column key, filled by the server)}) for `insert_as_loaded`."""
+    from sqlalchemy import inspect
+
+    mapper = inspect(model)
+    table = mapper.local_table
+    return mapper, {prop.key: (prop.columns[0].key, table.c[prop.columns[0].key].server_default is not None)
+                   for prop in mapper.column_attrs}
 
 
 def commit() -> None:
