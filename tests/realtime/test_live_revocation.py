@@ -204,7 +204,7 @@ def test_two_instances_a_password_reset_from_the_cli_ends_the_admins_sockets(red
 def test_a_monitor_is_dropped_when_its_token_expires(servers, live_clients):
     server = servers()
     api, room = Live(server.url), Classroom(live_clients, server.url)
-    lifetime = 3
+    lifetime = 6  # long enough to connect and see one push on a busy machine (`exp` is in whole seconds)
     token = create_access_token(identity=room.teacher.id, expires_delta=timedelta(seconds=lifetime),
                                 additional_claims={"ver": room.teacher.token_version, "role": "teacher"})
     expires_at = time.monotonic() + decode_token(token)["exp"] - time.time()
