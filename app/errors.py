@@ -73,10 +73,6 @@ class ValidationFailed(DomainError):
     status, error, error_code = 422, "Validation failed", "VALIDATION_ERROR"
 
 
-class ServiceUnavailable(DomainError):
-    status, error, error_code = 503, "Service temporarily unavailable", "SERVICE_UNAVAILABLE"
-
-
 HTTP_ERROR_CODES = {
     400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE",

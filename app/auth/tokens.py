@@ -269,11 +269,6 @@ def user_for_claims(claims: dict) -> User:
     return user
 
 
-def user_from_access_token(raw: str | None) -> User:
-    """The same checks as an HTTP request, for a token that arrives another way (sockets)."""
-    return user_for_claims(access_claims(raw))
-
-
 def register_jwt_callbacks(jwt) -> None:
     @jwt.token_in_blocklist_loader
     def token_revoked(_header, payload):

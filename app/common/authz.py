@@ -119,15 +119,6 @@ def get_visible_class(class_id: str, actor: User) -> SchoolClass:
     return _found_or_404(select(SchoolClass).where(SchoolClass.id == class_id, visible_classes_clause(actor)), "Class")
 
 
-def can_manage_class(actor: User, class_id: str | None) -> bool:
-    if actor.is_admin:
-        return True
-    if not actor.is_teacher or class_id is None:
-        return False
-    return bool(db.session.scalar(select(exists().where(
-        TeacherClass.teacher_id == actor.id, TeacherClass.class_id == class_id))))
-
-
 # --- students and teachers ----------------------------------------------------
 
 def visible_students_clause(actor: User):

@@ -24,10 +24,6 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def id_column_type() -> String:
-    return String(36)
-
-
 def insert_as_loaded(model, values: dict):
     """INSERT one new row of `model` as one Core statement, and return its object in the
     session as though just loaded, without the unit of work's flush.
