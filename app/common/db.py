@@ -3,8 +3,9 @@ import functools
 import uuid
 
 from flask import g
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, DateTime, String, insert, inspect
 from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.extensions import db
 
@@ -35,11 +36,10 @@ def insert_as_loaded(model, values: dict):
     pending; a column the server fills itself loads on first access. `values` are keyed
     by attribute. Refused for a model with insert listeners, which a flush would run and
     this does not; relationships are not set here (set them afterwards with
-    `set_committed_value`).
+    `set_committed_value`). Like any statement on the session's connection it does not
+    autoflush: the session's pending changes are flushed later, at the next ORM query or
+    the commit.
     """
-    from sqlalchemy import insert
-    from sqlalchemy.orm import make_transient_to_detached
-
     mapper, columns = _insertable(model)
     if mapper.dispatch.before_insert or mapper.dispatch.after_insert:
         raise TypeError(f"{model.__name__} has insert listeners, which only a flush runs")
@@ -58,8 +58,6 @@ def insert_as_loaded(model, values: dict):
 @functools.cache
 def _insertable(model) -> tuple:
     """(mapper, {attribute: (column key, filled by the server)}) for `insert_as_loaded`."""
-    from sqlalchemy import inspect
-
     mapper = inspect(model)
     table = mapper.local_table
     return mapper, {prop.key: (prop.columns[0].key, table.c[prop.columns[0].key].server_default is not None)
